@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {FundingLib} from "../libraries/FundingLib.sol";
+import {PerpMath} from "../libraries/PerpMath.sol";
+import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
+
+/// @title EngineBase
+/// @notice Storage and the ledger primitives shared by every action. Every token the protocol holds
+/// sits in this contract and is owed to exactly one of four ledgers: free balances, position margins,
+/// the insurance fund, and the vault's cash. Each action moves amounts between ledgers so that their
+/// sum is conserved; only deposits and withdrawals change it, together with the token balance.
+abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransient {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    /// @dev Bounds the loop in vaultEquity(), which every LP deposit and withdrawal runs.
+    uint256 internal constant MAX_MARKETS = 16;
+
+    IERC20Metadata public immutable collateralToken;
+    /// @notice size(1e18) * price(WAD) / valueDivisor = token atoms; 10**(36 - token decimals).
+    uint256 public immutable valueDivisor;
+
+    address public vault;
+    address public guardian;
+    bool public riskPaused;
+    uint256 public insuranceFund;
+    uint256 public vaultCash;
+    uint256 public nextPositionId = 1;
+
+    mapping(address account => uint256 balance) public freeBalance;
+    mapping(address account => mapping(uint32 marketId => uint256 positionId)) public positionIdOf;
+    mapping(uint256 positionId => Position) internal _positions;
+    MarketConfig[] internal _configs;
+    MarketState[] internal _states;
+
+    constructor(IERC20Metadata token, address initialOwner) Ownable(initialOwner) {
+        uint8 decimals = token.decimals();
+        if (decimals < 6 || decimals > 18) revert UnsupportedDecimals(decimals);
+        collateralToken = token;
+        valueDivisor = 10 ** (36 - uint256(decimals));
+    }
+
+    // ─── Markets and prices ─────────────────────────────────────────────────────────────────
+
+    function _config(uint32 marketId) internal view returns (MarketConfig memory) {
+        if (marketId >= _configs.length) revert UnknownMarket(marketId);
+        return _configs[marketId];
+    }
+
+    /// @dev Reads the validated oracle price and brings the funding index up to now.
+    function _priceAndAccrue(uint32 marketId, MarketConfig memory c) internal returns (uint256 price, int256 index) {
+        price = c.oracle.price();
+        MarketState storage s = _states[marketId];
+        if (s.lastFundingTime == block.timestamp) return (price, s.fundingIndex);
+        int256 rate;
+        (index, rate) = FundingLib.indexAt(c, s.fundingIndex, s.lastFundingTime, s.longSize, s.shortSize, price, block.timestamp);
+        s.fundingIndex = index.toInt128();
+        s.lastFundingTime = uint64(block.timestamp);
+        emit FundingAccrued(marketId, index, rate, block.timestamp);
+    }
+
+    // ─── Positions ──────────────────────────────────────────────────────────────────────────
+
+    /// @dev Realises pending funding: returns the amount to add to the margin (negative when the
+    /// position pays) and moves the snapshot to `index`.
+    function _settleFunding(Position memory p, int256 index) internal view returns (int256 fundingPnl) {
+        fundingPnl = PerpMath.traderValueFloor(p.size, p.fundingSnapshot - index, valueDivisor);
+        p.fundingSnapshot = index.toInt128();
+    }
+
+    /// @dev Keeps the per-side open interest and sum(|size| * k) in step with one position's change.
+    function _updateSideTotals(uint32 marketId, Position memory before, Position memory afterwards) internal {
+        MarketState storage s = _states[marketId];
+        bool isLong = (before.size != 0 ? before.size : afterwards.size) > 0;
+        uint256 absBefore = PerpMath.abs(before.size);
+        uint256 absAfter = PerpMath.abs(afterwards.size);
+        int256 sizeKDelta = int256(absAfter) * _k(afterwards) - int256(absBefore) * _k(before);
+        if (isLong) {
+            s.longSize = (uint256(s.longSize) + absAfter - absBefore).toUint128();
+            s.longSizeK += sizeKDelta;
+        } else {
+            s.shortSize = (uint256(s.shortSize) + absAfter - absBefore).toUint128();
+            s.shortSizeK += sizeKDelta;
+        }
+    }
+
+    function _k(Position memory p) internal pure returns (int256) {
+        return int256(uint256(p.entryPrice)) - p.fundingSnapshot;
+    }
+
+    function _storePosition(uint256 positionId, Position memory p, int256 sizeDelta, uint256 fillPrice, uint256 fee) internal {
+        if (p.size == 0) {
+            delete _positions[positionId];
+            delete positionIdOf[p.account][p.marketId];
+        } else {
+            _positions[positionId] = p;
+        }
+        emit PositionUpdated(
+            positionId,
+            p.account,
+            p.marketId,
+            p.size,
+            p.margin,
+            p.entryPrice,
+            p.fundingSnapshot,
+            sizeDelta,
+            fillPrice,
+            fee
+        );
+    }
+
+    // ─── Ledgers ────────────────────────────────────────────────────────────────────────────
+
+    function _creditFree(address account, uint256 amount) internal {
+        if (amount == 0) return;
+        uint256 balance = freeBalance[account] + amount;
+        freeBalance[account] = balance;
+        emit BalanceChanged(account, balance, amount.toInt256());
+    }
+
+    function _debitFree(address account, uint256 amount) internal {
+        uint256 balance = freeBalance[account];
+        if (amount > balance) revert InsufficientBalance(account, balance, amount);
+        freeBalance[account] = balance - amount;
+        emit BalanceChanged(account, balance - amount, -amount.toInt256());
+    }
+
+    function _changeVaultCash(int256 delta) internal {
+        if (delta == 0) return;
+        uint256 cash = vaultCash;
+        if (delta < 0 && uint256(-delta) > cash) revert InsufficientVaultCash(cash, uint256(-delta));
+        cash = uint256(int256(cash) + delta);
+        vaultCash = cash;
+        emit VaultCashChanged(cash, delta);
+    }
+
+    function _changeInsurance(int256 delta) internal {
+        if (delta == 0) return;
+        // Callers never draw more than the balance, so the fund cannot go negative.
+        uint256 balance = uint256(int256(insuranceFund) + delta);
+        insuranceFund = balance;
+        emit InsuranceFundChanged(balance, delta);
+    }
+}

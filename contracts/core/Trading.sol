@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {PerpMath} from "../libraries/PerpMath.sol";
+import {PositionMath} from "../libraries/PositionMath.sol";
+import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
+import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {EngineBase} from "./EngineBase.sol";
+
+/// @title Trading
+/// @notice Opening, resizing and closing isolated positions, and moving their margin. Fills are at
+/// the oracle price plus a fee; every fill carries an acceptable price and a deadline.
+abstract contract Trading is EngineBase {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+    using PerpMath for uint256;
+
+    /// @dev One position change. `marginIn` comes from the free balance, `marginOut` goes back to it.
+    struct TradeRequest {
+        uint32 marketId;
+        int256 sizeDelta;
+        uint256 marginIn;
+        uint256 marginOut;
+        uint256 acceptablePrice;
+        uint256 deadline;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function openPosition(
+        uint32 marketId,
+        int256 size,
+        uint256 margin,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external nonReentrant returns (uint256 positionId) {
+        if (size == 0 || margin == 0) revert ZeroAmount();
+        uint256 existing = positionIdOf[msg.sender][marketId];
+        if (existing != 0) revert PositionExists(msg.sender, marketId, existing);
+        return _trade(msg.sender, TradeRequest(marketId, size, margin, 0, acceptablePrice, deadline));
+    }
+
+    /// @inheritdoc IPerpEngine
+    function modifyPosition(
+        uint32 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external nonReentrant {
+        if (sizeDelta == 0) revert ZeroAmount();
+        _trade(msg.sender, TradeRequest(marketId, sizeDelta, 0, 0, acceptablePrice, deadline));
+    }
+
+    /// @inheritdoc IPerpEngine
+    function closePosition(uint32 marketId, uint256 acceptablePrice, uint256 deadline) external nonReentrant {
+        uint256 positionId = _existingPositionId(msg.sender, marketId);
+        int256 size = _positions[positionId].size;
+        _trade(msg.sender, TradeRequest(marketId, -size, 0, 0, acceptablePrice, deadline));
+    }
+
+    /// @inheritdoc IPerpEngine
+    function addMargin(uint32 marketId, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 positionId = _existingPositionId(msg.sender, marketId);
+        _debitFree(msg.sender, amount);
+        Position memory p = _positions[positionId];
+        // No price is read: more margin only lowers risk, so this works even while the oracle is down.
+        p.margin = (uint256(p.margin) + amount).toUint128();
+        _storePosition(positionId, p, 0, 0, 0);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function removeMargin(uint32 marketId, uint256 amount, uint256 deadline) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 positionId = _existingPositionId(msg.sender, marketId);
+        uint256 margin = _positions[positionId].margin;
+        if (amount > margin) revert InsufficientMargin(positionId, margin, amount);
+        _trade(msg.sender, TradeRequest(marketId, 0, 0, amount, 0, deadline));
+    }
+
+    function _existingPositionId(address account, uint32 marketId) private view returns (uint256 positionId) {
+        positionId = positionIdOf[account][marketId];
+        if (positionId == 0) revert NoPosition(account, marketId);
+    }
+
+    /// @dev validate → accrue → update → check health → ledgers → store and emit.
+    function _trade(address account, TradeRequest memory r) private returns (uint256 positionId) {
+        if (block.timestamp > r.deadline) revert DeadlineExpired(r.deadline, block.timestamp);
+        MarketConfig memory c = _config(r.marketId);
+        positionId = positionIdOf[account][r.marketId];
+        Position memory before;
+        Position memory p;
+        if (positionId == 0) {
+            positionId = nextPositionId++;
+            before.account = p.account = account;
+            before.marketId = p.marketId = r.marketId;
+        } else {
+            before = _positions[positionId];
+            p = _positions[positionId];
+        }
+        (uint256 price, int256 index) = _priceAndAccrue(r.marketId, c);
+        if (r.sizeDelta != 0) _checkAcceptablePrice(price, r.acceptablePrice, r.sizeDelta > 0);
+
+        int256 margin = int256(uint256(p.margin)) + int256(r.marginIn) - int256(r.marginOut);
+        margin += _settleFunding(p, index);
+        uint256 fee;
+        if (r.sizeDelta != 0) {
+            margin += _applyFill(p, r.sizeDelta, price);
+            fee = PerpMath.abs(r.sizeDelta).notionalUp(price, valueDivisor).mulWadUp(c.tradingFeeRate);
+            margin -= int256(fee);
+        }
+        if (margin < 0) revert PositionBankrupt(positionId, margin);
+
+        uint256 payout;
+        if (p.size == 0) {
+            payout = uint256(margin);
+            p.margin = 0;
+        } else {
+            p.margin = uint256(margin).toUint128();
+            bool riskGrows = PerpMath.abs(p.size) > PerpMath.abs(before.size) || r.marginOut > 0;
+            _checkHealth(positionId, p, c, price, index, riskGrows);
+            if (PerpMath.abs(p.size) > PerpMath.abs(before.size)) _checkOpenInterest(r.marketId, c, p.size > 0, p.size - before.size);
+        }
+        _settleLedgers(account, before, p, r, payout, fee.mulWadDown(c.insuranceFeeShare));
+        _updateSideTotals(r.marketId, before, p);
+        _storePosition(positionId, p, r.sizeDelta, price, fee);
+    }
+
+    /// @dev Applies a fill to `p` and returns the PnL it realises (non-zero only when reducing).
+    function _applyFill(Position memory p, int256 sizeDelta, uint256 price) private view returns (int256 realised) {
+        int256 newSize = p.size + sizeDelta;
+        bool increases = p.size == 0 || (p.size > 0) == (sizeDelta > 0);
+        if (increases) {
+            uint256 oldAbs = PerpMath.abs(p.size);
+            uint256 newAbs = PerpMath.abs(newSize);
+            // The averaged entry rounds against the trader: up for a long, down for a short.
+            uint256 weighted = oldAbs * p.entryPrice + PerpMath.abs(sizeDelta) * price;
+            Math.Rounding rounding = newSize > 0 ? Math.Rounding.Ceil : Math.Rounding.Floor;
+            p.entryPrice = Math.mulDiv(weighted, 1, newAbs, rounding).toUint128();
+        } else {
+            if (newSize != 0 && (newSize > 0) != (p.size > 0)) revert SizeFlip(p.size, sizeDelta);
+            realised = PerpMath.traderValueFloor(-sizeDelta, int256(price) - int256(uint256(p.entryPrice)), valueDivisor);
+        }
+        p.size = newSize.toInt128();
+        if (newSize == 0) p.entryPrice = 0;
+    }
+
+    function _checkHealth(
+        uint256 positionId,
+        Position memory p,
+        MarketConfig memory c,
+        uint256 price,
+        int256 index,
+        bool riskGrows
+    ) private view {
+        PositionMath.Health memory h = PositionMath.health(p, c, price, index, valueDivisor);
+        if (riskGrows) {
+            if (riskPaused) revert RiskPaused();
+            if (!h.withinTiers) revert NotionalAboveMaxTier(positionId, h.notional);
+            if (h.equity < int256(h.initialMargin)) revert BelowInitialMargin(positionId, h.equity, h.initialMargin);
+        } else if (PositionMath.isLiquidatable(h)) {
+            revert BelowMaintenanceMargin(positionId, h.equity, h.maintenanceMargin);
+        }
+    }
+
+    function _checkOpenInterest(uint32 marketId, MarketConfig memory c, bool isLong, int256 growth) private view {
+        MarketState storage s = _states[marketId];
+        uint256 openInterest = (isLong ? s.longSize : s.shortSize) + PerpMath.abs(growth);
+        uint256 cap = isLong ? c.maxLongSize : c.maxShortSize;
+        if (openInterest > cap) revert OpenInterestCap(marketId, isLong, openInterest, cap);
+    }
+
+    function _checkAcceptablePrice(uint256 price, uint256 acceptablePrice, bool isBuy) private pure {
+        if (isBuy ? price > acceptablePrice : price < acceptablePrice) {
+            revert PriceOutsideBound(price, acceptablePrice, isBuy);
+        }
+    }
+
+    /// @dev Conservation: what the position held before plus what came in equals what it holds now
+    /// plus what went out; the vault's cash absorbs the difference (realised PnL, funding, its fee share).
+    function _settleLedgers(
+        address account,
+        Position memory before,
+        Position memory afterwards,
+        TradeRequest memory r,
+        uint256 payout,
+        uint256 insuranceFee
+    ) private {
+        if (r.marginIn > 0) _debitFree(account, r.marginIn);
+        _creditFree(account, r.marginOut + payout);
+        _changeInsurance(int256(insuranceFee));
+        _changeVaultCash(
+            int256(uint256(before.margin) + r.marginIn) -
+                int256(uint256(afterwards.margin) + r.marginOut + payout + insuranceFee)
+        );
+    }
+}

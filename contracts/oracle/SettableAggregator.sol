@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+
+/// @title SettableAggregator
+/// @notice A Chainlink-compatible feed whose owner sets the answer. For local chains, testnets and
+/// tests only: the product reads real Chainlink feeds through ChainlinkPriceOracle.
+contract SettableAggregator is AggregatorV3Interface, Ownable {
+    uint8 public immutable decimals;
+    string public description;
+    uint80 public latestRound;
+    int256 public latestAnswer;
+    uint256 public latestStartedAt;
+    uint256 public latestUpdatedAt;
+
+    event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
+
+    error NoRoundData(uint80 roundId);
+
+    constructor(uint8 decimals_, string memory description_, int256 initialAnswer) Ownable(msg.sender) {
+        decimals = decimals_;
+        description = description_;
+        _setRound(initialAnswer, block.timestamp, block.timestamp);
+    }
+
+    /// @notice Publishes `answer` as of now.
+    function setAnswer(int256 answer) external onlyOwner {
+        _setRound(answer, block.timestamp, block.timestamp);
+    }
+
+    /// @notice Publishes a round with explicit timestamps, to simulate stale feeds or restarts.
+    function setRoundData(int256 answer, uint256 startedAt, uint256 updatedAt) external onlyOwner {
+        _setRound(answer, startedAt, updatedAt);
+    }
+
+    function version() external pure returns (uint256) {
+        return 4;
+    }
+
+    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
+        if (roundId != latestRound) revert NoRoundData(roundId);
+        return latestRoundData();
+    }
+
+    function latestRoundData() public view returns (uint80, int256, uint256, uint256, uint80) {
+        return (latestRound, latestAnswer, latestStartedAt, latestUpdatedAt, latestRound);
+    }
+
+    function _setRound(int256 answer, uint256 startedAt, uint256 updatedAt) private {
+        latestRound += 1;
+        latestAnswer = answer;
+        latestStartedAt = startedAt;
+        latestUpdatedAt = updatedAt;
+        emit AnswerUpdated(answer, latestRound, updatedAt);
+    }
+}

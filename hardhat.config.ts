@@ -1,0 +1,41 @@
+import { createRequire } from "node:module";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+
+// Hardhat cannot download solc on this offline toolchain, so it uses the solc-js build from npm.
+// Hardhat does not check `version` against that build, so a mismatch would silently mislabel artifacts.
+const SOLC_VERSION = "0.8.28";
+const bundledSolc: { version: string } = require("solc/package.json");
+if (bundledSolc.version !== SOLC_VERSION) {
+  throw new Error(`solc package is ${bundledSolc.version}, hardhat.config.ts expects ${SOLC_VERSION}`);
+}
+
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 256);
+const INVARIANT_RUNS = Number(process.env.INVARIANT_RUNS ?? 32);
+const INVARIANT_DEPTH = Number(process.env.INVARIANT_DEPTH ?? 40);
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    version: SOLC_VERSION,
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 200 },
+    },
+  },
+  paths: {
+    tests: { mocha: "test/flows", solidity: "test/solidity" },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: FUZZ_RUNS },
+      invariant: { runs: INVARIANT_RUNS, depth: INVARIANT_DEPTH, failOnRevert: false },
+    },
+  },
+  networks: {
+    localhost: { type: "http", chainType: "l1", url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
+  },
+});
