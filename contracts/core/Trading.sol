@@ -93,6 +93,7 @@ abstract contract Trading is EngineBase {
         Position memory p;
         if (positionId == 0) {
             positionId = nextPositionId++;
+            positionIdOf[account][r.marketId] = positionId;
             before.account = p.account = account;
             before.marketId = p.marketId = r.marketId;
         } else {

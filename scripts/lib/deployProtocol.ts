@@ -1,0 +1,79 @@
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { AddressBook } from "./addressBook.ts";
+import { defaultMarketConfig, type MarketConfig } from "./marketConfig.ts";
+
+export interface MarketSpec {
+  name: string;
+  /** Initial feed answer with `feedDecimals` decimals, e.g. 3000_00000000n for $3000 at 8 decimals. */
+  initialAnswer: bigint;
+  feedDecimals?: number;
+  heartbeatSeconds?: number;
+  configure?: (config: MarketConfig) => MarketConfig;
+}
+
+export interface DeployOptions {
+  /** An existing settlement token; a mintable TestToken is deployed when omitted. */
+  collateralToken?: string;
+  tokenDecimals?: number;
+  markets: MarketSpec[];
+  owner?: HardhatEthersSigner;
+  guardian?: string;
+}
+
+/**
+ * Deploys the engine, the vault and one settable Chainlink-style feed per market, wires them
+ * together and lists the markets. Used by the demo, the testnet deploy script and the tests.
+ */
+export async function deployProtocol(ethers: HardhatEthers, options: DeployOptions) {
+  const [defaultOwner] = await ethers.getSigners();
+  const owner = options.owner ?? defaultOwner;
+  const startBlock = await ethers.provider.getBlockNumber();
+  const decimals = options.tokenDecimals ?? 6;
+
+  const token = options.collateralToken
+    ? await ethers.getContractAt("TestToken", options.collateralToken, owner)
+    : await ethers.deployContract("TestToken", ["Test USD", "tUSD", decimals], owner);
+  const engine = await ethers.deployContract("PerpEngine", [await token.getAddress(), owner.address], owner);
+  const vault = await ethers.deployContract(
+    "LiquidityVault",
+    [await token.getAddress(), await engine.getAddress(), "Perp Liquidity Vault", "PLV"],
+    owner,
+  );
+  await (await engine.setVault(await vault.getAddress())).wait();
+  if (options.guardian) await (await engine.setGuardian(options.guardian)).wait();
+
+  const markets = [];
+  for (const [marketId, spec] of options.markets.entries()) {
+    const feed = await ethers.deployContract(
+      "SettableAggregator",
+      [spec.feedDecimals ?? 8, `${spec.name} / USD`, spec.initialAnswer],
+      owner,
+    );
+    const oracle = await ethers.deployContract(
+      "ChainlinkPriceOracle",
+      [await feed.getAddress(), spec.heartbeatSeconds ?? 3600, ethers.ZeroAddress, 0],
+      owner,
+    );
+    const base = defaultMarketConfig(await oracle.getAddress(), Number(await token.decimals()));
+    const config = spec.configure ? spec.configure(base) : base;
+    await (await engine.listMarket(config)).wait();
+    markets.push({ marketId, name: spec.name, feed, oracle });
+  }
+
+  const addressBook: AddressBook = {
+    chainId: Number((await ethers.provider.getNetwork()).chainId),
+    deploymentBlock: startBlock + 1,
+    engine: (await engine.getAddress()) as `0x${string}`,
+    vault: (await vault.getAddress()) as `0x${string}`,
+    collateralToken: (await token.getAddress()) as `0x${string}`,
+    markets: await Promise.all(
+      markets.map(async (m) => ({
+        marketId: m.marketId,
+        name: m.name,
+        oracle: (await m.oracle.getAddress()) as `0x${string}`,
+        feed: (await m.feed.getAddress()) as `0x${string}`,
+      })),
+    ),
+  };
+  return { token, engine, vault, markets, addressBook, owner };
+}

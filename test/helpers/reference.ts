@@ -1,0 +1,62 @@
+// An independent bigint model of the protocol's money math, written from PROTOCOL.md, that the
+// flow tests use to compute expected values. It shares no code with the contracts.
+
+export const WAD = 10n ** 18n;
+
+export const divFloor = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+export const divCeil = (a: bigint, b: bigint) => -divFloor(-a, b);
+export const abs = (a: bigint) => (a < 0n ? -a : a);
+export const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** 10**(36 - decimals): size(1e18) * price(WAD) / divisor = token atoms. */
+export const valueDivisor = (decimals: number) => 10n ** BigInt(36 - decimals);
+
+export interface RefTier {
+  maxNotional: bigint;
+  initialMarginRate: bigint;
+  maintenanceMarginRate: bigint;
+}
+
+export interface RefPosition {
+  size: bigint;
+  margin: bigint;
+  entryPrice: bigint;
+  fundingSnapshot: bigint;
+}
+
+/** Trader's value of `size` moving through `priceDiff`, rounded toward minus infinity. */
+export const traderValue = (size: bigint, priceDiff: bigint, divisor: bigint) => divFloor(size * priceDiff, divisor);
+
+export function equity(p: RefPosition, price: bigint, fundingIndex: bigint, divisor: bigint) {
+  return p.margin + traderValue(p.size, price - p.entryPrice - (fundingIndex - p.fundingSnapshot), divisor);
+}
+
+export const notionalUp = (size: bigint, price: bigint, divisor: bigint) => divCeil(abs(size) * price, divisor);
+export const notionalDown = (size: bigint, price: bigint, divisor: bigint) => (abs(size) * price) / divisor;
+export const mulWadUp = (x: bigint, y: bigint) => divCeil(x * y, WAD);
+export const mulWadDown = (x: bigint, y: bigint) => (x * y) / WAD;
+
+export function tierFor(tiers: RefTier[], notional: bigint): RefTier {
+  return tiers.find((t) => notional <= t.maxNotional) ?? tiers[tiers.length - 1];
+}
+
+export function maintenanceMargin(tiers: RefTier[], size: bigint, price: bigint, divisor: bigint) {
+  const notional = notionalUp(size, price, divisor);
+  return mulWadUp(notional, tierFor(tiers, notional).maintenanceMarginRate);
+}
+
+export function initialMargin(tiers: RefTier[], size: bigint, price: bigint, divisor: bigint) {
+  const notional = notionalUp(size, price, divisor);
+  return mulWadUp(notional, tierFor(tiers, notional).initialMarginRate);
+}
+
+export function fundingRate(maxRate: bigint, skewScale: bigint, longSize: bigint, shortSize: bigint) {
+  let rate = (maxRate * (longSize - shortSize)) / skewScale; // bigint division truncates toward zero
+  if (rate > maxRate) rate = maxRate;
+  if (rate < -maxRate) rate = -maxRate;
+  return rate;
+}
+
+export function fundingIndexAfter(index: bigint, rate: bigint, price: bigint, seconds: bigint) {
+  return index + (rate * price * seconds) / WAD;
+}
