@@ -1,0 +1,73 @@
+import { expect } from "chai";
+import { ethers, networkHelpers } from "../helpers/fixture.ts";
+
+async function deployOracle(feedDecimals: number, answer: bigint, withSequencer = false) {
+  const feed = await ethers.deployContract("SettableAggregator", [feedDecimals, "ETH / USD", answer]);
+  const sequencer = await ethers.deployContract("SettableAggregator", [0, "L2 sequencer", 0n]);
+  const oracle = await ethers.deployContract("ChainlinkPriceOracle", [
+    await feed.getAddress(),
+    3600,
+    withSequencer ? await sequencer.getAddress() : ethers.ZeroAddress,
+    withSequencer ? 600 : 0,
+  ]);
+  return { feed, sequencer, oracle };
+}
+
+describe("ChainlinkPriceOracle", () => {
+  it("normalises feed decimals to WAD", async () => {
+    for (const [decimals, raw] of [
+      [8, 3000_00000000n],
+      [18, 3000n * 10n ** 18n],
+      [20, 3000n * 10n ** 20n],
+      [0, 3000n],
+    ] as const) {
+      const { oracle } = await deployOracle(decimals, raw);
+      expect(await oracle.price()).to.equal(3000n * 10n ** 18n);
+    }
+  });
+
+  it("rejects zero and negative answers", async () => {
+    const { feed, oracle } = await deployOracle(8, 1n);
+    for (const bad of [0n, -5n]) {
+      await feed.setAnswer(bad);
+      await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "NonPositivePrice").withArgs(bad);
+    }
+  });
+
+  it("rejects answers older than the heartbeat and from the future", async () => {
+    const { feed, oracle } = await deployOracle(8, 3000_00000000n);
+    await networkHelpers.time.increase(3601);
+    const now = BigInt(await networkHelpers.time.latest());
+    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "StalePrice");
+    await feed.setRoundData(3000_00000000n, now, now + 100n);
+    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "StalePrice");
+  });
+
+  it("refuses prices while the L2 sequencer is down and during the grace period after restart", async () => {
+    const { sequencer, oracle } = await deployOracle(8, 3000_00000000n, true);
+    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "SequencerGracePeriod");
+    await networkHelpers.time.increase(601);
+    await sequencer.setRoundData(0n, BigInt(await networkHelpers.time.latest()) - 601n, BigInt(await networkHelpers.time.latest()));
+    const { feed } = { feed: await ethers.getContractAt("SettableAggregator", await oracle.feed()) };
+    await feed.setAnswer(3000_00000000n);
+    expect(await oracle.price()).to.equal(3000n * 10n ** 18n);
+    await sequencer.setAnswer(1n);
+    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "SequencerDown");
+  });
+
+  it("bounds its configuration", async () => {
+    const feed = await ethers.deployContract("SettableAggregator", [8, "x", 1n]);
+    const factory = await ethers.getContractFactory("ChainlinkPriceOracle");
+    await expect(ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 0, ethers.ZeroAddress, 0]))
+      .to.be.revertedWithCustomError(factory, "InvalidHeartbeat")
+      .withArgs(0);
+    await expect(ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 2n * 86400n]))
+      .to.be.revertedWithCustomError(factory, "InvalidGracePeriod");
+  });
+
+  it("lets only the feed owner set answers", async () => {
+    const [, stranger] = await ethers.getSigners();
+    const { feed } = await deployOracle(8, 1n);
+    await expect(feed.connect(stranger).setAnswer(2n)).to.be.revertedWithCustomError(feed, "OwnableUnauthorizedAccount");
+  });
+});
