@@ -11,6 +11,10 @@ import {PerpMath} from "./PerpMath.sol";
 library PositionMath {
     using PerpMath for uint256;
 
+    /// @dev Token atoms added to a partial liquidation's shortfall to absorb the up-roundings of the
+    /// penalty and of the remaining maintenance target (at most 5 atoms between them).
+    uint256 internal constant LIQUIDATION_ROUNDING_SLACK = 5;
+
     struct Health {
         int256 equity; // margin + unrealised pnl - pending funding, token atoms
         uint256 notional; // rounded up
@@ -70,7 +74,7 @@ library PositionMath {
         if (h.equity <= 0) return (absSize, true);
         (RiskTier memory tier, ) = MarketConfigLib.tierFor(c, h.notional);
         uint256 targetRate = uint256(tier.maintenanceMarginRate).mulWadUp(PerpMath.WAD + c.liquidationBufferRate);
-        uint256 needed = h.notional.mulWadUp(targetRate) + keeperReward(c, h.notional) - uint256(h.equity);
+        uint256 needed = h.notional.mulWadUp(targetRate) + keeperReward(c, h.notional) + LIQUIDATION_ROUNDING_SLACK - uint256(h.equity);
         // targetRate > penaltyRate is guaranteed by MarketConfigLib (penalty < every maintenance rate).
         closeSize = Math.mulDiv(needed * PerpMath.WAD, divisor, price * (targetRate - c.liquidationPenaltyRate), Math.Rounding.Ceil);
         if (closeSize >= absSize) return (absSize, true);

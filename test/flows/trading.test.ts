@@ -67,9 +67,10 @@ describe("trading", () => {
     it("rejects an expired deadline and a price outside the acceptable bound", async () => {
       const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
       const now = BigInt(await networkHelpers.time.latest());
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, now))
+      await networkHelpers.time.setNextBlockTimestamp(now + 5n);
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, now + 4n))
         .to.be.revertedWithCustomError(engine, "DeadlineExpired")
-        .withArgs(now, now + 1n);
+        .withArgs(now + 4n, now + 5n);
       const deadline = await farDeadline();
       await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), price(2999), deadline))
         .to.be.revertedWithCustomError(engine, "PriceOutsideBound")
