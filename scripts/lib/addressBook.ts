@@ -7,6 +7,7 @@ export interface AddressBook {
   deploymentBlock: number;
   engine: `0x${string}`;
   vault: `0x${string}`;
+  lens: `0x${string}`;
   collateralToken: `0x${string}`;
   markets: { marketId: number; name: string; oracle: `0x${string}`; feed: `0x${string}` }[];
 }

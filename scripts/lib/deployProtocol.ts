@@ -40,6 +40,7 @@ export async function deployProtocol(ethers: HardhatEthers, options: DeployOptio
     owner,
   );
   await (await engine.setVault(await vault.getAddress())).wait();
+  const lens = await ethers.deployContract("PerpLens", [await engine.getAddress()], owner);
   if (options.guardian) await (await engine.setGuardian(options.guardian)).wait();
 
   const markets = [];
@@ -65,6 +66,7 @@ export async function deployProtocol(ethers: HardhatEthers, options: DeployOptio
     deploymentBlock: startBlock + 1,
     engine: (await engine.getAddress()) as `0x${string}`,
     vault: (await vault.getAddress()) as `0x${string}`,
+    lens: (await lens.getAddress()) as `0x${string}`,
     collateralToken: (await token.getAddress()) as `0x${string}`,
     markets: await Promise.all(
       markets.map(async (m) => ({
@@ -75,5 +77,5 @@ export async function deployProtocol(ethers: HardhatEthers, options: DeployOptio
       })),
     ),
   };
-  return { token, engine, vault, markets, addressBook, owner };
+  return { token, engine, vault, lens, markets, addressBook, owner };
 }
