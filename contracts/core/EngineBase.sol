@@ -27,18 +27,26 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
     /// @notice size(1e18) * price(WAD) / valueDivisor = token atoms; 10**(36 - token decimals).
     uint256 public immutable valueDivisor;
 
+    /// @dev The two protocol-owned ledgers share one slot: trades and liquidations write both.
+    struct Ledgers {
+        uint128 insuranceFund;
+        uint128 vaultCash;
+    }
+
+    // One slot, read by every trade (pause, market count) and written by every opening (id counter).
     address public vault;
-    address public guardian;
     bool public riskPaused;
-    uint256 public insuranceFund;
-    uint256 public vaultCash;
-    uint256 public nextPositionId = 1;
+    uint64 public nextPositionId = 1;
+    uint16 internal _marketCount;
+
+    address public guardian;
+    Ledgers internal _ledgers;
 
     mapping(address account => uint256 balance) public freeBalance;
     mapping(address account => mapping(uint32 marketId => uint256 positionId)) public positionIdOf;
     mapping(uint256 positionId => Position) internal _positions;
-    MarketConfig[] internal _configs;
-    MarketState[] internal _states;
+    mapping(uint32 marketId => MarketConfig) internal _configs;
+    mapping(uint32 marketId => MarketState) internal _states;
 
     constructor(IERC20Metadata token, address initialOwner) Ownable(initialOwner) {
         uint8 decimals = token.decimals();
@@ -50,8 +58,25 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
     // ─── Markets and prices ─────────────────────────────────────────────────────────────────
 
     function _config(uint32 marketId) internal view returns (MarketConfig memory) {
-        if (marketId >= _configs.length) revert UnknownMarket(marketId);
+        if (marketId >= _marketCount) revert UnknownMarket(marketId);
         return _configs[marketId];
+    }
+
+    /// @dev The parameters a trade reads, without the liquidation-only fields (penalty, buffer,
+    /// keeper reward, chunk and dust sizes), which stay zero here. It saves two cold storage reads
+    /// per trade; liquidation paths must use _config.
+    function _tradingConfig(uint32 marketId) internal view returns (MarketConfig memory c) {
+        if (marketId >= _marketCount) revert UnknownMarket(marketId);
+        MarketConfig storage stored = _configs[marketId];
+        c.oracle = stored.oracle;
+        c.tradingFeeRate = stored.tradingFeeRate;
+        c.insuranceFeeShare = stored.insuranceFeeShare;
+        c.maxLongSize = stored.maxLongSize;
+        c.maxShortSize = stored.maxShortSize;
+        c.maxFundingRatePerSecond = stored.maxFundingRatePerSecond;
+        c.skewScale = stored.skewScale;
+        c.tierCount = stored.tierCount;
+        for (uint256 i = 0; i < c.tierCount; ++i) c.tiers[i] = stored.tiers[i];
     }
 
     /// @dev Reads the validated oracle price and brings the funding index up to now.
@@ -132,20 +157,23 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
         emit BalanceChanged(account, balance - amount, -amount.toInt256());
     }
 
-    function _changeVaultCash(int256 delta) internal {
-        if (delta == 0) return;
-        uint256 cash = vaultCash;
-        if (delta < 0 && uint256(-delta) > cash) revert InsufficientVaultCash(cash, uint256(-delta));
-        cash = uint256(int256(cash) + delta);
-        vaultCash = cash;
-        emit VaultCashChanged(cash, delta);
+    function insuranceFund() public view returns (uint256) {
+        return _ledgers.insuranceFund;
     }
 
-    function _changeInsurance(int256 delta) internal {
-        if (delta == 0) return;
-        // Callers never draw more than the balance, so the fund cannot go negative.
-        uint256 balance = uint256(int256(insuranceFund) + delta);
-        insuranceFund = balance;
-        emit InsuranceFundChanged(balance, delta);
+    function vaultCash() public view returns (uint256) {
+        return _ledgers.vaultCash;
+    }
+
+    /// @dev Applies both protocol ledger deltas with one write. Insurance callers never draw more
+    /// than the fund holds, so it cannot go negative; the vault's cash reverts if it would.
+    function _changeLedgers(int256 insuranceDelta, int256 vaultCashDelta) internal {
+        if (insuranceDelta == 0 && vaultCashDelta == 0) return;
+        Ledgers memory l = _ledgers;
+        int256 cash = int256(uint256(l.vaultCash)) + vaultCashDelta;
+        if (cash < 0) revert InsufficientVaultCash(l.vaultCash, uint256(-vaultCashDelta));
+        uint256 fund = uint256(int256(uint256(l.insuranceFund)) + insuranceDelta);
+        _ledgers = Ledgers(fund.toUint128(), uint256(cash).toUint128());
+        emit LedgersChanged(fund, uint256(cash), insuranceDelta, vaultCashDelta);
     }
 }

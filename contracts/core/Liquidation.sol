@@ -141,13 +141,13 @@ abstract contract Liquidation is EngineBase {
         uint256 price,
         int256 closed
     ) private {
-        uint256 insuranceDraw = PerpMath.min(o.deficit, insuranceFund);
+        uint256 insuranceDraw = PerpMath.min(o.deficit, insuranceFund());
         _creditFree(msg.sender, o.keeperReward);
         _creditFree(before.account, o.payout);
-        _changeInsurance(int256(o.penalty) - int256(insuranceDraw));
         // The vault receives the margin the position gave up plus what insurance covers of the
         // deficit; any uncovered remainder is a loss the vault has taken and ADL will recover.
-        _changeVaultCash(
+        _changeLedgers(
+            int256(o.penalty) - int256(insuranceDraw),
             int256(uint256(before.margin) + insuranceDraw) -
                 int256(uint256(afterwards.margin) + o.keeperReward + o.penalty + o.payout)
         );

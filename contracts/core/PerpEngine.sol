@@ -41,22 +41,23 @@ contract PerpEngine is Trading, Liquidation {
 
     /// @inheritdoc IPerpEngine
     function fundInsurance(uint256 amount) external nonReentrant {
-        _changeInsurance(int256(_pullTokens(amount)));
+        _changeLedgers(int256(_pullTokens(amount)), 0);
     }
 
     /// @inheritdoc IPerpEngine
     function creditVaultDeposit(uint256 amount) external {
         _onlyVault();
-        _changeVaultCash(int256(amount));
+        _changeLedgers(0, int256(amount));
     }
 
     /// @inheritdoc IPerpEngine
     function releaseVaultCash(address to, uint256 amount) external nonReentrant {
         _onlyVault();
         uint256 reserved = reservedTraderProfit();
-        uint256 available = vaultCash > reserved ? vaultCash - reserved : 0;
+        uint256 cash = vaultCash();
+        uint256 available = cash > reserved ? cash - reserved : 0;
         if (amount > available) revert InsufficientVaultCash(available, amount);
-        _changeVaultCash(-int256(amount));
+        _changeLedgers(0, -int256(amount));
         collateralToken.safeTransfer(to, amount);
     }
 
@@ -76,12 +77,11 @@ contract PerpEngine is Trading, Liquidation {
     // ─── Owner and guardian ─────────────────────────────────────────────────────────────────
 
     function listMarket(MarketConfig calldata config) external onlyOwner returns (uint32 marketId) {
-        if (_configs.length >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
+        if (_marketCount >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
         MarketConfigLib.validate(config);
-        marketId = uint32(_configs.length);
-        _configs.push(config);
-        MarketState storage s = _states.push();
-        s.lastFundingTime = uint64(block.timestamp);
+        marketId = _marketCount++;
+        _configs[marketId] = config;
+        _states[marketId].lastFundingTime = uint64(block.timestamp);
         emit MarketListed(marketId, config);
     }
 
@@ -135,13 +135,13 @@ contract PerpEngine is Trading, Liquidation {
 
     /// @inheritdoc IPerpEngine
     function marketCount() external view returns (uint32) {
-        return uint32(_configs.length);
+        return _marketCount;
     }
 
     /// @inheritdoc IPerpEngine
     function vaultEquity() external view returns (int256 equity) {
-        equity = int256(vaultCash);
-        for (uint32 m = 0; m < _configs.length; ++m) {
+        equity = int256(vaultCash());
+        for (uint32 m = 0; m < _marketCount; ++m) {
             (int256 longPnl, int256 shortPnl) = sidePnl(m);
             equity -= longPnl + shortPnl;
         }
@@ -149,7 +149,7 @@ contract PerpEngine is Trading, Liquidation {
 
     /// @inheritdoc IPerpEngine
     function reservedTraderProfit() public view returns (uint256 reserved) {
-        for (uint32 m = 0; m < _configs.length; ++m) {
+        for (uint32 m = 0; m < _marketCount; ++m) {
             (int256 longPnl, int256 shortPnl) = sidePnl(m);
             if (longPnl > 0) reserved += uint256(longPnl) + 1; // +1 rounds the reserve up
             if (shortPnl > 0) reserved += uint256(shortPnl) + 1;

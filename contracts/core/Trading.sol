@@ -87,7 +87,7 @@ abstract contract Trading is EngineBase {
     /// @dev validate → accrue → update → check health → ledgers → store and emit.
     function _trade(address account, TradeRequest memory r) private returns (uint256 positionId) {
         if (block.timestamp > r.deadline) revert DeadlineExpired(r.deadline, block.timestamp);
-        MarketConfig memory c = _config(r.marketId);
+        MarketConfig memory c = _tradingConfig(r.marketId);
         positionId = positionIdOf[account][r.marketId];
         Position memory before;
         Position memory p;
@@ -190,8 +190,8 @@ abstract contract Trading is EngineBase {
     ) private {
         if (r.marginIn > 0) _debitFree(account, r.marginIn);
         _creditFree(account, r.marginOut + payout);
-        _changeInsurance(int256(insuranceFee));
-        _changeVaultCash(
+        _changeLedgers(
+            int256(insuranceFee),
             int256(uint256(before.margin) + r.marginIn) -
                 int256(uint256(afterwards.margin) + r.marginOut + payout + insuranceFee)
         );

@@ -63,8 +63,8 @@ interface IPerpEngine {
         uint256 deficit
     );
     event FundingAccrued(uint32 indexed marketId, int256 fundingIndex, int256 ratePerSecond, uint256 timestamp);
-    event InsuranceFundChanged(uint256 balance, int256 delta);
-    event VaultCashChanged(uint256 cash, int256 delta);
+    /// @notice New balances of the insurance fund and of the vault's cash, after the given deltas.
+    event LedgersChanged(uint256 insuranceFund, uint256 vaultCash, int256 insuranceDelta, int256 vaultCashDelta);
     /// @notice Bad debt beyond the insurance fund. The vault has absorbed it; `totalUncovered` is the
     /// market's outstanding amount, the target of auto-deleveraging.
     event DeficitUncovered(uint32 indexed marketId, uint256 indexed positionId, uint256 amount, uint256 totalUncovered);

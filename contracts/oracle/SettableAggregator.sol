@@ -2,18 +2,24 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 
 /// @title SettableAggregator
 /// @notice A Chainlink-compatible feed whose owner sets the answer. For local chains, testnets and
 /// tests only: the product reads real Chainlink feeds through ChainlinkPriceOracle.
 contract SettableAggregator is AggregatorV3Interface, Ownable {
+    /// @dev Packed like Chainlink's own aggregators, so reads cost about what a real feed costs.
+    struct Round {
+        uint80 roundId;
+        int128 answer;
+        uint32 startedAt;
+        uint32 updatedAt;
+    }
+
     uint8 public immutable decimals;
     string public description;
-    uint80 public latestRound;
-    int256 public latestAnswer;
-    uint256 public latestStartedAt;
-    uint256 public latestUpdatedAt;
+    Round internal _latest;
 
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
 
@@ -40,19 +46,18 @@ contract SettableAggregator is AggregatorV3Interface, Ownable {
     }
 
     function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
-        if (roundId != latestRound) revert NoRoundData(roundId);
+        if (roundId != _latest.roundId) revert NoRoundData(roundId);
         return latestRoundData();
     }
 
     function latestRoundData() public view returns (uint80, int256, uint256, uint256, uint80) {
-        return (latestRound, latestAnswer, latestStartedAt, latestUpdatedAt, latestRound);
+        Round memory r = _latest;
+        return (r.roundId, r.answer, r.startedAt, r.updatedAt, r.roundId);
     }
 
     function _setRound(int256 answer, uint256 startedAt, uint256 updatedAt) private {
-        latestRound += 1;
-        latestAnswer = answer;
-        latestStartedAt = startedAt;
-        latestUpdatedAt = updatedAt;
-        emit AnswerUpdated(answer, latestRound, updatedAt);
+        uint80 roundId = _latest.roundId + 1;
+        _latest = Round(roundId, SafeCast.toInt128(answer), SafeCast.toUint32(startedAt), SafeCast.toUint32(updatedAt));
+        emit AnswerUpdated(answer, roundId, updatedAt);
     }
 }
