@@ -169,10 +169,10 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
     /// than the fund holds, so it cannot go negative; the vault's cash reverts if it would.
     function _changeLedgers(int256 insuranceDelta, int256 vaultCashDelta) internal {
         if (insuranceDelta == 0 && vaultCashDelta == 0) return;
-        Ledgers memory l = _ledgers;
-        int256 cash = int256(uint256(l.vaultCash)) + vaultCashDelta;
-        if (cash < 0) revert InsufficientVaultCash(l.vaultCash, uint256(-vaultCashDelta));
-        uint256 fund = uint256(int256(uint256(l.insuranceFund)) + insuranceDelta);
+        Ledgers memory current = _ledgers;
+        int256 cash = int256(uint256(current.vaultCash)) + vaultCashDelta;
+        if (cash < 0) revert InsufficientVaultCash(current.vaultCash, uint256(-vaultCashDelta));
+        uint256 fund = uint256(int256(uint256(current.insuranceFund)) + insuranceDelta);
         _ledgers = Ledgers(fund.toUint128(), uint256(cash).toUint128());
         emit LedgersChanged(fund, uint256(cash), insuranceDelta, vaultCashDelta);
     }

@@ -148,21 +148,10 @@ abstract contract Liquidation is EngineBase {
         // deficit; any uncovered remainder is a loss the vault has taken and ADL will recover.
         _changeLedgers(
             int256(o.penalty) - int256(insuranceDraw),
-            int256(uint256(before.margin) + insuranceDraw) -
-                int256(uint256(afterwards.margin) + o.keeperReward + o.penalty + o.payout)
+            int256(uint256(before.margin) + insuranceDraw) - int256(uint256(afterwards.margin) + o.keeperReward + o.penalty + o.payout)
         );
         if (o.deficit > insuranceDraw) _recordUncoveredDeficit(before.marketId, positionId, o.deficit - insuranceDraw);
-        emit Liquidated(
-            positionId,
-            msg.sender,
-            before.marketId,
-            closed,
-            price,
-            equityBefore,
-            o.keeperReward,
-            o.penalty,
-            o.deficit
-        );
+        emit Liquidated(positionId, msg.sender, before.marketId, closed, price, equityBefore, o.keeperReward, o.penalty, o.deficit);
     }
 
     function _recordUncoveredDeficit(uint32 marketId, uint256 positionId, uint256 amount) private {

@@ -42,12 +42,7 @@ abstract contract Trading is EngineBase {
     }
 
     /// @inheritdoc IPerpEngine
-    function modifyPosition(
-        uint32 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice,
-        uint256 deadline
-    ) external nonReentrant {
+    function modifyPosition(uint32 marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline) external nonReentrant {
         if (sizeDelta == 0) revert ZeroAmount();
         _trade(msg.sender, TradeRequest(marketId, sizeDelta, 0, 0, acceptablePrice, deadline));
     }
@@ -192,8 +187,7 @@ abstract contract Trading is EngineBase {
         _creditFree(account, r.marginOut + payout);
         _changeLedgers(
             int256(insuranceFee),
-            int256(uint256(before.margin) + r.marginIn) -
-                int256(uint256(afterwards.margin) + r.marginOut + payout + insuranceFee)
+            int256(uint256(before.margin) + r.marginIn) - int256(uint256(afterwards.margin) + r.marginOut + payout + insuranceFee)
         );
     }
 }

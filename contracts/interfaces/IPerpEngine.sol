@@ -89,12 +89,7 @@ interface IPerpEngine {
         uint256 deadline
     ) external returns (uint256 positionId);
     /// @notice Increases (same sign) or reduces (opposite sign) the position; it cannot flip side.
-    function modifyPosition(
-        uint32 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice,
-        uint256 deadline
-    ) external;
+    function modifyPosition(uint32 marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline) external;
     /// @notice Closes the position and returns margin plus PnL to the free balance.
     function closePosition(uint32 marketId, uint256 acceptablePrice, uint256 deadline) external;
     /// @notice Moves free balance into the position's margin. Needs no price.

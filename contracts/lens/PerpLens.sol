@@ -118,9 +118,10 @@ contract PerpLens {
             uint256 rate = c.tiers[t].maintenanceMarginRate;
             int256 numerator = p.size > 0 ? adjustedEntry - cushion : adjustedEntry + cushion;
             if (numerator <= 0) continue;
-            uint256 candidate = p.size > 0
-                ? Math.mulDiv(uint256(numerator), PerpMath.WAD, PerpMath.WAD - rate, Math.Rounding.Ceil)
-                : Math.mulDiv(uint256(numerator), PerpMath.WAD, PerpMath.WAD + rate);
+            uint256 candidate =
+                p.size > 0
+                    ? Math.mulDiv(uint256(numerator), PerpMath.WAD, PerpMath.WAD - rate, Math.Rounding.Ceil)
+                    : Math.mulDiv(uint256(numerator), PerpMath.WAD, PerpMath.WAD + rate);
             (RiskTier memory tier, ) = MarketConfigLib.tierFor(c, absSize.notionalUp(candidate, divisor));
             if (tier.maintenanceMarginRate != rate) continue;
             if (!found || (p.size > 0 ? candidate > best : candidate < best)) best = candidate;

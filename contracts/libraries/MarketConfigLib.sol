@@ -39,10 +39,7 @@ library MarketConfigLib {
 
     /// @notice The tier whose bracket holds `notional`; beyond the last bracket, the last tier and
     /// `withinTiers = false` (existing positions keep the strictest rates, new risk is refused).
-    function tierFor(
-        MarketConfig memory c,
-        uint256 notional
-    ) internal pure returns (RiskTier memory tier, bool withinTiers) {
+    function tierFor(MarketConfig memory c, uint256 notional) internal pure returns (RiskTier memory tier, bool withinTiers) {
         for (uint256 i = 0; i < c.tierCount; ++i) {
             if (notional <= c.tiers[i].maxNotional) return (c.tiers[i], true);
         }
@@ -57,7 +54,11 @@ library MarketConfigLib {
             if (t.maintenanceMarginRate < MIN_MAINTENANCE_MARGIN_RATE || t.maintenanceMarginRate < previous.maintenanceMarginRate) {
                 revert InvalidMarketParameter("tiers.maintenanceMarginRate", i);
             }
-            if (t.initialMarginRate <= t.maintenanceMarginRate || t.initialMarginRate > MAX_INITIAL_MARGIN_RATE || t.initialMarginRate < previous.initialMarginRate) {
+            if (
+                t.initialMarginRate <= t.maintenanceMarginRate ||
+                t.initialMarginRate > MAX_INITIAL_MARGIN_RATE ||
+                t.initialMarginRate < previous.initialMarginRate
+            ) {
                 revert InvalidMarketParameter("tiers.initialMarginRate", i);
             }
             previous = t;

@@ -20,12 +20,7 @@ contract LiquidityVault is ERC4626 {
 
     error DepositShortfall(uint256 expected, uint256 received);
 
-    constructor(
-        IERC20 asset_,
-        IPerpEngine engine_,
-        string memory name_,
-        string memory symbol_
-    ) ERC20(name_, symbol_) ERC4626(asset_) {
+    constructor(IERC20 asset_, IPerpEngine engine_, string memory name_, string memory symbol_) ERC20(name_, symbol_) ERC4626(asset_) {
         engine = engine_;
     }
 

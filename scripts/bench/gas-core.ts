@@ -38,7 +38,11 @@ async function measure(operation: string, note: string, tx: Promise<{ wait(): Pr
 const [a, b, c, d, e, f] = traders;
 await measure("deposit", "existing account", engine.connect(a).deposit(usd(1_000)));
 await measure("withdraw", "", engine.connect(a).withdraw(usd(1_000), a.address));
-await measure("openPosition", "new position, first touch this block", engine.connect(a).openPosition(ETH, eth(10), usd(3_000), MAX, await deadline()));
+await measure(
+  "openPosition",
+  "new position, first touch this block",
+  engine.connect(a).openPosition(ETH, eth(10), usd(3_000), MAX, await deadline()),
+);
 await measure("modifyPosition", "increase", engine.connect(a).modifyPosition(ETH, eth(2), MAX, await deadline()));
 await measure("modifyPosition", "reduce", engine.connect(a).modifyPosition(ETH, -eth(3), 0, await deadline()));
 await measure("addMargin", "no oracle read", engine.connect(a).addMargin(ETH, usd(100)));

@@ -14,7 +14,10 @@ describe("PerpLens views", () => {
     return base;
   }
 
-  for (const [label, id] of [["long", 1n], ["short", 2n]] as const) {
+  for (const [label, id] of [
+    ["long", 1n],
+    ["short", 2n],
+  ] as const) {
     it(`gives a ${label}'s liquidation price: liquidatable just beyond it, not just before`, async () => {
       const { lens, feed } = await networkHelpers.loadFixture(withPositions);
       const h = await lens.positionHealth(id);

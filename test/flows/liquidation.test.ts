@@ -21,9 +21,7 @@ describe("liquidation", () => {
     const { engine, alice, keeper } = await networkHelpers.loadFixture(protocolFixture);
     await engine.connect(alice).openPosition(ETH, size(10), usd(3_000), MAX_PRICE, await farDeadline());
     await expect(engine.connect(keeper).liquidate(1n)).to.be.revertedWithCustomError(engine, "NotLiquidatable");
-    await expect(engine.connect(keeper).liquidate(99n))
-      .to.be.revertedWithCustomError(engine, "PositionNotFound")
-      .withArgs(99n);
+    await expect(engine.connect(keeper).liquidate(99n)).to.be.revertedWithCustomError(engine, "PositionNotFound").withArgs(99n);
   });
 
   it("partially liquidates a large position back above maintenance plus the buffer, leaving it healthier", async () => {
@@ -126,7 +124,9 @@ describe("liquidation", () => {
     const fee = ref.mulWadUp(ref.notionalUp(size(100), price(3000), DIVISOR), params.tradingFeeRate);
     const before = { size: size(100), margin: usd(31_000) - fee, entryPrice: price(3000), fundingSnapshot };
     const deficit = -ref.equity(before, price(2500), index, DIVISOR);
-    await expect(tx).to.emit(engine, "DeficitUncovered").withArgs(ETH, 2n, deficit - insurance, deficit - insurance);
+    await expect(tx)
+      .to.emit(engine, "DeficitUncovered")
+      .withArgs(ETH, 2n, deficit - insurance, deficit - insurance);
     expect(await engine.insuranceFund()).to.equal(0n);
     expect((await engine.marketState(ETH)).uncoveredDeficit).to.equal(deficit - insurance);
   });

@@ -61,8 +61,9 @@ describe("ChainlinkPriceOracle", () => {
     await expect(ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 0, ethers.ZeroAddress, 0]))
       .to.be.revertedWithCustomError(factory, "InvalidHeartbeat")
       .withArgs(0);
-    await expect(ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 2n * 86400n]))
-      .to.be.revertedWithCustomError(factory, "InvalidGracePeriod");
+    await expect(
+      ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 2n * 86400n]),
+    ).to.be.revertedWithCustomError(factory, "InvalidGracePeriod");
   });
 
   it("lets only the feed owner set answers", async () => {

@@ -40,14 +40,31 @@ describe("trading", () => {
       const tx = engine.connect(alice).openPosition(ETH, -size(2), usd(1_000), 0, await farDeadline());
       await expect(tx)
         .to.emit(engine, "PositionUpdated")
-        .withArgs(1n, alice.address, ETH, -size(2), usd(1_000) - fee(size(2), price(3000)), price(3000), 0n, -size(2), price(3000), fee(size(2), price(3000)));
+        .withArgs(
+          1n,
+          alice.address,
+          ETH,
+          -size(2),
+          usd(1_000) - fee(size(2), price(3000)),
+          price(3000),
+          0n,
+          -size(2),
+          price(3000),
+          fee(size(2), price(3000)),
+        );
     });
 
     it("rejects zero size, zero margin, an existing position and an unknown market", async () => {
       const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
       const deadline = await farDeadline();
-      await expect(engine.connect(alice).openPosition(ETH, 0n, usd(10), MAX_PRICE, deadline)).to.be.revertedWithCustomError(engine, "ZeroAmount");
-      await expect(engine.connect(alice).openPosition(ETH, size(1), 0n, MAX_PRICE, deadline)).to.be.revertedWithCustomError(engine, "ZeroAmount");
+      await expect(engine.connect(alice).openPosition(ETH, 0n, usd(10), MAX_PRICE, deadline)).to.be.revertedWithCustomError(
+        engine,
+        "ZeroAmount",
+      );
+      await expect(engine.connect(alice).openPosition(ETH, size(1), 0n, MAX_PRICE, deadline)).to.be.revertedWithCustomError(
+        engine,
+        "ZeroAmount",
+      );
       await engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline);
       await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline))
         .to.be.revertedWithCustomError(engine, "PositionExists")
@@ -86,7 +103,10 @@ describe("trading", () => {
       const deadline = await farDeadline();
       const now = BigInt(await networkHelpers.time.latest());
       await feed.setRoundData(300000000000n, now - 7200n, now - 7200n);
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline)).to.be.revertedWithCustomError(oracle, "StalePrice");
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline)).to.be.revertedWithCustomError(
+        oracle,
+        "StalePrice",
+      );
       await feed.setAnswer(-1n);
       await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline))
         .to.be.revertedWithCustomError(oracle, "NonPositivePrice")
@@ -159,7 +179,10 @@ describe("trading", () => {
         .to.be.revertedWithCustomError(engine, "SizeFlip")
         .withArgs(size(10), -size(11));
       await setPrice(feed, 2_900); // equity ~585 against maintenance ~725
-      await expect(engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline())).to.be.revertedWithCustomError(engine, "BelowMaintenanceMargin");
+      await expect(engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline())).to.be.revertedWithCustomError(
+        engine,
+        "BelowMaintenanceMargin",
+      );
     });
 
     it("rejects calls without a position", async () => {
@@ -167,8 +190,7 @@ describe("trading", () => {
       await expect(engine.connect(alice).closePosition(ETH, 0, await farDeadline()))
         .to.be.revertedWithCustomError(engine, "NoPosition")
         .withArgs(alice.address, ETH);
-      await expect(engine.connect(alice).addMargin(ETH, usd(1)))
-        .to.be.revertedWithCustomError(engine, "NoPosition");
+      await expect(engine.connect(alice).addMargin(ETH, usd(1))).to.be.revertedWithCustomError(engine, "NoPosition");
     });
   });
 
@@ -195,7 +217,10 @@ describe("trading", () => {
       const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
       await engine.connect(alice).openPosition(ETH, size(10), usd(1_600), MAX_PRICE, await farDeadline());
       await setPrice(feed, 2_800);
-      await expect(engine.connect(alice).closePosition(ETH, 0, await farDeadline())).to.be.revertedWithCustomError(engine, "PositionBankrupt");
+      await expect(engine.connect(alice).closePosition(ETH, 0, await farDeadline())).to.be.revertedWithCustomError(
+        engine,
+        "PositionBankrupt",
+      );
     });
   });
 
@@ -220,7 +245,10 @@ describe("trading", () => {
         .withArgs(1n, margin, margin + 1n);
       // The lone long pays funding every second, so leave a cushion for the blocks in between.
       const cushion = usd(1);
-      await expect(engine.connect(alice).removeMargin(ETH, margin - im + 1n, await farDeadline())).to.be.revertedWithCustomError(engine, "BelowInitialMargin");
+      await expect(engine.connect(alice).removeMargin(ETH, margin - im + 1n, await farDeadline())).to.be.revertedWithCustomError(
+        engine,
+        "BelowInitialMargin",
+      );
       const freeBefore = await engine.freeBalance(alice.address);
       await engine.connect(alice).removeMargin(ETH, margin - im - cushion, await farDeadline());
       const after = await engine.position(1n);

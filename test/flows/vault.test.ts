@@ -43,7 +43,10 @@ describe("liquidity vault (ERC-4626)", () => {
     const maxWithdraw = await vault.maxWithdraw(lp.address);
     expect(maxWithdraw).to.equal(cash - reserved);
     // The long pays ~2.7 of funding per second, which frees reserve between blocks: ask for 100 more.
-    await expect(vault.connect(lp).withdraw(maxWithdraw + usd(100), lp.address, lp.address)).to.be.revertedWithCustomError(vault, "ERC4626ExceededMaxWithdraw");
+    await expect(vault.connect(lp).withdraw(maxWithdraw + usd(100), lp.address, lp.address)).to.be.revertedWithCustomError(
+      vault,
+      "ERC4626ExceededMaxWithdraw",
+    );
     const before = await token.balanceOf(lp.address);
     await vault.connect(lp).withdraw(maxWithdraw, lp.address, lp.address);
     expect(await token.balanceOf(lp.address)).to.equal(before + maxWithdraw);

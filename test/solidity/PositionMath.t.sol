@@ -46,7 +46,13 @@ contract PositionMathTest is Test {
         Position memory p = _position(isLong ? int256(absSize) : -int256(absSize), 1e6, price);
         PositionMath.Health memory h = PositionMath.health(p, _config(), price, 0, D);
         assertGe(h.notional * D, absSize * price, "notional rounded down");
-        (RiskTier memory tier) = _config().tiers[h.notional <= 100_000e6 ? 0 : h.notional <= 1_000_000e6 ? 1 : 2];
+        (RiskTier memory tier) = _config().tiers[
+            h.notional <= 100_000e6
+                ? 0
+                : h.notional <= 1_000_000e6
+                    ? 1
+                    : 2
+        ];
         assertGe(h.maintenanceMargin * WAD, h.notional * tier.maintenanceMarginRate, "maintenance rounded down");
         assertGe(h.initialMargin * WAD, h.notional * tier.initialMarginRate, "initial rounded down");
         assertLe(h.maintenanceMargin, h.initialMargin);
@@ -64,7 +70,12 @@ contract PositionMathTest is Test {
         assertGt((equity + 1) * int256(D), exactTimesD);
     }
 
-    function testFuzz_funding_heavySidePaysAndRateIsClamped(uint256 longSize, uint256 shortSize, uint256 price, uint256 elapsed) public pure {
+    function testFuzz_funding_heavySidePaysAndRateIsClamped(
+        uint256 longSize,
+        uint256 shortSize,
+        uint256 price,
+        uint256 elapsed
+    ) public pure {
         MarketConfig memory c = _config();
         longSize = bound(longSize, 0, 1e24);
         shortSize = bound(shortSize, 0, 1e24);
@@ -95,7 +106,12 @@ contract PositionMathTest is Test {
 
     /// A partial liquidation amount restores maintenance * (1 + buffer) and is the least size that
     /// does, up to one rounding unit; otherwise the whole position goes.
-    function testFuzz_liquidationCloseSize_restoresTargetMinimally(uint256 absSize, uint256 price, uint256 marginBps, bool isLong) public pure {
+    function testFuzz_liquidationCloseSize_restoresTargetMinimally(
+        uint256 absSize,
+        uint256 price,
+        uint256 marginBps,
+        bool isLong
+    ) public pure {
         MarketConfig memory c = _config();
         absSize = bound(absSize, 1e16, 3_000e18);
         price = bound(price, 100e18, 10_000e18);
@@ -121,7 +137,13 @@ contract PositionMathTest is Test {
 
     /// The size whose closing lifts equity-minus-target by `atoms`.
     function _sizeWorth(MarketConfig memory c, PositionMath.Health memory h, uint256 atoms, uint256 price) private pure returns (uint256) {
-        RiskTier memory tier = c.tiers[h.notional <= 100_000e6 ? 0 : h.notional <= 1_000_000e6 ? 1 : 2];
+        RiskTier memory tier = c.tiers[
+            h.notional <= 100_000e6
+                ? 0
+                : h.notional <= 1_000_000e6
+                    ? 1
+                    : 2
+        ];
         uint256 targetRate = PerpMath.mulWadUp(tier.maintenanceMarginRate, WAD + c.liquidationBufferRate);
         return (atoms * WAD * D) / (price * (targetRate - c.liquidationPenaltyRate)) + 1;
     }
@@ -134,13 +156,25 @@ contract PositionMathTest is Test {
         uint256 closeSize,
         uint256 price
     ) private pure returns (bool) {
-        RiskTier memory tier = c.tiers[h.notional <= 100_000e6 ? 0 : h.notional <= 1_000_000e6 ? 1 : 2];
+        RiskTier memory tier = c.tiers[
+            h.notional <= 100_000e6
+                ? 0
+                : h.notional <= 1_000_000e6
+                    ? 1
+                    : 2
+        ];
         uint256 targetRate = PerpMath.mulWadUp(tier.maintenanceMarginRate, WAD + c.liquidationBufferRate);
         uint256 target = PerpMath.mulWadUp(PerpMath.notionalUp(absSize - closeSize, price, D), targetRate);
         return _equityAfter(h.equity, closeSize, price, PositionMath.keeperReward(c, h.notional), c) >= int256(target);
     }
 
-    function _equityAfter(int256 equity, uint256 closeSize, uint256 price, uint256 reward, MarketConfig memory c) private pure returns (int256) {
+    function _equityAfter(
+        int256 equity,
+        uint256 closeSize,
+        uint256 price,
+        uint256 reward,
+        MarketConfig memory c
+    ) private pure returns (int256) {
         uint256 penalty = PositionMath.liquidationPenalty(c, PerpMath.notionalUp(closeSize, price, D));
         return equity - int256(reward) - int256(penalty);
     }

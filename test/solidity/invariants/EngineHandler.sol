@@ -46,7 +46,12 @@ contract EngineHandler is Test {
         engine = new PerpEngine(token, address(this));
         vault = new LiquidityVault(token, engine, "V", "V");
         engine.setVault(address(vault));
-        ChainlinkPriceOracle oracle = new ChainlinkPriceOracle(AggregatorV3Interface(address(feed)), 1 days, AggregatorV3Interface(address(0)), 0);
+        ChainlinkPriceOracle oracle = new ChainlinkPriceOracle(
+            AggregatorV3Interface(address(feed)),
+            1 days,
+            AggregatorV3Interface(address(0)),
+            0
+        );
         engine.listMarket(_config(oracle));
         for (uint256 i = 1; i <= 5; ++i) actors.push(address(uint160(0xA000 + i)));
         _fund(lp, 2_000_000e6);
@@ -88,7 +93,15 @@ contract EngineHandler is Test {
         _fund(actor, margin);
         vm.startPrank(actor);
         engine.deposit(margin);
-        try engine.openPosition(MARKET, isLong ? int256(absSize) : -int256(absSize), margin, isLong ? type(uint256).max : 0, block.timestamp) {
+        try
+            engine.openPosition(
+                MARKET,
+                isLong ? int256(absSize) : -int256(absSize),
+                margin,
+                isLong ? type(uint256).max : 0,
+                block.timestamp
+            )
+        {
             _checkInitialMargin(actor);
         } catch {}
         vm.stopPrank();
@@ -166,8 +179,9 @@ contract EngineHandler is Test {
             if (engine.position(id).size != 0) {
                 ++partialLiquidations;
                 (PositionMath.Health memory afterwards, ) = _health(id);
-                bool healthier = afterwards.equity > 0 &&
-                    uint256(afterwards.equity) * before.maintenanceMargin > uint256(before.equity) * afterwards.maintenanceMargin;
+                bool healthier =
+                    afterwards.equity > 0 &&
+                        uint256(afterwards.equity) * before.maintenanceMargin > uint256(before.equity) * afterwards.maintenanceMargin;
                 if (!healthier) ++partialsNotHealthier;
             }
         } catch {}
