@@ -4,8 +4,10 @@ import { defaultMarketConfig, type MarketConfig } from "./marketConfig.ts";
 
 export interface MarketSpec {
   name: string;
-  /** Initial feed answer with `feedDecimals` decimals, e.g. 3000_00000000n for $3000 at 8 decimals. */
-  initialAnswer: bigint;
+  /** An existing Chainlink feed; when omitted a SettableAggregator is deployed for local runs. */
+  feed?: string;
+  /** The settable feed's first answer with `feedDecimals` decimals, e.g. 3000_00000000n for $3000. */
+  initialAnswer?: bigint;
   feedDecimals?: number;
   heartbeatSeconds?: number;
   configure?: (config: MarketConfig) => MarketConfig;
@@ -45,11 +47,9 @@ export async function deployProtocol(ethers: HardhatEthers, options: DeployOptio
 
   const markets = [];
   for (const [marketId, spec] of options.markets.entries()) {
-    const feed = await ethers.deployContract(
-      "SettableAggregator",
-      [spec.feedDecimals ?? 8, `${spec.name} / USD`, spec.initialAnswer],
-      owner,
-    );
+    const feed = spec.feed
+      ? await ethers.getContractAt("SettableAggregator", spec.feed, owner)
+      : await ethers.deployContract("SettableAggregator", [spec.feedDecimals ?? 8, `${spec.name} / USD`, spec.initialAnswer ?? 0n], owner);
     const oracle = await ethers.deployContract(
       "ChainlinkPriceOracle",
       [await feed.getAddress(), spec.heartbeatSeconds ?? 3600, ethers.ZeroAddress, 0],
