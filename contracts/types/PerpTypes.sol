@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+
+uint256 constant MAX_RISK_TIERS = 4;
+
+/// @notice One notional bracket. A position whose notional is at most `maxNotional` (token atoms)
+/// uses these rates; brackets are ascending and the last one caps the position size.
+struct RiskTier {
+    uint128 maxNotional;
+    uint64 initialMarginRate; // WAD
+    uint64 maintenanceMarginRate; // WAD
+}
+
+/// @notice Owner-set market parameters. Every field is bounded in MarketConfigLib.validate.
+struct MarketConfig {
+    IPriceOracle oracle;
+    uint64 tradingFeeRate; // WAD, of traded notional
+    uint64 insuranceFeeShare; // WAD, share of trading fees sent to the insurance fund
+    uint64 liquidationPenaltyRate; // WAD, of liquidated notional, to the insurance fund
+    uint64 liquidationBufferRate; // WAD, partial liquidation targets maintenance * (1 + buffer)
+    uint64 keeperRewardRate; // WAD, of liquidated notional
+    uint128 keeperRewardFixed; // token atoms
+    uint128 keeperRewardCap; // token atoms
+    uint128 maxLiquidationNotional; // token atoms per partial liquidation call
+    uint128 minPositionNotional; // token atoms; smaller remainders are closed in full
+    uint128 maxLongSize; // open-interest cap, base units
+    uint128 maxShortSize; // open-interest cap, base units
+    uint64 maxFundingRatePerSecond; // WAD per second, reached at full skew
+    uint128 skewScale; // base units of skew that reach the maximum funding rate
+    uint8 tierCount;
+    RiskTier[MAX_RISK_TIERS] tiers;
+}
+
+/// @notice Mutable per-market state.
+/// @dev `longSizeK`/`shortSizeK` are sum(|size| * k) with k = entry - fundingSnapshot; together with the
+/// open interest they give each side's aggregate unrealised PnL net of funding in O(1):
+/// long pnl = (longSize * X - longSizeK) / divisor, short pnl = (shortSizeK - shortSize * X) / divisor,
+/// where X = price - fundingIndex.
+struct MarketState {
+    int128 fundingIndex; // WAD price units per base unit, cumulative
+    uint64 lastFundingTime;
+    uint128 longSize;
+    uint128 shortSize;
+    int256 longSizeK;
+    int256 shortSizeK;
+    uint256 uncoveredDeficit; // bad debt the insurance fund could not cover, token atoms
+}
+
+/// @notice An isolated-margin position. Size 0 means no position.
+/// @dev Packed into three slots. int128/uint128 casts are checked with SafeCast on every write.
+struct Position {
+    int128 size;
+    uint128 margin;
+    uint128 entryPrice;
+    int128 fundingSnapshot;
+    address account;
+    uint32 marketId;
+}
