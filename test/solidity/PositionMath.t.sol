@@ -7,6 +7,7 @@ import {FundingLib} from "../../contracts/libraries/FundingLib.sol";
 import {PerpMath} from "../../contracts/libraries/PerpMath.sol";
 import {PositionMath} from "../../contracts/libraries/PositionMath.sol";
 import {MarketConfig, Position, RiskTier} from "../../contracts/types/PerpTypes.sol";
+import {TestMarkets} from "./helpers/TestMarkets.sol";
 
 /// Fuzzed properties of margin, funding and liquidation amounts, each with its rounding direction.
 contract PositionMathTest is Test {
@@ -14,24 +15,8 @@ contract PositionMathTest is Test {
     uint256 internal constant WAD = 1e18;
 
     function _config() internal pure returns (MarketConfig memory c) {
-        c.oracle = IPriceOracle(address(1));
-        c.tradingFeeRate = 0.0005e18;
-        c.insuranceFeeShare = 0.2e18;
-        c.liquidationPenaltyRate = 0.005e18;
-        c.liquidationBufferRate = 0.25e18;
-        c.keeperRewardRate = 0.001e18;
-        c.keeperRewardFixed = 1e6;
-        c.keeperRewardCap = 50e6;
-        c.maxLiquidationNotional = type(uint128).max;
-        c.minPositionNotional = 10e6;
-        c.maxLongSize = 1e30;
-        c.maxShortSize = 1e30;
-        c.maxFundingRatePerSecond = uint64(uint256(0.001e18) / 3600);
-        c.skewScale = 1000e18;
-        c.tierCount = 3;
-        c.tiers[0] = RiskTier(100_000e6, 0.05e18, 0.025e18);
-        c.tiers[1] = RiskTier(1_000_000e6, 0.1e18, 0.05e18);
-        c.tiers[2] = RiskTier(10_000_000e6, 0.2e18, 0.1e18);
+        c = TestMarkets.defaultConfig(IPriceOracle(address(1)));
+        c.maxLiquidationNotional = type(uint128).max; // sizing is tested here without the chunk cap
     }
 
     function _position(int256 size, uint256 margin, uint256 entry) internal pure returns (Position memory p) {
@@ -46,13 +31,7 @@ contract PositionMathTest is Test {
         Position memory p = _position(isLong ? int256(absSize) : -int256(absSize), 1e6, price);
         PositionMath.Health memory h = PositionMath.health(p, _config(), price, 0, D);
         assertGe(h.notional * D, absSize * price, "notional rounded down");
-        (RiskTier memory tier) = _config().tiers[
-            h.notional <= 100_000e6
-                ? 0
-                : h.notional <= 1_000_000e6
-                    ? 1
-                    : 2
-        ];
+        RiskTier memory tier = _config().tiers[_tierIndex(h.notional)];
         assertGe(h.maintenanceMargin * WAD, h.notional * tier.maintenanceMarginRate, "maintenance rounded down");
         assertGe(h.initialMargin * WAD, h.notional * tier.initialMarginRate, "initial rounded down");
         assertLe(h.maintenanceMargin, h.initialMargin);
@@ -135,16 +114,20 @@ contract PositionMathTest is Test {
         }
     }
 
+    /// maintenance * (1 + buffer), as a rate, of the tier the position is in now.
+    function _targetRate(MarketConfig memory c, PositionMath.Health memory h) private pure returns (uint256) {
+        RiskTier memory tier = c.tiers[_tierIndex(h.notional)];
+        return PerpMath.mulWadUp(tier.maintenanceMarginRate, WAD + c.liquidationBufferRate);
+    }
+
+    function _tierIndex(uint256 notional) private pure returns (uint256) {
+        if (notional <= 100_000e6) return 0;
+        return notional <= 1_000_000e6 ? 1 : 2;
+    }
+
     /// The size whose closing lifts equity-minus-target by `atoms`.
     function _sizeWorth(MarketConfig memory c, PositionMath.Health memory h, uint256 atoms, uint256 price) private pure returns (uint256) {
-        RiskTier memory tier = c.tiers[
-            h.notional <= 100_000e6
-                ? 0
-                : h.notional <= 1_000_000e6
-                    ? 1
-                    : 2
-        ];
-        uint256 targetRate = PerpMath.mulWadUp(tier.maintenanceMarginRate, WAD + c.liquidationBufferRate);
+        uint256 targetRate = _targetRate(c, h);
         return (atoms * WAD * D) / (price * (targetRate - c.liquidationPenaltyRate)) + 1;
     }
 
@@ -156,14 +139,7 @@ contract PositionMathTest is Test {
         uint256 closeSize,
         uint256 price
     ) private pure returns (bool) {
-        RiskTier memory tier = c.tiers[
-            h.notional <= 100_000e6
-                ? 0
-                : h.notional <= 1_000_000e6
-                    ? 1
-                    : 2
-        ];
-        uint256 targetRate = PerpMath.mulWadUp(tier.maintenanceMarginRate, WAD + c.liquidationBufferRate);
+        uint256 targetRate = _targetRate(c, h);
         uint256 target = PerpMath.mulWadUp(PerpMath.notionalUp(absSize - closeSize, price, D), targetRate);
         return _equityAfter(h.equity, closeSize, price, PositionMath.keeperReward(c, h.notional), c) >= int256(target);
     }

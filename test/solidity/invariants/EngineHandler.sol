@@ -4,15 +4,14 @@ pragma solidity 0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
-import {IPerpEngine} from "../../../contracts/interfaces/IPerpEngine.sol";
 import {FundingLib} from "../../../contracts/libraries/FundingLib.sol";
-import {PerpMath} from "../../../contracts/libraries/PerpMath.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {TestToken} from "../../../contracts/mocks/TestToken.sol";
 import {ChainlinkPriceOracle} from "../../../contracts/oracle/ChainlinkPriceOracle.sol";
 import {SettableAggregator} from "../../../contracts/oracle/SettableAggregator.sol";
-import {MarketConfig, MarketState, Position, RiskTier} from "../../../contracts/types/PerpTypes.sol";
+import {MarketConfig, MarketState} from "../../../contracts/types/PerpTypes.sol";
 import {LiquidityVault} from "../../../contracts/vault/LiquidityVault.sol";
+import {TestMarkets} from "../helpers/TestMarkets.sol";
 
 /// Drives the whole protocol with random users, prices and time, and records every observation
 /// that would break an invariant in ghost counters the invariant contract asserts are zero.
@@ -238,24 +237,14 @@ contract EngineHandler is Test {
         vm.stopPrank();
     }
 
+    /// Tighter caps, chunks and skew scale than the defaults, and a 10x faster funding rate, so a
+    /// short run reaches chunked liquidations and funding-driven insolvency.
     function _config(ChainlinkPriceOracle oracle) internal pure returns (MarketConfig memory c) {
-        c.oracle = oracle;
-        c.tradingFeeRate = 0.0005e18;
-        c.insuranceFeeShare = 0.2e18;
-        c.liquidationPenaltyRate = 0.005e18;
-        c.liquidationBufferRate = 0.25e18;
-        c.keeperRewardRate = 0.001e18;
-        c.keeperRewardFixed = 1e6;
-        c.keeperRewardCap = 50e6;
+        c = TestMarkets.defaultConfig(oracle);
         c.maxLiquidationNotional = 100_000e6;
-        c.minPositionNotional = 10e6;
         c.maxLongSize = 1_000e18;
         c.maxShortSize = 1_000e18;
         c.maxFundingRatePerSecond = uint64(uint256(0.01e18) / 3600);
         c.skewScale = 100e18;
-        c.tierCount = 3;
-        c.tiers[0] = RiskTier(100_000e6, 0.05e18, 0.025e18);
-        c.tiers[1] = RiskTier(1_000_000e6, 0.1e18, 0.05e18);
-        c.tiers[2] = RiskTier(10_000_000e6, 0.2e18, 0.1e18);
     }
 }
