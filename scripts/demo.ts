@@ -52,7 +52,7 @@ for (const [i, [sizeEth, margin]] of book.entries()) {
   await fund(trader, usd(margin));
   await (await engine.connect(trader).deposit(usd(margin))).wait();
   const size = eth(sizeEth);
-  await (await engine.connect(trader).openPosition(ETH, size, usd(margin), size > 0n ? ethers.MaxUint256 : 0n, deadline)).wait();
+  await (await engine.connect(trader).openPosition(ETH, size, usd(margin), size > 0n ? ethers.MaxUint256 : 0n, deadline, 0)).wait();
   ids.push(await engine.positionIdOf(trader.address, ETH));
 }
 
@@ -91,7 +91,7 @@ for (let pass = 1; pass <= 10; pass++) {
   const health = await lens.positionHealthBatch(ids);
   const due = [...health].filter((h) => h.size !== 0n && h.liquidatable).sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : 1));
   if (due.length === 0) break;
-  const receipt = await (await engine.connect(keeper).liquidateBatch(due.map((h) => h.positionId))).wait();
+  const receipt = await (await engine.connect(keeper).liquidateBatch(due.map((h) => h.positionId), [])).wait();
   const rows = receipt!.logs
     .map((log) => engine.interface.parseLog(log))
     .filter((e) => e?.name === "Liquidated")
@@ -113,7 +113,7 @@ await printPositions("Positions after liquidation:");
 const insuranceAfter = await engine.insuranceFund();
 const state = await engine.marketState(ETH);
 console.log(`Insurance fund: ${fmtUsd(insuranceBefore)} -> ${fmtUsd(insuranceAfter)}`);
-console.log(`Uncovered deficit: ${fmtUsd(state.uncoveredDeficit)}`);
+console.log(`ADL debt outstanding: longs ${fmtUsd(state.longAdlDebt)}, shorts ${fmtUsd(state.shortAdlDebt)}`);
 console.log(`Vault total assets: ${fmtUsd(assetsBefore)} -> ${fmtUsd(await vault.totalAssets())}`);
 console.log(`Keeper earned: ${fmtUsd(await engine.freeBalance(keeper.address))}`);
 

@@ -5,8 +5,11 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {AdlGrid} from "../adl/AdlGrid.sol";
+import {AdlQueue, QueueNode, SideQueue} from "../adl/AdlQueue.sol";
+import {IEngineState} from "../interfaces/IEngineState.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
@@ -16,7 +19,7 @@ import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
 /// sits in this contract and is owed to exactly one of four ledgers: free balances, position margins,
 /// the insurance fund, and the vault's cash. Each action moves amounts between ledgers so that their
 /// sum is conserved; only deposits and withdrawals change it, together with the token balance.
-abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransient {
+abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTransient {
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -47,6 +50,9 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
     mapping(uint256 positionId => Position) internal _positions;
     mapping(uint32 marketId => MarketConfig) internal _configs;
     mapping(uint32 marketId => MarketState) internal _states;
+    mapping(uint32 marketId => SideQueue) internal _longQueues;
+    mapping(uint32 marketId => SideQueue) internal _shortQueues;
+    mapping(uint256 positionId => QueueNode) internal _nodes;
 
     constructor(IERC20Metadata token, address initialOwner) Ownable(initialOwner) {
         uint8 decimals = token.decimals();
@@ -120,13 +126,23 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
         return int256(uint256(p.entryPrice)) - p.fundingSnapshot;
     }
 
-    function _storePosition(uint256 positionId, Position memory p, int256 sizeDelta, uint256 fillPrice, uint256 fee) internal {
+    /// @dev Writes the position, keeps its ADL queue membership in step (`hint`: the position that
+    /// should precede it in its new bucket, 0 for the head) and emits its full new state.
+    function _storePosition(
+        uint256 positionId,
+        Position memory p,
+        int256 sizeDelta,
+        uint256 fillPrice,
+        uint256 fee,
+        uint32 hint
+    ) internal {
         if (p.size == 0) {
             delete _positions[positionId];
             delete positionIdOf[p.account][p.marketId];
         } else {
             _positions[positionId] = p;
         }
+        _syncQueue(positionId, p, hint);
         emit PositionUpdated(
             positionId,
             p.account,
@@ -139,6 +155,36 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
             fillPrice,
             fee
         );
+    }
+
+    // ─── ADL queue membership ───────────────────────────────────────────────────────────────
+
+    function _queue(uint32 marketId, bool isLong) internal view returns (SideQueue storage) {
+        return isLong ? _longQueues[marketId] : _shortQueues[marketId];
+    }
+
+    /// @dev Membership follows every change of size, margin or funding snapshot: a position whose
+    /// bucket or k changed is unlinked and reinserted; one whose bucket and k are unchanged stays.
+    function _syncQueue(uint256 positionId, Position memory p, uint32 hint) private {
+        QueueNode memory node = _nodes[positionId];
+        bool isLong = p.size > 0;
+        if (p.size == 0) {
+            if (node.queued) _dequeue(positionId, node);
+            return;
+        }
+        uint16 bucket = AdlGrid.bucketOf(PerpMath.abs(p.size), p.margin, valueDivisor);
+        int128 k = _k(p).toInt128();
+        if (node.queued) {
+            if (node.bucket == bucket && node.k == k) return;
+            _dequeue(positionId, node);
+        }
+        AdlQueue.insert(_queue(p.marketId, isLong), _nodes, positionId.toUint32(), p.marketId, isLong, bucket, k, hint);
+        emit QueueUpdated(positionId, p.marketId, isLong, true, bucket, k);
+    }
+
+    function _dequeue(uint256 positionId, QueueNode memory node) private {
+        AdlQueue.remove(_queue(node.marketId, node.isLong), _nodes, uint32(positionId));
+        emit QueueUpdated(positionId, node.marketId, node.isLong, false, node.bucket, node.k);
     }
 
     // ─── Ledgers ────────────────────────────────────────────────────────────────────────────
@@ -175,5 +221,46 @@ abstract contract EngineBase is IPerpEngine, Ownable2Step, ReentrancyGuardTransi
         uint256 fund = uint256(int256(uint256(current.insuranceFund)) + insuranceDelta);
         _ledgers = Ledgers(fund.toUint128(), uint256(cash).toUint128());
         emit LedgersChanged(fund, uint256(cash), insuranceDelta, vaultCashDelta);
+    }
+
+    // ─── Vault accounting views ─────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IEngineState
+    function vaultEquity() public view returns (int256 equity) {
+        equity = int256(vaultCash());
+        for (uint32 m = 0; m < _marketCount; ++m) {
+            (int256 longPnl, int256 shortPnl) = sidePnl(m);
+            equity -= longPnl + shortPnl;
+        }
+    }
+
+    /// @inheritdoc IEngineState
+    function reservedTraderProfit() public view returns (uint256 reserved) {
+        for (uint32 m = 0; m < _marketCount; ++m) {
+            (int256 longPnl, int256 shortPnl) = sidePnl(m);
+            if (longPnl > 0) reserved += uint256(longPnl) + 1; // +1 rounds the reserve up
+            if (shortPnl > 0) reserved += uint256(shortPnl) + 1;
+        }
+    }
+
+    /// @notice Aggregate unrealised PnL net of pending funding of each side, at the current price.
+    function sidePnl(uint32 marketId) public view returns (int256 longPnl, int256 shortPnl) {
+        MarketConfig memory c = _config(marketId);
+        MarketState memory s = _states[marketId];
+        uint256 price = c.oracle.price();
+        (int256 index, ) = FundingLib.indexAt(c, s.fundingIndex, s.lastFundingTime, s.longSize, s.shortSize, price, block.timestamp);
+        int256 x = int256(price) - index;
+        longPnl = PerpMath.traderValueFloor(1, int256(uint256(s.longSize)) * x - s.longSizeK, valueDivisor);
+        shortPnl = PerpMath.traderValueFloor(1, s.shortSizeK - int256(uint256(s.shortSize)) * x, valueDivisor);
+    }
+
+    /// @inheritdoc IEngineState
+    function pnlFactor(uint32 marketId, bool isLong) public view returns (uint256) {
+        (int256 longPnl, int256 shortPnl) = sidePnl(marketId);
+        int256 pnl = isLong ? longPnl : shortPnl;
+        if (pnl <= 0) return 0;
+        int256 assets = vaultEquity();
+        if (assets <= 0) return type(uint256).max;
+        return Math.mulDiv(uint256(pnl), PerpMath.WAD, uint256(assets));
     }
 }

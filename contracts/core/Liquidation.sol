@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {IRiskModule} from "../interfaces/IRiskModule.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {MarketConfig, Position} from "../types/PerpTypes.sol";
-import {EngineBase} from "./EngineBase.sol";
+import {Deleverage} from "./Deleverage.sol";
 
 /// @title Liquidation
 /// @notice Permissionless liquidation. A position below maintenance margin is cut only as far as
 /// needed to lift it to maintenance plus a buffer, one chunk per call; a bankrupt, unsaveable or
 /// small position is closed in full. The keeper reward is paid first from the remaining equity,
 /// then the penalty goes to the insurance fund. A bankrupt position's deficit is drawn from the
-/// insurance fund; what the fund cannot cover is recorded as the market's uncovered deficit.
+/// insurance fund; what the fund cannot cover becomes ADL debt of the opposite side, filled from
+/// its top-ranked profitable positions in the same call when it fits (Deleverage).
 /// Nothing here checks the pause: liquidation can never be paused.
-abstract contract Liquidation is EngineBase {
+abstract contract Liquidation is Deleverage {
     using SafeCast for uint256;
     using SafeCast for int256;
     using PerpMath for uint256;
@@ -23,26 +25,32 @@ abstract contract Liquidation is EngineBase {
     /// @dev What one liquidation moves between the ledgers.
     struct Outcome {
         uint256 closeSize;
+        int256 closed; // signed like the position
         bool full;
         uint256 keeperReward;
         uint256 penalty;
         uint256 payout; // to the trader's free balance, full closes only
         uint256 deficit; // bankrupt full closes only
+        uint256 uncovered; // the part of the deficit the insurance fund could not cover
+        uint256 bankruptcyPrice; // where the bankrupt position's equity was zero
     }
 
-    /// @inheritdoc IPerpEngine
-    function liquidate(uint256 positionId) external nonReentrant {
+    /// @inheritdoc IRiskModule
+    function liquidate(uint256 positionId, uint32 hint) external onlyDelegated nonReentrant {
         Position memory p = _positions[positionId];
         if (p.size == 0) revert PositionNotFound(positionId);
         MarketConfig memory c = _configs[p.marketId];
         (uint256 price, int256 index) = _priceAndAccrue(p.marketId, c);
         PositionMath.Health memory h = PositionMath.health(p, c, price, index, valueDivisor);
         if (!PositionMath.isLiquidatable(h)) revert NotLiquidatable(positionId, h.equity, h.maintenanceMargin);
-        _liquidate(positionId, p, c, h, price, index);
+        _liquidate(positionId, p, c, h, price, index, hint);
     }
 
-    /// @inheritdoc IPerpEngine
-    function liquidateBatch(uint256[] calldata positionIds) external nonReentrant returns (uint256 liquidated) {
+    /// @inheritdoc IRiskModule
+    function liquidateBatch(
+        uint256[] calldata positionIds,
+        uint32[] calldata hints
+    ) external onlyDelegated nonReentrant returns (uint256 liquidated) {
         for (uint256 i = 0; i < positionIds.length; ++i) {
             Position memory p = _positions[positionIds[i]];
             if (p.size == 0) continue; // already closed or liquidated by someone else
@@ -50,7 +58,7 @@ abstract contract Liquidation is EngineBase {
             (uint256 price, int256 index) = _priceAndAccrue(p.marketId, c);
             PositionMath.Health memory h = PositionMath.health(p, c, price, index, valueDivisor);
             if (!PositionMath.isLiquidatable(h)) continue; // healthy again: stale entry
-            _liquidate(positionIds[i], p, c, h, price, index);
+            _liquidate(positionIds[i], p, c, h, price, index, i < hints.length ? hints[i] : 0);
             ++liquidated;
         }
         if (liquidated == 0) revert NothingLiquidated(positionIds.length);
@@ -62,44 +70,56 @@ abstract contract Liquidation is EngineBase {
         MarketConfig memory c,
         PositionMath.Health memory h,
         uint256 price,
-        int256 index
+        int256 index,
+        uint32 hint
     ) private {
         Position memory before = _positions[positionId];
-        uint256 absSize = PerpMath.abs(p.size);
-        Outcome memory o;
-        (o.closeSize, o.full) = PositionMath.liquidationCloseSize(c, h, absSize, price, valueDivisor);
-        int256 closed = p.size > 0 ? o.closeSize.toInt256() : -o.closeSize.toInt256();
+        Outcome memory o = _cut(p, c, h, price, index);
+        _settleLiquidationLedgers(positionId, before, p, o, h.equity, price);
+        _updateSideTotals(p.marketId, before, p);
+        _storePosition(positionId, p, -o.closed, price, 0, hint);
+        // The bankrupt position's own hint is unused (it left the queue), so it serves the ADL fill.
+        if (o.uncovered > 0) _coverWithAdl(p.marketId, c, before.size < 0, positionId, o.uncovered, o.bankruptcyPrice, hint);
+    }
 
-        // Funding and the closed part's PnL are realised into the margin, which may go negative.
+    /// @dev Decides the cut and applies it to `p`: funding and the closed part's PnL are realised
+    /// into the margin (which may go negative), then the keeper reward and penalty are charged.
+    function _cut(
+        Position memory p,
+        MarketConfig memory c,
+        PositionMath.Health memory h,
+        uint256 price,
+        int256 index
+    ) private view returns (Outcome memory o) {
+        uint256 absSize = PerpMath.abs(p.size);
+        int256 fullSize = p.size;
+        (o.closeSize, o.full) = PositionMath.liquidationCloseSize(c, h, absSize, price, valueDivisor);
+        o.closed = p.size > 0 ? o.closeSize.toInt256() : -o.closeSize.toInt256();
         int256 margin = int256(uint256(p.margin)) + _settleFunding(p, index);
         int256 priceDiff = int256(price) - int256(uint256(p.entryPrice));
-        int256 marginAfterPartial = margin + PerpMath.traderValueFloor(closed, priceDiff, valueDivisor);
         o.keeperReward = PositionMath.keeperReward(c, o.closeSize.notionalDown(price, valueDivisor));
         o.penalty = PositionMath.liquidationPenalty(c, o.closeSize.notionalUp(price, valueDivisor));
 
         if (!o.full) {
-            marginAfterPartial -= int256(o.keeperReward + o.penalty);
-            p.size -= closed.toInt128();
-            if (marginAfterPartial > 0) {
-                p.margin = uint256(marginAfterPartial).toUint128();
+            int256 marginAfter = margin + PerpMath.traderValueFloor(o.closed, priceDiff, valueDivisor);
+            marginAfter -= int256(o.keeperReward + o.penalty);
+            p.size -= o.closed.toInt128();
+            if (marginAfter > 0) {
+                p.margin = uint256(marginAfter).toUint128();
                 o.full = !_isHealthier(p, c, h, price, index);
             } else {
                 o.full = true;
             }
             if (o.full) {
                 // The partial cut would not help: close everything instead.
-                p.size = before.size;
+                p.size = fullSize.toInt128();
                 o.closeSize = absSize;
-                closed = p.size;
+                o.closed = fullSize;
                 o.keeperReward = PositionMath.keeperReward(c, h.notional);
                 o.penalty = PositionMath.liquidationPenalty(c, h.notional);
             }
         }
-        if (o.full) _closeFully(p, o, margin + PerpMath.traderValueFloor(closed, priceDiff, valueDivisor));
-
-        _settleLiquidationLedgers(positionId, before, p, o, h.equity, price, closed);
-        _updateSideTotals(p.marketId, before, p);
-        _storePosition(positionId, p, -closed, price, 0);
+        if (o.full) _closeFully(p, o, margin + PerpMath.traderValueFloor(o.closed, priceDiff, valueDivisor));
     }
 
     /// @dev Splits the equity left after a full close: keeper reward first, then penalty, rest to the trader.
@@ -138,8 +158,7 @@ abstract contract Liquidation is EngineBase {
         Position memory afterwards,
         Outcome memory o,
         int256 equityBefore,
-        uint256 price,
-        int256 closed
+        uint256 price
     ) private {
         uint256 insuranceDraw = PerpMath.min(o.deficit, insuranceFund());
         _creditFree(msg.sender, o.keeperReward);
@@ -150,13 +169,11 @@ abstract contract Liquidation is EngineBase {
             int256(o.penalty) - int256(insuranceDraw),
             int256(uint256(before.margin) + insuranceDraw) - int256(uint256(afterwards.margin) + o.keeperReward + o.penalty + o.payout)
         );
-        if (o.deficit > insuranceDraw) _recordUncoveredDeficit(before.marketId, positionId, o.deficit - insuranceDraw);
-        emit Liquidated(positionId, msg.sender, before.marketId, closed, price, equityBefore, o.keeperReward, o.penalty, o.deficit);
-    }
-
-    function _recordUncoveredDeficit(uint32 marketId, uint256 positionId, uint256 amount) private {
-        uint256 total = _states[marketId].uncoveredDeficit + amount;
-        _states[marketId].uncoveredDeficit = total;
-        emit DeficitUncovered(marketId, positionId, amount, total);
+        o.uncovered = o.deficit - insuranceDraw;
+        if (o.uncovered > 0) {
+            uint256 offset = Math.mulDiv(o.deficit, valueDivisor, o.closeSize);
+            o.bankruptcyPrice = o.closed > 0 ? price + offset : (price > offset ? price - offset : 0);
+        }
+        emit Liquidated(positionId, msg.sender, before.marketId, o.closed, price, equityBefore, o.keeperReward, o.penalty, o.deficit);
     }
 }

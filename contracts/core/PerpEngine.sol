@@ -5,21 +5,58 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
-import {MarketConfigLib} from "../libraries/MarketConfigLib.sol";
-import {PerpMath} from "../libraries/PerpMath.sol";
+import {AdlQueue, QueueNode} from "../adl/AdlQueue.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
 import {EngineBase} from "./EngineBase.sol";
-import {Liquidation} from "./Liquidation.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {IRiskModule} from "../interfaces/IRiskModule.sol";
 import {Trading} from "./Trading.sol";
 
 /// @title PerpEngine
 /// @notice The deployable engine: collateral accounts, owner and guardian controls, the vault's
-/// cash ledger, and the read side the vault and the lens need. Trading and liquidation live in
-/// their own abstract contracts.
-contract PerpEngine is Trading, Liquidation {
+/// cash ledger and the read side. Trading lives in its own abstract contract; liquidation and
+/// auto-deleveraging run from RiskModule by delegatecall on this contract's storage.
+contract PerpEngine is Trading {
     using SafeERC20 for IERC20Metadata;
 
-    constructor(IERC20Metadata token, address initialOwner) EngineBase(token, initialOwner) {}
+    /// @notice The code of liquidate, liquidateBatch and deleverage.
+    address public immutable riskModule;
+
+    error ModuleMismatch(address module);
+
+    constructor(IERC20Metadata token, address initialOwner, address module) EngineBase(token, initialOwner) {
+        if (EngineBase(module).valueDivisor() != valueDivisor || EngineBase(module).collateralToken() != token) {
+            revert ModuleMismatch(module);
+        }
+        riskModule = module;
+    }
+
+    // ─── Markets, liquidation and ADL (delegated to the risk module) ────────────────────────────────────────────────────
+
+    /// @inheritdoc IRiskModule
+    function listMarket(MarketConfig calldata) external returns (uint32) {
+        return abi.decode(Address.functionDelegateCall(riskModule, msg.data), (uint32));
+    }
+
+    /// @inheritdoc IRiskModule
+    function updateMarket(uint32, MarketConfig calldata) external {
+        Address.functionDelegateCall(riskModule, msg.data);
+    }
+
+    /// @inheritdoc IRiskModule
+    function liquidate(uint256, uint32) external {
+        Address.functionDelegateCall(riskModule, msg.data);
+    }
+
+    /// @inheritdoc IRiskModule
+    function liquidateBatch(uint256[] calldata, uint32[] calldata) external returns (uint256) {
+        return abi.decode(Address.functionDelegateCall(riskModule, msg.data), (uint256));
+    }
+
+    /// @inheritdoc IRiskModule
+    function deleverage(uint32, bool, uint256[] calldata, uint256, uint32) external returns (uint256) {
+        return abi.decode(Address.functionDelegateCall(riskModule, msg.data), (uint256));
+    }
 
     // ─── Accounts ───────────────────────────────────────────────────────────────────────────
 
@@ -76,24 +113,6 @@ contract PerpEngine is Trading, Liquidation {
 
     // ─── Owner and guardian ─────────────────────────────────────────────────────────────────
 
-    function listMarket(MarketConfig calldata config) external onlyOwner returns (uint32 marketId) {
-        if (_marketCount >= MAX_MARKETS) revert TooManyMarkets(MAX_MARKETS);
-        MarketConfigLib.validate(config);
-        marketId = _marketCount++;
-        _configs[marketId] = config;
-        _states[marketId].lastFundingTime = uint64(block.timestamp);
-        emit MarketListed(marketId, config);
-    }
-
-    /// @notice Replaces a market's parameters; funding accrues first at the old rates.
-    function updateMarket(uint32 marketId, MarketConfig calldata config) external onlyOwner {
-        MarketConfig memory current = _config(marketId);
-        MarketConfigLib.validate(config);
-        _priceAndAccrue(marketId, current);
-        _configs[marketId] = config;
-        emit MarketConfigUpdated(marketId, config);
-    }
-
     /// @notice The vault is set once: its address is part of every LP's trust assumption.
     function setVault(address newVault) external onlyOwner {
         if (vault != address(0)) revert VaultAlreadySet(vault);
@@ -139,31 +158,26 @@ contract PerpEngine is Trading, Liquidation {
     }
 
     /// @inheritdoc IPerpEngine
-    function vaultEquity() external view returns (int256 equity) {
-        equity = int256(vaultCash());
-        for (uint32 m = 0; m < _marketCount; ++m) {
-            (int256 longPnl, int256 shortPnl) = sidePnl(m);
-            equity -= longPnl + shortPnl;
-        }
+    function queueNode(uint256 positionId) external view returns (QueueNode memory) {
+        return _nodes[positionId];
     }
 
     /// @inheritdoc IPerpEngine
-    function reservedTraderProfit() public view returns (uint256 reserved) {
-        for (uint32 m = 0; m < _marketCount; ++m) {
-            (int256 longPnl, int256 shortPnl) = sidePnl(m);
-            if (longPnl > 0) reserved += uint256(longPnl) + 1; // +1 rounds the reserve up
-            if (shortPnl > 0) reserved += uint256(shortPnl) + 1;
-        }
+    function queueHead(uint32 marketId, bool isLong, uint16 bucket) external view returns (uint32) {
+        return AdlQueue.head(_queue(marketId, isLong), bucket);
     }
 
-    /// @notice Aggregate unrealised PnL net of pending funding of each side, at the current price.
-    function sidePnl(uint32 marketId) public view returns (int256 longPnl, int256 shortPnl) {
+    /// @inheritdoc IPerpEngine
+    function queueBuckets(uint32 marketId, bool isLong) external view returns (uint256[4] memory) {
+        return _queue(marketId, isLong).nonEmpty;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function adlTop(uint32 marketId, bool isLong) external view returns (uint32, uint16, int256) {
         MarketConfig memory c = _config(marketId);
         MarketState memory s = _states[marketId];
         uint256 price = c.oracle.price();
         (int256 index, ) = FundingLib.indexAt(c, s.fundingIndex, s.lastFundingTime, s.longSize, s.shortSize, price, block.timestamp);
-        int256 x = int256(price) - index;
-        longPnl = PerpMath.traderValueFloor(1, int256(uint256(s.longSize)) * x - s.longSizeK, valueDivisor);
-        shortPnl = PerpMath.traderValueFloor(1, s.shortSizeK - int256(uint256(s.shortSize)) * x, valueDivisor);
+        return AdlQueue.best(_queue(marketId, isLong), int256(price) - index, isLong);
     }
 }

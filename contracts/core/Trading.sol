@@ -12,7 +12,7 @@ import {EngineBase} from "./EngineBase.sol";
 /// @title Trading
 /// @notice Opening, resizing and closing isolated positions, and moving their margin. Fills are at
 /// the oracle price plus a fee; every fill carries an acceptable price and a deadline.
-abstract contract Trading is EngineBase {
+abstract contract Trading is EngineBase, IPerpEngine {
     using SafeCast for uint256;
     using SafeCast for int256;
     using PerpMath for uint256;
@@ -25,6 +25,7 @@ abstract contract Trading is EngineBase {
         uint256 marginOut;
         uint256 acceptablePrice;
         uint256 deadline;
+        uint32 hint;
     }
 
     /// @inheritdoc IPerpEngine
@@ -33,45 +34,46 @@ abstract contract Trading is EngineBase {
         int256 size,
         uint256 margin,
         uint256 acceptablePrice,
-        uint256 deadline
+        uint256 deadline,
+        uint32 hint
     ) external nonReentrant returns (uint256 positionId) {
         if (size == 0 || margin == 0) revert ZeroAmount();
         uint256 existing = positionIdOf[msg.sender][marketId];
         if (existing != 0) revert PositionExists(msg.sender, marketId, existing);
-        return _trade(msg.sender, TradeRequest(marketId, size, margin, 0, acceptablePrice, deadline));
+        return _trade(msg.sender, TradeRequest(marketId, size, margin, 0, acceptablePrice, deadline, hint));
     }
 
     /// @inheritdoc IPerpEngine
-    function modifyPosition(uint32 marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline) external nonReentrant {
+    function modifyPosition(uint32 marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline, uint32 hint) external nonReentrant {
         if (sizeDelta == 0) revert ZeroAmount();
-        _trade(msg.sender, TradeRequest(marketId, sizeDelta, 0, 0, acceptablePrice, deadline));
+        _trade(msg.sender, TradeRequest(marketId, sizeDelta, 0, 0, acceptablePrice, deadline, hint));
     }
 
     /// @inheritdoc IPerpEngine
     function closePosition(uint32 marketId, uint256 acceptablePrice, uint256 deadline) external nonReentrant {
         uint256 positionId = _existingPositionId(msg.sender, marketId);
         int256 size = _positions[positionId].size;
-        _trade(msg.sender, TradeRequest(marketId, -size, 0, 0, acceptablePrice, deadline));
+        _trade(msg.sender, TradeRequest(marketId, -size, 0, 0, acceptablePrice, deadline, 0));
     }
 
     /// @inheritdoc IPerpEngine
-    function addMargin(uint32 marketId, uint256 amount) external nonReentrant {
+    function addMargin(uint32 marketId, uint256 amount, uint32 hint) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         uint256 positionId = _existingPositionId(msg.sender, marketId);
         _debitFree(msg.sender, amount);
         Position memory p = _positions[positionId];
         // No price is read: more margin only lowers risk, so this works even while the oracle is down.
         p.margin = (uint256(p.margin) + amount).toUint128();
-        _storePosition(positionId, p, 0, 0, 0);
+        _storePosition(positionId, p, 0, 0, 0, hint);
     }
 
     /// @inheritdoc IPerpEngine
-    function removeMargin(uint32 marketId, uint256 amount, uint256 deadline) external nonReentrant {
+    function removeMargin(uint32 marketId, uint256 amount, uint256 deadline, uint32 hint) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         uint256 positionId = _existingPositionId(msg.sender, marketId);
         uint256 margin = _positions[positionId].margin;
         if (amount > margin) revert InsufficientMargin(positionId, margin, amount);
-        _trade(msg.sender, TradeRequest(marketId, 0, 0, amount, 0, deadline));
+        _trade(msg.sender, TradeRequest(marketId, 0, 0, amount, 0, deadline, hint));
     }
 
     function _existingPositionId(address account, uint32 marketId) private view returns (uint256 positionId) {
@@ -98,6 +100,7 @@ abstract contract Trading is EngineBase {
         (uint256 price, int256 index) = _priceAndAccrue(r.marketId, c);
         if (r.sizeDelta != 0) _checkAcceptablePrice(price, r.acceptablePrice, r.sizeDelta > 0);
 
+        if (_reducesRisk(before, r)) _checkNoAdlPending(r.marketId, before, price, index);
         int256 margin = int256(uint256(p.margin)) + int256(r.marginIn) - int256(r.marginOut);
         margin += _settleFunding(p, index);
         uint256 fee;
@@ -120,7 +123,7 @@ abstract contract Trading is EngineBase {
         }
         _settleLedgers(account, before, p, r, payout, fee.mulWadDown(c.insuranceFeeShare));
         _updateSideTotals(r.marketId, before, p);
-        _storePosition(positionId, p, r.sizeDelta, price, fee);
+        _storePosition(positionId, p, r.sizeDelta, price, fee, r.hint);
     }
 
     /// @dev Applies a fill to `p` and returns the PnL it realises (non-zero only when reducing).
@@ -158,6 +161,20 @@ abstract contract Trading is EngineBase {
         } else if (PositionMath.isLiquidatable(h)) {
             revert BelowMaintenanceMargin(positionId, h.equity, h.maintenanceMargin);
         }
+    }
+
+    function _reducesRisk(Position memory before, TradeRequest memory r) private pure returns (bool) {
+        return r.marginOut > 0 || (before.size != 0 && (before.size > 0) != (r.sizeDelta > 0) && r.sizeDelta != 0);
+    }
+
+    /// @dev While a side owes ADL debt, its profitable positions cannot realise or withdraw profit
+    /// that the debt still has a claim on; `deleverage` settles the debt first.
+    function _checkNoAdlPending(uint32 marketId, Position memory p, uint256 price, int256 index) private view {
+        MarketState storage s = _states[marketId];
+        bool isLong = p.size > 0;
+        if (!(isLong ? s.longAdlPending : s.shortAdlPending)) return;
+        int256 pnl = PerpMath.traderValueFloor(p.size, int256(price) - index - _k(p), valueDivisor);
+        if (pnl > 0) revert DeleveragePending(marketId, isLong, isLong ? s.longAdlDebt : s.shortAdlDebt);
     }
 
     function _checkOpenInterest(uint32 marketId, MarketConfig memory c, bool isLong, int256 growth) private view {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
 import {MarketConfig, RiskTier, MAX_RISK_TIERS} from "../types/PerpTypes.sol";
 
 /// @title MarketConfigLib
@@ -13,12 +14,10 @@ library MarketConfigLib {
     uint256 internal constant MAX_FUNDING_RATE_PER_SECOND = uint256(0.01e18) / 3600; // 1% per hour
     uint256 internal constant MIN_MAINTENANCE_MARGIN_RATE = 0.001e18; // 0.1%, i.e. at most 1000x
     uint256 internal constant MAX_INITIAL_MARGIN_RATE = 1e18; // 1x leverage
-
-    /// @notice A parameter is outside its hard bound; `field` names it.
-    error InvalidMarketParameter(string field, uint256 value);
+    uint256 internal constant MAX_PNL_FACTOR = 10e18; // traders' profit at most 10x the vault's assets
 
     function validate(MarketConfig memory c) internal pure {
-        if (address(c.oracle) == address(0)) revert InvalidMarketParameter("oracle", 0);
+        if (address(c.oracle) == address(0)) revert IPerpEngineEvents.InvalidMarketParameter("oracle", 0);
         _atMost("tradingFeeRate", c.tradingFeeRate, MAX_TRADING_FEE_RATE);
         _atMost("insuranceFeeShare", c.insuranceFeeShare, 1e18);
         _atMost("liquidationPenaltyRate", c.liquidationPenaltyRate, MAX_LIQUIDATION_PENALTY_RATE);
@@ -27,14 +26,18 @@ library MarketConfigLib {
         _atMost("keeperRewardFixed", c.keeperRewardFixed, c.keeperRewardCap);
         _positive("maxLiquidationNotional", c.maxLiquidationNotional);
         if (c.minPositionNotional >= c.maxLiquidationNotional) {
-            revert InvalidMarketParameter("minPositionNotional", c.minPositionNotional);
+            revert IPerpEngineEvents.InvalidMarketParameter("minPositionNotional", c.minPositionNotional);
         }
         _positive("maxLongSize", c.maxLongSize);
         _positive("maxShortSize", c.maxShortSize);
         _atMost("maxFundingRatePerSecond", c.maxFundingRatePerSecond, MAX_FUNDING_RATE_PER_SECOND);
         _positive("skewScale", c.skewScale);
-        if (c.tierCount == 0 || c.tierCount > MAX_RISK_TIERS) revert InvalidMarketParameter("tierCount", c.tierCount);
+        if (c.tierCount == 0 || c.tierCount > MAX_RISK_TIERS) revert IPerpEngineEvents.InvalidMarketParameter("tierCount", c.tierCount);
         _validateTiers(c);
+        if (c.maxPnlFactor == 0 || c.maxPnlFactor > MAX_PNL_FACTOR) revert IPerpEngineEvents.InvalidMarketParameter("maxPnlFactor", c.maxPnlFactor);
+        if (c.targetPnlFactor == 0 || c.targetPnlFactor >= c.maxPnlFactor) {
+            revert IPerpEngineEvents.InvalidMarketParameter("targetPnlFactor", c.targetPnlFactor);
+        }
     }
 
     /// @notice The tier whose bracket holds `notional`; beyond the last bracket, the last tier and
@@ -50,30 +53,30 @@ library MarketConfigLib {
         RiskTier memory previous;
         for (uint256 i = 0; i < c.tierCount; ++i) {
             RiskTier memory t = c.tiers[i];
-            if (t.maxNotional <= previous.maxNotional) revert InvalidMarketParameter("tiers.maxNotional", i);
+            if (t.maxNotional <= previous.maxNotional) revert IPerpEngineEvents.InvalidMarketParameter("tiers.maxNotional", i);
             if (t.maintenanceMarginRate < MIN_MAINTENANCE_MARGIN_RATE || t.maintenanceMarginRate < previous.maintenanceMarginRate) {
-                revert InvalidMarketParameter("tiers.maintenanceMarginRate", i);
+                revert IPerpEngineEvents.InvalidMarketParameter("tiers.maintenanceMarginRate", i);
             }
             if (
                 t.initialMarginRate <= t.maintenanceMarginRate ||
                 t.initialMarginRate > MAX_INITIAL_MARGIN_RATE ||
                 t.initialMarginRate < previous.initialMarginRate
             ) {
-                revert InvalidMarketParameter("tiers.initialMarginRate", i);
+                revert IPerpEngineEvents.InvalidMarketParameter("tiers.initialMarginRate", i);
             }
             previous = t;
         }
         // A liquidation must leave the insurance penalty inside the maintenance margin it consumes.
         if (c.liquidationPenaltyRate >= c.tiers[0].maintenanceMarginRate) {
-            revert InvalidMarketParameter("liquidationPenaltyRate", c.liquidationPenaltyRate);
+            revert IPerpEngineEvents.InvalidMarketParameter("liquidationPenaltyRate", c.liquidationPenaltyRate);
         }
     }
 
     function _atMost(string memory field, uint256 value, uint256 bound) private pure {
-        if (value > bound) revert InvalidMarketParameter(field, value);
+        if (value > bound) revert IPerpEngineEvents.InvalidMarketParameter(field, value);
     }
 
     function _positive(string memory field, uint256 value) private pure {
-        if (value == 0) revert InvalidMarketParameter(field, value);
+        if (value == 0) revert IPerpEngineEvents.InvalidMarketParameter(field, value);
     }
 }

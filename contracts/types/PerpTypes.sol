@@ -31,6 +31,8 @@ struct MarketConfig {
     uint128 skewScale; // base units of skew that reach the maximum funding rate
     uint8 tierCount;
     RiskTier[MAX_RISK_TIERS] tiers;
+    uint64 maxPnlFactor; // WAD; pool-protection ADL may run when a side's profit / vault assets exceeds it
+    uint64 targetPnlFactor; // WAD; pool-protection ADL brings the factor back to this, and no lower
 }
 
 /// @notice Mutable per-market state.
@@ -38,14 +40,22 @@ struct MarketConfig {
 /// open interest they give each side's aggregate unrealised PnL net of funding in O(1):
 /// long pnl = (longSize * X - longSizeK) / divisor, short pnl = (shortSizeK - shortSize * X) / divisor,
 /// where X = price - fundingIndex.
+/// Bad debt the insurance fund could not cover is owed by the opposite side's profitable positions:
+/// `longAdlDebt` comes from bankrupt shorts and is taken from longs, at `longAdlPrice`, the debt's
+/// (deficit-weighted) bankruptcy price; and symmetrically for shorts.
 struct MarketState {
     int128 fundingIndex; // WAD price units per base unit, cumulative
     uint64 lastFundingTime;
+    bool longAdlPending; // mirrors longAdlDebt > 0 in the slot every trade reads
+    bool shortAdlPending;
     uint128 longSize;
     uint128 shortSize;
     int256 longSizeK;
     int256 shortSizeK;
-    uint256 uncoveredDeficit; // bad debt the insurance fund could not cover, token atoms
+    uint128 longAdlDebt; // token atoms
+    uint128 shortAdlDebt;
+    uint128 longAdlPrice; // WAD
+    uint128 shortAdlPrice;
 }
 
 /// @notice An isolated-margin position. Size 0 means no position.

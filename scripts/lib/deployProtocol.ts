@@ -23,6 +23,19 @@ export interface DeployOptions {
 }
 
 /**
+ * Deploys the ADL queue library, the risk module and the engine that delegates to it.
+ */
+export async function deployEngine(ethers: HardhatEthers, token: string, owner: HardhatEthersSigner) {
+  const adlQueue = await ethers.deployContract("AdlQueue", [], owner);
+  const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueue.getAddress() };
+  const riskModule = await (await ethers.getContractFactory("RiskModule", { libraries, signer: owner })).deploy(token);
+  const engineFactory = await ethers.getContractFactory("PerpEngine", { libraries, signer: owner });
+  const engine = await engineFactory.deploy(token, owner.address, await riskModule.getAddress());
+  await engine.waitForDeployment();
+  return { engine, riskModule, adlQueue };
+}
+
+/**
  * Deploys the engine, the vault and one settable Chainlink-style feed per market, wires them
  * together and lists the markets. Used by the demo, the testnet deploy script and the tests.
  */
@@ -35,7 +48,7 @@ export async function deployProtocol(ethers: HardhatEthers, options: DeployOptio
   const token = options.collateralToken
     ? await ethers.getContractAt("TestToken", options.collateralToken, owner)
     : await ethers.deployContract("TestToken", ["Test USD", "tUSD", decimals], owner);
-  const engine = await ethers.deployContract("PerpEngine", [await token.getAddress(), owner.address], owner);
+  const { engine } = await deployEngine(ethers, await token.getAddress(), owner);
   const vault = await ethers.deployContract(
     "LiquidityVault",
     [await token.getAddress(), await engine.getAddress(), "Perp Liquidity Vault", "PLV"],

@@ -33,6 +33,8 @@ export interface MarketConfig {
   skewScale: bigint;
   tierCount: number;
   tiers: [RiskTier, RiskTier, RiskTier, RiskTier];
+  maxPnlFactor: bigint;
+  targetPnlFactor: bigint;
 }
 
 const EMPTY_TIER: RiskTier = { maxNotional: 0n, initialMarginRate: 0n, maintenanceMarginRate: 0n };
@@ -65,5 +67,7 @@ export function defaultMarketConfig(oracle: string, decimals: number): MarketCon
     skewScale: 1_000n * WAD,
     tierCount: tiers.length,
     tiers: [...tiers, ...Array(4 - tiers.length).fill(EMPTY_TIER)] as MarketConfig["tiers"],
+    maxPnlFactor: pct("45"), // pool-protection ADL when one side's profit exceeds 45% of vault assets
+    targetPnlFactor: pct("40"),
   };
 }

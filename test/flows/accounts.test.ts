@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { deployEngine } from "../../scripts/lib/deployProtocol.ts";
 import { ethers, networkHelpers, protocolFixture, usd } from "../helpers/fixture.ts";
 
 describe("collateral accounts", () => {
@@ -30,7 +31,7 @@ describe("collateral accounts", () => {
   it("cannot withdraw collateral that backs a position's margin", async () => {
     const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
     const { MAX_PRICE, farDeadline, size } = await import("../helpers/fixture.ts");
-    await engine.connect(alice).openPosition(0, size(1), usd(60_000), MAX_PRICE, await farDeadline());
+    await engine.connect(alice).openPosition(0, size(1), usd(60_000), MAX_PRICE, await farDeadline(), 0);
     await expect(engine.connect(alice).withdraw(usd(40_001), alice.address)).to.be.revertedWithCustomError(engine, "InsufficientBalance");
     await engine.connect(alice).withdraw(usd(40_000), alice.address);
     expect(await engine.freeBalance(alice.address)).to.equal(0n);
@@ -39,7 +40,7 @@ describe("collateral accounts", () => {
   it("credits only what arrived from a fee-on-transfer token", async () => {
     const [owner] = await ethers.getSigners();
     const feeToken = await ethers.deployContract("FeeOnTransferToken");
-    const engine = await ethers.deployContract("PerpEngine", [await feeToken.getAddress(), owner.address]);
+    const { engine } = await deployEngine(ethers, await feeToken.getAddress(), owner);
     await feeToken.mint(owner.address, 1_000_000n);
     await feeToken.approve(await engine.getAddress(), 1_000_000n);
     await engine.deposit(1_000_000n);
@@ -51,13 +52,14 @@ describe("collateral accounts", () => {
     const [owner] = await ethers.getSigners();
     for (const decimals of [6, 8, 18]) {
       const token = await ethers.deployContract("TestToken", ["T", "T", decimals]);
-      const engine = await ethers.deployContract("PerpEngine", [await token.getAddress(), owner.address]);
+      const { engine } = await deployEngine(ethers, await token.getAddress(), owner);
       expect(await engine.valueDivisor()).to.equal(10n ** BigInt(36 - decimals));
     }
-    const factory = await ethers.getContractFactory("PerpEngine");
+    const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await (await ethers.deployContract("AdlQueue")).getAddress() };
+    const factory = await ethers.getContractFactory("RiskModule", { libraries });
     for (const decimals of [5, 19]) {
       const token = await ethers.deployContract("TestToken", ["T", "T", decimals]);
-      await expect(ethers.deployContract("PerpEngine", [await token.getAddress(), owner.address]))
+      await expect(factory.deploy(await token.getAddress()))
         .to.be.revertedWithCustomError(factory, "UnsupportedDecimals")
         .withArgs(decimals);
     }

@@ -84,22 +84,22 @@ describe("owner and guardian controls", () => {
 
   it("lets the guardian pause new risk only", async () => {
     const { engine, guardian, alice, bob } = await networkHelpers.loadFixture(fixtureWithConfig);
-    await engine.connect(alice).openPosition(ETH, size(2), usd(2_000), MAX_PRICE, await farDeadline());
+    await engine.connect(alice).openPosition(ETH, size(2), usd(2_000), MAX_PRICE, await farDeadline(), 0);
     await expect(engine.connect(alice).setRiskPaused(true)).to.be.revertedWithCustomError(engine, "NotGuardian").withArgs(alice.address);
     await expect(engine.connect(guardian).setRiskPaused(true)).to.emit(engine, "RiskPausedSet").withArgs(true);
 
-    await expect(engine.connect(bob).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, await farDeadline())).to.be.revertedWithCustomError(
+    await expect(engine.connect(bob).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, await farDeadline(), 0)).to.be.revertedWithCustomError(
       engine,
       "RiskPaused",
     );
-    await expect(engine.connect(alice).modifyPosition(ETH, size(1), MAX_PRICE, await farDeadline())).to.be.revertedWithCustomError(
+    await expect(engine.connect(alice).modifyPosition(ETH, size(1), MAX_PRICE, await farDeadline(), 0)).to.be.revertedWithCustomError(
       engine,
       "RiskPaused",
     );
-    await expect(engine.connect(alice).removeMargin(ETH, usd(1), await farDeadline())).to.be.revertedWithCustomError(engine, "RiskPaused");
+    await expect(engine.connect(alice).removeMargin(ETH, usd(1), await farDeadline(), 0)).to.be.revertedWithCustomError(engine, "RiskPaused");
     // Reducing, adding margin, closing and moving collateral stay open.
-    await engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline());
-    await engine.connect(alice).addMargin(ETH, usd(10));
+    await engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline(), 0);
+    await engine.connect(alice).addMargin(ETH, usd(10), 0);
     await engine.connect(alice).closePosition(ETH, 0, await farDeadline());
     await engine.connect(bob).deposit(usd(1));
     await engine.connect(bob).withdraw(usd(1), bob.address);

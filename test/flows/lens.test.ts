@@ -9,8 +9,8 @@ describe("PerpLens views", () => {
   async function withPositions() {
     const base = await protocolFixture();
     // Balanced sizes keep funding at zero, so prices found now hold in later blocks.
-    await base.engine.connect(base.alice).openPosition(ETH, size(10), usd(1_600), MAX_PRICE, await farDeadline());
-    await base.engine.connect(base.bob).openPosition(ETH, -size(10), usd(1_600), 0, await farDeadline());
+    await base.engine.connect(base.alice).openPosition(ETH, size(10), usd(1_600), MAX_PRICE, await farDeadline(), 0);
+    await base.engine.connect(base.bob).openPosition(ETH, -size(10), usd(1_600), 0, await farDeadline(), 0);
     return base;
   }
 

@@ -16,7 +16,7 @@ describe("trading", () => {
       const cashBefore = await engine.vaultCash();
       const freeBefore = await engine.freeBalance(alice.address);
 
-      await engine.connect(alice).openPosition(ETH, size(10), usd(3_000), MAX_PRICE, await farDeadline());
+      await engine.connect(alice).openPosition(ETH, size(10), usd(3_000), MAX_PRICE, await farDeadline(), 0);
 
       const expectedFee = fee(size(10), price(3000));
       expect(expectedFee).to.equal(usd(15)); // 0.05% of 30,000
@@ -37,7 +37,7 @@ describe("trading", () => {
 
     it("emits the full new position state", async () => {
       const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
-      const tx = engine.connect(alice).openPosition(ETH, -size(2), usd(1_000), 0, await farDeadline());
+      const tx = engine.connect(alice).openPosition(ETH, -size(2), usd(1_000), 0, await farDeadline(), 0);
       await expect(tx)
         .to.emit(engine, "PositionUpdated")
         .withArgs(
@@ -57,26 +57,26 @@ describe("trading", () => {
     it("rejects zero size, zero margin, an existing position and an unknown market", async () => {
       const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
       const deadline = await farDeadline();
-      await expect(engine.connect(alice).openPosition(ETH, 0n, usd(10), MAX_PRICE, deadline)).to.be.revertedWithCustomError(
+      await expect(engine.connect(alice).openPosition(ETH, 0n, usd(10), MAX_PRICE, deadline, 0)).to.be.revertedWithCustomError(
         engine,
         "ZeroAmount",
       );
-      await expect(engine.connect(alice).openPosition(ETH, size(1), 0n, MAX_PRICE, deadline)).to.be.revertedWithCustomError(
+      await expect(engine.connect(alice).openPosition(ETH, size(1), 0n, MAX_PRICE, deadline, 0)).to.be.revertedWithCustomError(
         engine,
         "ZeroAmount",
       );
-      await engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline);
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline))
+      await engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline, 0);
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline, 0))
         .to.be.revertedWithCustomError(engine, "PositionExists")
         .withArgs(alice.address, ETH, 1n);
-      await expect(engine.connect(alice).openPosition(7, size(1), usd(1_000), MAX_PRICE, deadline))
+      await expect(engine.connect(alice).openPosition(7, size(1), usd(1_000), MAX_PRICE, deadline, 0))
         .to.be.revertedWithCustomError(engine, "UnknownMarket")
         .withArgs(7);
     });
 
     it("rejects margin beyond the free balance", async () => {
       const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(100_001), MAX_PRICE, await farDeadline()))
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(100_001), MAX_PRICE, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "InsufficientBalance")
         .withArgs(alice.address, usd(100_000), usd(100_001));
     });
@@ -85,14 +85,14 @@ describe("trading", () => {
       const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
       const now = BigInt(await networkHelpers.time.latest());
       await networkHelpers.time.setNextBlockTimestamp(now + 5n);
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, now + 4n))
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, now + 4n, 0))
         .to.be.revertedWithCustomError(engine, "DeadlineExpired")
         .withArgs(now + 4n, now + 5n);
       const deadline = await farDeadline();
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), price(2999), deadline))
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), price(2999), deadline, 0))
         .to.be.revertedWithCustomError(engine, "PriceOutsideBound")
         .withArgs(price(3000), price(2999), true);
-      await expect(engine.connect(alice).openPosition(ETH, -size(1), usd(1_000), price(3001), deadline))
+      await expect(engine.connect(alice).openPosition(ETH, -size(1), usd(1_000), price(3001), deadline, 0))
         .to.be.revertedWithCustomError(engine, "PriceOutsideBound")
         .withArgs(price(3000), price(3001), false);
     });
@@ -103,12 +103,12 @@ describe("trading", () => {
       const deadline = await farDeadline();
       const now = BigInt(await networkHelpers.time.latest());
       await feed.setRoundData(300000000000n, now - 7200n, now - 7200n);
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline)).to.be.revertedWithCustomError(
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline, 0)).to.be.revertedWithCustomError(
         oracle,
         "StalePrice",
       );
       await feed.setAnswer(-1n);
-      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline))
+      await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline, 0))
         .to.be.revertedWithCustomError(oracle, "NonPositivePrice")
         .withArgs(-1n);
     });
@@ -118,22 +118,22 @@ describe("trading", () => {
       // 10 ETH = 30,000 notional, tier 1: initial margin 5% = 1,500 on top of the 15 fee.
       const needed = ref.initialMargin(tiers, size(10), price(3000), DIVISOR);
       const margin = needed + fee(size(10), price(3000)) - 1n;
-      await expect(engine.connect(alice).openPosition(ETH, size(10), margin, MAX_PRICE, await farDeadline()))
+      await expect(engine.connect(alice).openPosition(ETH, size(10), margin, MAX_PRICE, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "BelowInitialMargin")
         .withArgs(1n, needed - 1n, needed);
-      await engine.connect(alice).openPosition(ETH, size(10), margin + 1n, MAX_PRICE, await farDeadline());
+      await engine.connect(alice).openPosition(ETH, size(10), margin + 1n, MAX_PRICE, await farDeadline(), 0);
     });
 
     it("rejects open interest beyond the cap and notional beyond the last tier", async () => {
       const { engine, alice, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
       await setPrice(feed, 1);
-      await engine.connect(alice).openPosition(ETH, size(9_000), usd(5_000), MAX_PRICE, await farDeadline());
-      await expect(engine.connect(bob).openPosition(ETH, size(1_001), usd(5_000), MAX_PRICE, await farDeadline()))
+      await engine.connect(alice).openPosition(ETH, size(9_000), usd(5_000), MAX_PRICE, await farDeadline(), 0);
+      await expect(engine.connect(bob).openPosition(ETH, size(1_001), usd(5_000), MAX_PRICE, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "OpenInterestCap")
         .withArgs(ETH, true, size(10_001), params.maxLongSize);
       await setPrice(feed, 10_000);
       // 1,001 ETH at 10,000 = 10.01M notional, beyond the last 10M bracket.
-      await expect(engine.connect(bob).openPosition(ETH, -size(1_001), usd(100_000), 0, await farDeadline()))
+      await expect(engine.connect(bob).openPosition(ETH, -size(1_001), usd(100_000), 0, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "NotionalAboveMaxTier")
         .withArgs(2n, usd(10_010_000));
     });
@@ -142,9 +142,9 @@ describe("trading", () => {
   describe("modifyPosition", () => {
     it("averages the entry on increase, rounding against the trader", async () => {
       const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
-      await engine.connect(alice).openPosition(ETH, size(1), usd(5_000), MAX_PRICE, await farDeadline());
+      await engine.connect(alice).openPosition(ETH, size(1), usd(5_000), MAX_PRICE, await farDeadline(), 0);
       await setPrice(feed, "3000.00000001");
-      await engine.connect(alice).modifyPosition(ETH, size(2), MAX_PRICE, await farDeadline());
+      await engine.connect(alice).modifyPosition(ETH, size(2), MAX_PRICE, await farDeadline(), 0);
       const p = await engine.position(1n);
       const weighted = size(1) * price(3000) + size(2) * price("3000.00000001");
       expect(p.entryPrice).to.equal(ref.divCeil(weighted, size(3)));
@@ -153,12 +153,12 @@ describe("trading", () => {
 
     it("realises PnL into margin on reduce, paid by the vault", async () => {
       const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
-      await engine.connect(alice).openPosition(ETH, size(4), usd(2_000), MAX_PRICE, await farDeadline());
+      await engine.connect(alice).openPosition(ETH, size(4), usd(2_000), MAX_PRICE, await farDeadline(), 0);
       const before = await engine.position(1n);
       await setPrice(feed, 3100);
       const cashBefore = await engine.vaultCash();
       const insuranceBefore = await engine.insuranceFund();
-      await engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline());
+      await engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline(), 0);
       const realised = ref.traderValue(size(1), price(100), DIVISOR); // 100 per ETH
       const reduceFee = fee(size(1), price(3100));
       const p = await engine.position(1n);
@@ -174,12 +174,12 @@ describe("trading", () => {
 
     it("refuses to flip the side and to leave a reduced position liquidatable", async () => {
       const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
-      await engine.connect(alice).openPosition(ETH, size(10), usd(1_600), MAX_PRICE, await farDeadline());
-      await expect(engine.connect(alice).modifyPosition(ETH, -size(11), 0, await farDeadline()))
+      await engine.connect(alice).openPosition(ETH, size(10), usd(1_600), MAX_PRICE, await farDeadline(), 0);
+      await expect(engine.connect(alice).modifyPosition(ETH, -size(11), 0, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "SizeFlip")
         .withArgs(size(10), -size(11));
       await setPrice(feed, 2_900); // equity ~585 against maintenance ~725
-      await expect(engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline())).to.be.revertedWithCustomError(
+      await expect(engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline(), 0)).to.be.revertedWithCustomError(
         engine,
         "BelowMaintenanceMargin",
       );
@@ -190,14 +190,14 @@ describe("trading", () => {
       await expect(engine.connect(alice).closePosition(ETH, 0, await farDeadline()))
         .to.be.revertedWithCustomError(engine, "NoPosition")
         .withArgs(alice.address, ETH);
-      await expect(engine.connect(alice).addMargin(ETH, usd(1))).to.be.revertedWithCustomError(engine, "NoPosition");
+      await expect(engine.connect(alice).addMargin(ETH, usd(1), 0)).to.be.revertedWithCustomError(engine, "NoPosition");
     });
   });
 
   describe("closePosition", () => {
     it("returns margin plus PnL minus the fee to the free balance and deletes the position", async () => {
       const { engine, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
-      await engine.connect(bob).openPosition(ETH, -size(5), usd(3_000), 0, await farDeadline());
+      await engine.connect(bob).openPosition(ETH, -size(5), usd(3_000), 0, await farDeadline(), 0);
       const { margin, fundingSnapshot } = await engine.position(1n);
       await setPrice(feed, 2_950);
       const freeBefore = await engine.freeBalance(bob.address);
@@ -215,7 +215,7 @@ describe("trading", () => {
 
     it("refuses to close a bankrupt position: only liquidation settles bad debt", async () => {
       const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
-      await engine.connect(alice).openPosition(ETH, size(10), usd(1_600), MAX_PRICE, await farDeadline());
+      await engine.connect(alice).openPosition(ETH, size(10), usd(1_600), MAX_PRICE, await farDeadline(), 0);
       await setPrice(feed, 2_800);
       await expect(engine.connect(alice).closePosition(ETH, 0, await farDeadline())).to.be.revertedWithCustomError(
         engine,
@@ -227,30 +227,30 @@ describe("trading", () => {
   describe("margin", () => {
     it("adds margin without reading the oracle", async () => {
       const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
-      await engine.connect(alice).openPosition(ETH, size(1), usd(500), MAX_PRICE, await farDeadline());
+      await engine.connect(alice).openPosition(ETH, size(1), usd(500), MAX_PRICE, await farDeadline(), 0);
       const marginBefore = (await engine.position(1n)).margin;
       await feed.setAnswer(0n); // the oracle is now unusable
-      await engine.connect(alice).addMargin(ETH, usd(100));
+      await engine.connect(alice).addMargin(ETH, usd(100), 0);
       expect((await engine.position(1n)).margin).to.equal(marginBefore + usd(100));
-      await expect(engine.connect(alice).addMargin(ETH, 0n)).to.be.revertedWithCustomError(engine, "ZeroAmount");
+      await expect(engine.connect(alice).addMargin(ETH, 0n, 0)).to.be.revertedWithCustomError(engine, "ZeroAmount");
     });
 
     it("removes margin only down to the initial margin", async () => {
       const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
-      await engine.connect(alice).openPosition(ETH, size(10), usd(3_000), MAX_PRICE, await farDeadline());
+      await engine.connect(alice).openPosition(ETH, size(10), usd(3_000), MAX_PRICE, await farDeadline(), 0);
       const margin = (await engine.position(1n)).margin;
       const im = ref.initialMargin(tiers, size(10), price(3000), DIVISOR);
-      await expect(engine.connect(alice).removeMargin(ETH, margin + 1n, await farDeadline()))
+      await expect(engine.connect(alice).removeMargin(ETH, margin + 1n, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "InsufficientMargin")
         .withArgs(1n, margin, margin + 1n);
       // The lone long pays funding every second, so leave a cushion for the blocks in between.
       const cushion = usd(1);
-      await expect(engine.connect(alice).removeMargin(ETH, margin - im + 1n, await farDeadline())).to.be.revertedWithCustomError(
+      await expect(engine.connect(alice).removeMargin(ETH, margin - im + 1n, await farDeadline(), 0)).to.be.revertedWithCustomError(
         engine,
         "BelowInitialMargin",
       );
       const freeBefore = await engine.freeBalance(alice.address);
-      await engine.connect(alice).removeMargin(ETH, margin - im - cushion, await farDeadline());
+      await engine.connect(alice).removeMargin(ETH, margin - im - cushion, await farDeadline(), 0);
       const after = await engine.position(1n);
       const index = (await engine.marketState(ETH)).fundingIndex;
       const funding = ref.traderValue(size(10), -index, DIVISOR); // the snapshot at open was 0

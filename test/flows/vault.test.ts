@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { deployEngine } from "../../scripts/lib/deployProtocol.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
 import * as ref from "../helpers/reference.ts";
 
@@ -16,8 +17,8 @@ describe("liquidity vault (ERC-4626)", () => {
   it("prices shares at cash minus traders' unrealised PnL", async () => {
     const { vault, engine, alice, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
     // A balanced book keeps the funding rate at zero, so the view's projection to "now" is exact.
-    await engine.connect(alice).openPosition(ETH, size(20), usd(10_000), MAX_PRICE, await farDeadline());
-    await engine.connect(bob).openPosition(ETH, -size(20), usd(10_000), 0, await farDeadline());
+    await engine.connect(alice).openPosition(ETH, size(20), usd(10_000), MAX_PRICE, await farDeadline(), 0);
+    await engine.connect(bob).openPosition(ETH, -size(20), usd(10_000), 0, await farDeadline(), 0);
     await setPrice(feed, 3_300);
     const index = (await engine.marketState(ETH)).fundingIndex;
     const { longPnl, shortPnl } = await engine.sidePnl(ETH);
@@ -34,7 +35,7 @@ describe("liquidity vault (ERC-4626)", () => {
   it("never lets LPs withdraw the cash that traders' unrealised profit needs", async () => {
     const { vault, engine, lp, alice, feed, token } = await networkHelpers.loadFixture(protocolFixture);
     await engine.connect(alice).deposit(usd(2_000_000));
-    await engine.connect(alice).openPosition(ETH, size(3_000), usd(1_900_000), MAX_PRICE, await farDeadline());
+    await engine.connect(alice).openPosition(ETH, size(3_000), usd(1_900_000), MAX_PRICE, await farDeadline(), 0);
     await setPrice(feed, 3_200); // alice is up ~600k
     const reserved = await engine.reservedTraderProfit();
     const { longPnl } = await engine.sidePnl(ETH);
@@ -66,7 +67,7 @@ describe("liquidity vault (ERC-4626)", () => {
   it("gains the losses traders realise", async () => {
     const { vault, engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
     const assetsBefore = await vault.totalAssets();
-    await engine.connect(alice).openPosition(ETH, size(10), usd(5_000), MAX_PRICE, await farDeadline());
+    await engine.connect(alice).openPosition(ETH, size(10), usd(5_000), MAX_PRICE, await farDeadline(), 0);
     await setPrice(feed, 2_900);
     await engine.connect(alice).closePosition(ETH, 0, await farDeadline());
     const feeShare = (f: bigint) => f - ref.mulWadDown(f, ref.WAD / 5n);
@@ -79,7 +80,7 @@ describe("liquidity vault (ERC-4626)", () => {
   it("rejects a fee-on-transfer shortfall instead of diluting LPs", async () => {
     const [owner] = await ethers.getSigners();
     const feeToken = await ethers.deployContract("FeeOnTransferToken");
-    const engine = await ethers.deployContract("PerpEngine", [await feeToken.getAddress(), owner.address]);
+    const { engine } = await deployEngine(ethers, await feeToken.getAddress(), owner);
     const vault = await ethers.deployContract("LiquidityVault", [await feeToken.getAddress(), await engine.getAddress(), "V", "V"]);
     await engine.setVault(await vault.getAddress());
     await feeToken.mint(owner.address, 1_000_000n);

@@ -26,5 +26,7 @@ library TestMarkets {
         c.tiers[0] = RiskTier(100_000e6, 0.05e18, 0.025e18);
         c.tiers[1] = RiskTier(1_000_000e6, 0.1e18, 0.05e18);
         c.tiers[2] = RiskTier(10_000_000e6, 0.2e18, 0.1e18);
+        c.maxPnlFactor = 0.45e18;
+        c.targetPnlFactor = 0.4e18;
     }
 }

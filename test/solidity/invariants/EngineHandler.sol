@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {RiskModule} from "../../../contracts/core/RiskModule.sol";
 import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
 import {FundingLib} from "../../../contracts/libraries/FundingLib.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
@@ -42,7 +43,7 @@ contract EngineHandler is Test {
     constructor() {
         token = new TestToken("Test USD", "tUSD", 6);
         feed = new SettableAggregator(8, "ETH / USD", answer);
-        engine = new PerpEngine(token, address(this));
+        engine = new PerpEngine(token, address(this), address(new RiskModule(token)));
         vault = new LiquidityVault(token, engine, "V", "V");
         engine.setVault(address(vault));
         ChainlinkPriceOracle oracle = new ChainlinkPriceOracle(
@@ -98,7 +99,8 @@ contract EngineHandler is Test {
                 isLong ? int256(absSize) : -int256(absSize),
                 margin,
                 isLong ? type(uint256).max : 0,
-                block.timestamp
+                block.timestamp,
+                0
             )
         {
             _checkInitialMargin(actor);
@@ -114,7 +116,7 @@ contract EngineHandler is Test {
         int256 delta = (size * bound(deltaBps, -9_999, 10_000)) / 10_000;
         if (delta == 0) return;
         vm.prank(actor);
-        try engine.modifyPosition(MARKET, delta, delta > 0 ? type(uint256).max : 0, block.timestamp) {
+        try engine.modifyPosition(MARKET, delta, delta > 0 ? type(uint256).max : 0, block.timestamp, 0) {
             if (delta * size > 0) _checkInitialMargin(actor);
         } catch {}
     }
@@ -133,7 +135,7 @@ contract EngineHandler is Test {
         _fund(actor, amount);
         vm.startPrank(actor);
         engine.deposit(amount);
-        engine.addMargin(MARKET, amount);
+        engine.addMargin(MARKET, amount, 0);
         vm.stopPrank();
     }
 
@@ -143,7 +145,7 @@ contract EngineHandler is Test {
         if (id == 0) return;
         amount = bound(amount, 1, engine.position(id).margin);
         vm.prank(actor);
-        try engine.removeMargin(MARKET, amount, block.timestamp) {
+        try engine.removeMargin(MARKET, amount, block.timestamp, 0) {
             _checkInitialMargin(actor);
         } catch {}
     }
@@ -170,7 +172,7 @@ contract EngineHandler is Test {
         (PositionMath.Health memory before, ) = _health(id);
         uint256 insuranceBefore = engine.insuranceFund();
         vm.prank(keeper);
-        try engine.liquidate(id) {
+        try engine.liquidate(id, 0) {
             ++liquidations;
             if (!PositionMath.isLiquidatable(before)) ++healthyLiquidations;
             if (before.equity < 0) ++bankruptLiquidations;

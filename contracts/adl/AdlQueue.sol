@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
+import {AdlGrid} from "./AdlGrid.sol";
+
+/// @notice A position's place in its side's ADL queue. One slot.
+struct QueueNode {
+    uint32 prev; // better-ranked neighbour in the bucket, 0 at the head
+    uint32 next; // worse-ranked neighbour, 0 at the tail
+    uint32 marketId;
+    uint16 bucket;
+    bool isLong;
+    bool queued;
+    int128 k; // entry - fundingSnapshot
+}
+
+/// @notice The ranked ADL queue of one market side: one sorted list per non-empty bucket.
+struct SideQueue {
+    /// @dev Bit b is set when bucket b is non-empty; lets the best-head search skip empty buckets.
+    uint256[4] nonEmpty;
+    /// @dev Bucket heads, eight uint32 ids per slot.
+    mapping(uint256 slot => uint256) heads;
+    /// @dev Each bucket head's k, two int128 per slot, so the best-head search reads one slot per
+    /// two non-empty buckets.
+    mapping(uint256 slot => uint256) headKeys;
+}
+
+/// @title AdlQueue
+/// @notice Ordered buckets of positions for auto-deleveraging. Inside a bucket, positions are sorted
+/// best first: ascending k for longs, descending k for shorts, ties by lower position id. Since all
+/// positions of a bucket share the slope edge, this order is the score order at every price, so a
+/// bucket never needs re-sorting. The best position of the side at X is the best bucket head.
+/// @dev Linked as an external library to keep the engine under the contract size limit.
+library AdlQueue {
+    /// @notice How far an insert may walk from its hint before giving up.
+    uint256 internal constant MAX_HINT_WALK = 16;
+
+    /// @notice Inserts `id` into `bucket` after `hint` (0: at the head). The hint is verified
+    /// against its neighbours; a stale one is corrected by a walk of at most MAX_HINT_WALK steps.
+    function insert(
+        SideQueue storage q,
+        mapping(uint256 => QueueNode) storage nodes,
+        uint32 id,
+        uint32 marketId,
+        bool isLong,
+        uint16 bucket,
+        int128 k,
+        uint32 hint
+    ) external {
+        (uint32 prev, uint32 next) = _place(q, nodes, id, marketId, isLong, bucket, k, hint);
+        nodes[id] = QueueNode(prev, next, marketId, bucket, isLong, true, k);
+        if (prev == 0) {
+            _setHead(q, bucket, id, k);
+            _setNonEmpty(q, bucket, true);
+        } else {
+            nodes[prev].next = id;
+        }
+        if (next != 0) nodes[next].prev = id;
+    }
+
+    /// @notice Unlinks `id` from its bucket.
+    function remove(SideQueue storage q, mapping(uint256 => QueueNode) storage nodes, uint32 id) external {
+        QueueNode memory n = nodes[id];
+        if (n.prev == 0) {
+            if (n.next == 0) {
+                _setNonEmpty(q, n.bucket, false);
+                _setHead(q, n.bucket, 0, 0);
+            } else {
+                _setHead(q, n.bucket, n.next, nodes[n.next].k);
+            }
+        } else {
+            nodes[n.prev].next = n.next;
+        }
+        if (n.next != 0) nodes[n.next].prev = n.prev;
+        delete nodes[id];
+    }
+
+    /// @notice The best-ranked position of the side at `x`, its bucket and published score; id 0
+    /// when the side is empty. Costs one read per two non-empty buckets, whatever the queue size.
+    function best(SideQueue storage q, int256 x, bool isLong) external view returns (uint32 id, uint16 bucket, int256 bestScore) {
+        for (uint256 w = 0; w < 4; ++w) {
+            uint256 word = q.nonEmpty[w];
+            while (word != 0) {
+                uint256 bit = _lowestBit(word);
+                word &= word - 1;
+                uint16 b = uint16(w * 256 + bit);
+                int256 s = AdlGrid.score(b, headKey(q, b), x, isLong);
+                if (id == 0 || s > bestScore || (s == bestScore && head(q, b) < id)) {
+                    (id, bucket, bestScore) = (head(q, b), b, s);
+                }
+            }
+        }
+    }
+
+    function head(SideQueue storage q, uint256 bucket) internal view returns (uint32) {
+        return uint32(q.heads[bucket >> 3] >> ((bucket & 7) * 32));
+    }
+
+    function headKey(SideQueue storage q, uint256 bucket) internal view returns (int128) {
+        return int128(uint128(q.headKeys[bucket >> 1] >> ((bucket & 1) * 128)));
+    }
+
+    function isNonEmpty(SideQueue storage q, uint256 bucket) internal view returns (bool) {
+        return (q.nonEmpty[bucket >> 8] >> (bucket & 255)) & 1 == 1;
+    }
+
+    /// @notice Whether `a` ranks ahead of `b` inside one bucket.
+    function ranksBefore(int256 kA, uint256 idA, int256 kB, uint256 idB, bool isLong) internal pure returns (bool) {
+        if (kA != kB) return isLong ? kA < kB : kA > kB;
+        return idA < idB;
+    }
+
+    // ─── Private ────────────────────────────────────────────────────────────────────────────
+
+    /// @dev Finds (prev, next) for the new node, starting from the hint and walking a bounded distance.
+    function _place(
+        SideQueue storage q,
+        mapping(uint256 => QueueNode) storage nodes,
+        uint32 id,
+        uint32 marketId,
+        bool isLong,
+        uint16 bucket,
+        int128 k,
+        uint32 hint
+    ) private view returns (uint32 prev, uint32 next) {
+        if (hint != 0) {
+            QueueNode memory h = nodes[hint];
+            if (!h.queued || h.marketId != marketId || h.isLong != isLong || h.bucket != bucket) {
+                revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
+            }
+            (prev, next) = (hint, h.next);
+        } else {
+            next = head(q, bucket);
+        }
+        uint256 steps;
+        while (prev != 0 && !ranksBefore(nodes[prev].k, prev, k, id, isLong)) {
+            (next, prev) = (prev, nodes[prev].prev);
+            if (++steps > MAX_HINT_WALK) revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
+        }
+        while (next != 0 && ranksBefore(nodes[next].k, next, k, id, isLong)) {
+            (prev, next) = (next, nodes[next].next);
+            if (++steps > MAX_HINT_WALK) revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
+        }
+    }
+
+    function _setHead(SideQueue storage q, uint256 bucket, uint32 id, int128 k) private {
+        uint256 shift = (bucket & 7) * 32;
+        uint256 slot = bucket >> 3;
+        q.heads[slot] = (q.heads[slot] & ~(uint256(type(uint32).max) << shift)) | (uint256(id) << shift);
+        uint256 keyShift = (bucket & 1) * 128;
+        uint256 keySlot = bucket >> 1;
+        q.headKeys[keySlot] = (q.headKeys[keySlot] & ~(uint256(type(uint128).max) << keyShift)) | (uint256(uint128(k)) << keyShift);
+    }
+
+    function _setNonEmpty(SideQueue storage q, uint256 bucket, bool nonEmpty) private {
+        uint256 mask = uint256(1) << (bucket & 255);
+        uint256 word = q.nonEmpty[bucket >> 8];
+        q.nonEmpty[bucket >> 8] = nonEmpty ? word | mask : word & ~mask;
+    }
+
+    /// @dev Index of the lowest set bit of a non-zero word.
+    function _lowestBit(uint256 word) private pure returns (uint256) {
+        return Math.log2(word & (~word + 1));
+    }
+}

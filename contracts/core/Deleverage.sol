@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {AdlGrid} from "../adl/AdlGrid.sol";
+import {AdlQueue, QueueNode} from "../adl/AdlQueue.sol";
+import {IRiskModule} from "../interfaces/IRiskModule.sol";
+import {PerpMath} from "../libraries/PerpMath.sol";
+import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
+import {EngineBase} from "./EngineBase.sol";
+import {ModuleGuard} from "./ModuleGuard.sol";
+
+/// @title Deleverage
+/// @notice Auto-deleveraging against the ranked queue. Every fill hits the best-ranked position of
+/// the side by the published score at the current price (AdlGrid), and only its profit.
+/// - Bankruptcy ADL: bad debt beyond the insurance fund is owed by the opposite side. Its top-ranked
+///   profitable positions are reduced at the debt's bankruptcy price (or at their break-even price,
+///   if that is higher for them), in rank order, until the haircuts sum to the debt exactly.
+/// - Pool-protection ADL: when a side's profit exceeds maxPnlFactor x vault assets, its top-ranked
+///   profitable positions are reduced at the oracle price until the factor is back at the target.
+/// A reduced position releases margin in proportion, so its slope, bucket and place in the queue
+/// normally stay as they were.
+abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    /// @notice ADL fills a bankrupt liquidation performs itself before leaving the rest to `deleverage`.
+    uint256 internal constant MAX_INLINE_ADL_FILLS = 8;
+    /// @notice How far below the target the pnl factor may end up from rounding alone.
+    uint256 internal constant PNL_FACTOR_TOLERANCE = 1e12; // 1e-6
+
+    /// @dev One deleverage run on one side of one market, at one price.
+    struct AdlRun {
+        uint32 marketId;
+        bool isLong; // the side being reduced
+        uint256 price;
+        int256 x; // price - fundingIndex
+        bool bankruptcyMode;
+        uint256 debt; // bankruptcy mode: what the side still owes
+        uint256 haircutPerUnit; // bankruptcy mode: distance from the oracle to the bankruptcy price, 0 if none
+        int256 excessPnl; // pool mode, automatic size: profit above the target
+        uint256 sizeLeft; // pool mode, explicit size: size still to close
+        uint32 hint;
+    }
+
+    /// @inheritdoc IRiskModule
+    function deleverage(
+        uint32 marketId,
+        bool isLong,
+        uint256[] calldata positionIds,
+        uint256 closeSize,
+        uint32 hint
+    ) external onlyDelegated nonReentrant returns (uint256 fills) {
+        MarketConfig memory c = _config(marketId);
+        AdlRun memory run = _startRun(marketId, isLong, c, hint);
+        uint256 factorBefore;
+        if (run.bankruptcyMode) {
+            if (closeSize != 0) revert CloseSizeInBankruptcyMode(closeSize);
+        } else {
+            factorBefore = pnlFactor(marketId, isLong);
+            if (factorBefore <= c.maxPnlFactor) revert NothingToDeleverage(marketId, isLong, factorBefore, c.maxPnlFactor);
+            _startPoolMode(run, c, closeSize);
+        }
+        for (uint256 i = 0; i < positionIds.length && !_done(run); ++i) {
+            _checkTopRanked(run, positionIds[i]);
+            _fill(run, positionIds[i]);
+            ++fills;
+        }
+        bool borne = run.bankruptcyMode && _bearRestIfNoCounterparty(run);
+        if (fills == 0 && !borne) revert NoDeleverageProgress(marketId, isLong);
+        if (run.bankruptcyMode) {
+            _storeDebt(run);
+        } else {
+            uint256 factorAfter = pnlFactor(marketId, isLong);
+            if (factorAfter + PNL_FACTOR_TOLERANCE < c.targetPnlFactor) revert PnlOvercorrected(factorAfter, c.targetPnlFactor);
+        }
+    }
+
+    /// @dev The ADL step of a bankrupt liquidation: records the debt, then fills it from the top of
+    /// the opposite side's queue, up to MAX_INLINE_ADL_FILLS; `deleverage` continues from there.
+    function _coverWithAdl(
+        uint32 marketId,
+        MarketConfig memory c,
+        bool payerIsLong,
+        uint256 positionId,
+        uint256 amount,
+        uint256 bankruptcyPrice,
+        uint32 hint
+    ) internal {
+        _addDebt(marketId, payerIsLong, positionId, amount, bankruptcyPrice);
+        AdlRun memory run = _startRun(marketId, payerIsLong, c, hint);
+        for (uint256 i = 0; i < MAX_INLINE_ADL_FILLS && !_done(run); ++i) {
+            (uint32 top, , int256 topScore) = AdlQueue.best(_queue(marketId, payerIsLong), run.x, payerIsLong);
+            if (top == 0 || topScore <= 0) break;
+            _fill(run, top);
+        }
+        _bearRestIfNoCounterparty(run);
+        _storeDebt(run);
+    }
+
+    function _addDebt(uint32 marketId, bool payerIsLong, uint256 positionId, uint256 amount, uint256 bankruptcyPrice) private {
+        MarketState storage s = _states[marketId];
+        uint256 debt = payerIsLong ? s.longAdlDebt : s.shortAdlDebt;
+        uint256 debtPrice = payerIsLong ? s.longAdlPrice : s.shortAdlPrice;
+        uint256 total = debt + amount;
+        // Several pending debts share one fill price: their deficit-weighted bankruptcy price.
+        uint256 price = Math.mulDiv(debt, debtPrice, total) + Math.mulDiv(amount, bankruptcyPrice, total);
+        _setDebt(s, marketId, payerIsLong, total, price);
+        emit DeficitUncovered(marketId, positionId, payerIsLong, amount, total);
+    }
+
+    // ─── Runs ───────────────────────────────────────────────────────────────────────────────
+
+    function _startRun(uint32 marketId, bool isLong, MarketConfig memory c, uint32 hint) private returns (AdlRun memory run) {
+        (uint256 price, int256 index) = _priceAndAccrue(marketId, c);
+        MarketState storage s = _states[marketId];
+        run.marketId = marketId;
+        run.isLong = isLong;
+        run.price = price;
+        run.x = int256(price) - index;
+        run.hint = hint;
+        run.debt = isLong ? s.longAdlDebt : s.shortAdlDebt;
+        run.bankruptcyMode = run.debt > 0;
+        if (run.bankruptcyMode) {
+            uint256 debtPrice = isLong ? s.longAdlPrice : s.shortAdlPrice;
+            // Longs are cut at a price below the oracle, shorts at one above it.
+            if (isLong ? debtPrice < price : debtPrice > price) {
+                run.haircutPerUnit = isLong ? price - debtPrice : debtPrice - price;
+            }
+        }
+    }
+
+    function _startPoolMode(AdlRun memory run, MarketConfig memory c, uint256 closeSize) private view {
+        if (closeSize != 0) {
+            run.sizeLeft = closeSize;
+            return;
+        }
+        (int256 longPnl, int256 shortPnl) = sidePnl(run.marketId);
+        int256 targetPnl = int256(Math.mulDiv(uint256(vaultEquity()), c.targetPnlFactor, PerpMath.WAD));
+        run.excessPnl = (run.isLong ? longPnl : shortPnl) - targetPnl;
+    }
+
+    function _done(AdlRun memory run) private pure returns (bool) {
+        if (run.bankruptcyMode) return run.debt == 0;
+        return run.excessPnl <= 0 && run.sizeLeft == 0;
+    }
+
+    /// @dev Rejects a named counterparty that is not the side's best-ranked profitable position now.
+    function _checkTopRanked(AdlRun memory run, uint256 positionId) private view {
+        Position memory p = _positions[positionId];
+        if (p.size == 0) revert PositionNotFound(positionId);
+        if (p.marketId != run.marketId || (p.size > 0) != run.isLong) revert WrongAdlSide(positionId, run.marketId, run.isLong);
+        QueueNode memory node = _nodes[positionId];
+        int256 score = AdlGrid.score(node.bucket, node.k, run.x, run.isLong);
+        if (score <= 0) revert NotProfitable(positionId, score);
+        (uint32 top, , ) = AdlQueue.best(_queue(run.marketId, run.isLong), run.x, run.isLong);
+        if (top != positionId) revert NotTopRanked(positionId, top);
+    }
+
+    // ─── One fill ───────────────────────────────────────────────────────────────────────────
+
+    /// @dev The amounts of one fill.
+    struct Fill {
+        uint256 closeSize;
+        int256 closed; // signed like the position
+        uint256 haircutPerUnit;
+        uint256 value; // the closed part's PnL net of funding at the oracle price, rounded down
+        uint256 haircut;
+        uint256 fillPrice;
+    }
+
+    /// @dev Reduces one profitable position. Its realised value is `size * (X - k)` on the closed
+    /// part, rounded down, less the haircut; the margin backing the closed part is released with it.
+    function _fill(AdlRun memory run, uint256 positionId) private {
+        Position memory before = _positions[positionId];
+        Position memory p = _positions[positionId];
+        Fill memory f = _sizeFill(run, p);
+        uint256 absSize = PerpMath.abs(p.size);
+        uint256 released = f.closeSize == absSize ? p.margin : Math.mulDiv(p.margin, f.closeSize, absSize);
+        p.margin -= released.toUint128();
+        p.size -= f.closed.toInt128();
+        if (p.size == 0) p.entryPrice = 0;
+        uint256 realised = f.value - f.haircut;
+        _creditFree(p.account, released + realised);
+        _changeLedgers(0, -int256(realised));
+        _updateSideTotals(run.marketId, before, p);
+        _storePosition(positionId, p, -f.closed, f.fillPrice, 0, run.hint);
+        emit AdlFill(run.marketId, positionId, run.isLong, f.closeSize, f.fillPrice, int256(realised), f.haircut, run.debt);
+    }
+
+    function _sizeFill(AdlRun memory run, Position memory p) private view returns (Fill memory f) {
+        int256 k = _k(p);
+        uint256 unitProfit = uint256(run.isLong ? run.x - k : k - run.x);
+        (f.closeSize, f.haircutPerUnit) = _fillSize(run, PerpMath.abs(p.size), unitProfit);
+        f.closed = run.isLong ? f.closeSize.toInt256() : -f.closeSize.toInt256();
+        f.value = uint256(PerpMath.traderValueFloor(f.closed, run.x - k, valueDivisor));
+        if (run.bankruptcyMode) {
+            // The size was rounded up, so this reaches the debt: the protocol never falls short.
+            f.haircut = PerpMath.min(run.debt, Math.mulDiv(f.closeSize, f.haircutPerUnit, valueDivisor));
+            run.debt -= f.haircut;
+        }
+        f.fillPrice = run.isLong ? run.price - f.haircutPerUnit : run.price + f.haircutPerUnit;
+    }
+
+    /// @dev How much of a position to close, and the haircut per unit of size.
+    function _fillSize(AdlRun memory run, uint256 absSize, uint256 unitProfit) private view returns (uint256 closeSize, uint256 haircutPerUnit) {
+        if (run.bankruptcyMode) {
+            // Only profit is ever taken: never beyond the position's break-even price.
+            haircutPerUnit = run.haircutPerUnit == 0 || run.haircutPerUnit > unitProfit ? unitProfit : run.haircutPerUnit;
+            closeSize = Math.mulDiv(run.debt, valueDivisor, haircutPerUnit, Math.Rounding.Ceil);
+        } else if (run.sizeLeft != 0) {
+            closeSize = run.sizeLeft;
+        } else {
+            closeSize = Math.mulDiv(uint256(run.excessPnl), valueDivisor, unitProfit, Math.Rounding.Ceil);
+        }
+        closeSize = PerpMath.min(closeSize, absSize);
+        if (!run.bankruptcyMode) {
+            if (run.sizeLeft != 0) run.sizeLeft -= closeSize;
+            else run.excessPnl -= int256(Math.mulDiv(closeSize, unitProfit, valueDivisor));
+        }
+    }
+
+    // ─── Debt bookkeeping ───────────────────────────────────────────────────────────────────
+
+    /// @dev With no profitable counterparty left, the vault keeps the loss it already took.
+    function _bearRestIfNoCounterparty(AdlRun memory run) private returns (bool borne) {
+        if (run.debt == 0) return false;
+        (uint32 top, , int256 topScore) = AdlQueue.best(_queue(run.marketId, run.isLong), run.x, run.isLong);
+        if (top != 0 && topScore > 0) return false;
+        emit DeficitBorneByVault(run.marketId, run.isLong, run.debt);
+        run.debt = 0;
+        return true;
+    }
+
+    function _storeDebt(AdlRun memory run) private {
+        MarketState storage s = _states[run.marketId];
+        _setDebt(s, run.marketId, run.isLong, run.debt, run.debt == 0 ? 0 : (run.isLong ? s.longAdlPrice : s.shortAdlPrice));
+    }
+
+    function _setDebt(MarketState storage s, uint32 marketId, bool isLong, uint256 debt, uint256 price) private {
+        if (isLong) {
+            (s.longAdlDebt, s.longAdlPrice, s.longAdlPending) = (debt.toUint128(), price.toUint128(), debt > 0);
+        } else {
+            (s.shortAdlDebt, s.shortAdlPrice, s.shortAdlPending) = (debt.toUint128(), price.toUint128(), debt > 0);
+        }
+        emit AdlDebtChanged(marketId, isLong, debt, price);
+    }
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IPerpEngineEvents} from "./IPerpEngineEvents.sol";
+
+/// @title IEngineState
+/// @notice Ledger and vault-accounting views, implemented in EngineBase.
+interface IEngineState is IPerpEngineEvents {
+    function vaultCash() external view returns (uint256);
+    function insuranceFund() external view returns (uint256);
+    function freeBalance(address account) external view returns (uint256);
+    function valueDivisor() external view returns (uint256);
+    function riskPaused() external view returns (bool);
+    function positionIdOf(address account, uint32 marketId) external view returns (uint256);
+    /// @notice Vault cash minus traders' aggregate unrealised PnL net of funding, across markets.
+    function vaultEquity() external view returns (int256);
+    /// @notice Vault cash the traders' aggregate unrealised profit needs; LPs cannot withdraw it.
+    function reservedTraderProfit() external view returns (uint256);
+    /// @notice Each side's aggregate unrealised PnL net of pending funding at the current price.
+    function sidePnl(uint32 marketId) external view returns (int256 longPnl, int256 shortPnl);
+    /// @notice A side's aggregate profit over the vault's assets (WAD), the pool-protection trigger.
+    function pnlFactor(uint32 marketId, bool isLong) external view returns (uint256);
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MarketConfig} from "../types/PerpTypes.sol";
+
+/// @title IPerpEngineEvents
+/// @notice Every custom error and event of the engine, shared by the engine and its liquidation module.
+interface IPerpEngineEvents {
+    // ─── Errors ─────────────────────────────────────────────────────────────────────────────
+    error ZeroAmount();
+    /// @notice A market parameter is outside its hard bound; `field` names it.
+    error InvalidMarketParameter(string field, uint256 value);
+    /// @notice The ADL queue hint is not within AdlQueue.MAX_HINT_WALK places of where the position belongs.
+    error InvalidHint(uint256 positionId, uint256 hint, uint16 bucket);
+    error InsufficientBalance(address account, uint256 balance, uint256 requested);
+    error UnsupportedDecimals(uint8 decimals);
+    error NothingReceived(uint256 requested);
+    error DeadlineExpired(uint256 deadline, uint256 timestamp);
+    error PriceOutsideBound(uint256 price, uint256 acceptablePrice, bool isBuy);
+    error UnknownMarket(uint32 marketId);
+    error TooManyMarkets(uint256 limit);
+    error NoPosition(address account, uint32 marketId);
+    error PositionExists(address account, uint32 marketId, uint256 positionId);
+    error PositionNotFound(uint256 positionId);
+    error InsufficientMargin(uint256 positionId, uint256 margin, uint256 requested);
+    error SizeFlip(int256 size, int256 sizeDelta);
+    error BelowInitialMargin(uint256 positionId, int256 equity, uint256 initialMargin);
+    error BelowMaintenanceMargin(uint256 positionId, int256 equity, uint256 maintenanceMargin);
+    error NotionalAboveMaxTier(uint256 positionId, uint256 notional);
+    error OpenInterestCap(uint32 marketId, bool isLong, uint256 openInterest, uint256 cap);
+    error PositionBankrupt(uint256 positionId, int256 equity);
+    error NotLiquidatable(uint256 positionId, int256 equity, uint256 maintenanceMargin);
+    error NothingLiquidated(uint256 candidates);
+    error InsufficientVaultCash(uint256 cash, uint256 requested);
+    error RiskPaused();
+    error NotGuardian(address caller);
+    error NotVault(address caller);
+    error VaultAlreadySet(address vault);
+    error ZeroAddress();
+    error DeleveragePending(uint32 marketId, bool isLong, uint256 debt);
+    error NothingToDeleverage(uint32 marketId, bool isLong, uint256 pnlFactor, uint256 maxPnlFactor);
+    error WrongAdlSide(uint256 positionId, uint32 marketId, bool isLong);
+    error NotProfitable(uint256 positionId, int256 score);
+    error NotTopRanked(uint256 positionId, uint256 topPositionId);
+    error NoDeleverageProgress(uint32 marketId, bool isLong);
+    error CloseSizeInBankruptcyMode(uint256 closeSize);
+    error PnlOvercorrected(uint256 pnlFactor, uint256 targetPnlFactor);
+
+    // ─── Events ─────────────────────────────────────────────────────────────────────────────
+    /// @notice The free (unallocated) collateral of `account` is now `balance`, after `delta`.
+    event BalanceChanged(address indexed account, uint256 balance, int256 delta);
+    /// @notice Full new state of a position after any change. `size == 0` means it is closed.
+    event PositionUpdated(
+        uint256 indexed positionId,
+        address indexed account,
+        uint32 indexed marketId,
+        int256 size,
+        uint256 margin,
+        uint256 entryPrice,
+        int256 fundingSnapshot,
+        int256 sizeDelta,
+        uint256 fillPrice,
+        uint256 fee
+    );
+    event Liquidated(
+        uint256 indexed positionId,
+        address indexed keeper,
+        uint32 indexed marketId,
+        int256 closedSize,
+        uint256 price,
+        int256 equityBefore,
+        uint256 keeperReward,
+        uint256 penalty,
+        uint256 deficit
+    );
+    event FundingAccrued(uint32 indexed marketId, int256 fundingIndex, int256 ratePerSecond, uint256 timestamp);
+    /// @notice New balances of the insurance fund and of the vault's cash, after the given deltas.
+    event LedgersChanged(uint256 insuranceFund, uint256 vaultCash, int256 insuranceDelta, int256 vaultCashDelta);
+    /// @notice Bad debt beyond the insurance fund, now owed by the opposite side's profitable positions
+    /// through ADL (`payerIsLong`); `totalDebt` is that side's outstanding ADL debt.
+    event DeficitUncovered(uint32 indexed marketId, uint256 indexed positionId, bool payerIsLong, uint256 amount, uint256 totalDebt);
+    /// @notice A side's outstanding ADL debt and the bankruptcy price its fills use.
+    event AdlDebtChanged(uint32 indexed marketId, bool isLong, uint256 debt, uint256 bankruptcyPrice);
+    /// @notice One ADL fill: the counterparty closed `closedSize` at `fillPrice`, realising
+    /// `realisedPnl` after a `haircut` of its profit; `remainingDebt` is what the side still owes.
+    event AdlFill(
+        uint32 indexed marketId,
+        uint256 indexed positionId,
+        bool isLong,
+        uint256 closedSize,
+        uint256 fillPrice,
+        int256 realisedPnl,
+        uint256 haircut,
+        uint256 remainingDebt
+    );
+    /// @notice No profitable counterparty is left, so the vault bears the rest of the side's ADL debt.
+    event DeficitBorneByVault(uint32 indexed marketId, bool isLong, uint256 amount);
+    /// @notice A position joined (`queued`) or left its side's ADL queue, in `bucket` with key `k`.
+    event QueueUpdated(uint256 indexed positionId, uint32 indexed marketId, bool isLong, bool queued, uint16 bucket, int256 k);
+    event MarketListed(uint32 indexed marketId, MarketConfig config);
+    event MarketConfigUpdated(uint32 indexed marketId, MarketConfig config);
+    event GuardianSet(address guardian);
+    event RiskPausedSet(bool paused);
+    event VaultSet(address vault);
+}
