@@ -91,7 +91,12 @@ for (let pass = 1; pass <= 10; pass++) {
   const health = await lens.positionHealthBatch(ids);
   const due = [...health].filter((h) => h.size !== 0n && h.liquidatable).sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : 1));
   if (due.length === 0) break;
-  const receipt = await (await engine.connect(keeper).liquidateBatch(due.map((h) => h.positionId), [])).wait();
+  const receipt = await (
+    await engine.connect(keeper).liquidateBatch(
+      due.map((h) => h.positionId),
+      [],
+    )
+  ).wait();
   const rows = receipt!.logs
     .map((log) => engine.interface.parseLog(log))
     .filter((e) => e?.name === "Liquidated")

@@ -38,7 +38,8 @@ library AdlQueue {
     uint256 internal constant MAX_HINT_WALK = 16;
 
     /// @notice Inserts `id` into `bucket` after `hint` (0: at the head). The hint is verified
-    /// against its neighbours; a stale one is corrected by a walk of at most MAX_HINT_WALK steps.
+    /// against its neighbours; a stale one is corrected by a walk of at most MAX_HINT_WALK steps
+    /// (from the bucket head if the hint is no longer in the bucket), else the insert reverts.
     function insert(
         SideQueue storage q,
         mapping(uint256 => QueueNode) storage nodes,
@@ -125,13 +126,11 @@ library AdlQueue {
         int128 k,
         uint32 hint
     ) private view returns (uint32 prev, uint32 next) {
-        if (hint != 0) {
-            QueueNode memory h = nodes[hint];
-            if (!h.queued || h.marketId != marketId || h.isLong != isLong || h.bucket != bucket) {
-                revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
-            }
+        QueueNode memory h = nodes[hint];
+        if (hint != 0 && h.queued && h.marketId == marketId && h.isLong == isLong && h.bucket == bucket) {
             (prev, next) = (hint, h.next);
         } else {
+            // No hint, or one that left this bucket since it was computed: walk from the head.
             next = head(q, bucket);
         }
         uint256 steps;

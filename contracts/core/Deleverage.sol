@@ -204,7 +204,11 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
     }
 
     /// @dev How much of a position to close, and the haircut per unit of size.
-    function _fillSize(AdlRun memory run, uint256 absSize, uint256 unitProfit) private view returns (uint256 closeSize, uint256 haircutPerUnit) {
+    function _fillSize(
+        AdlRun memory run,
+        uint256 absSize,
+        uint256 unitProfit
+    ) private view returns (uint256 closeSize, uint256 haircutPerUnit) {
         if (run.bankruptcyMode) {
             // Only profit is ever taken: never beyond the position's break-even price.
             haircutPerUnit = run.haircutPerUnit == 0 || run.haircutPerUnit > unitProfit ? unitProfit : run.haircutPerUnit;

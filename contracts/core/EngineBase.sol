@@ -128,14 +128,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev Writes the position, keeps its ADL queue membership in step (`hint`: the position that
     /// should precede it in its new bucket, 0 for the head) and emits its full new state.
-    function _storePosition(
-        uint256 positionId,
-        Position memory p,
-        int256 sizeDelta,
-        uint256 fillPrice,
-        uint256 fee,
-        uint32 hint
-    ) internal {
+    function _storePosition(uint256 positionId, Position memory p, int256 sizeDelta, uint256 fillPrice, uint256 fee, uint32 hint) internal {
         if (p.size == 0) {
             delete _positions[positionId];
             delete positionIdOf[p.account][p.marketId];

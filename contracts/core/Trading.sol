@@ -44,7 +44,13 @@ abstract contract Trading is EngineBase, IPerpEngine {
     }
 
     /// @inheritdoc IPerpEngine
-    function modifyPosition(uint32 marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline, uint32 hint) external nonReentrant {
+    function modifyPosition(
+        uint32 marketId,
+        int256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 deadline,
+        uint32 hint
+    ) external nonReentrant {
         if (sizeDelta == 0) revert ZeroAmount();
         _trade(msg.sender, TradeRequest(marketId, sizeDelta, 0, 0, acceptablePrice, deadline, hint));
     }

@@ -2,7 +2,10 @@
 pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {AdlGrid} from "../adl/AdlGrid.sol";
+import {AdlQueue, QueueNode} from "../adl/AdlQueue.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
+import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {MarketConfigLib} from "../libraries/MarketConfigLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
@@ -32,6 +35,29 @@ contract PerpLens {
         bool bankrupt;
         uint256 liquidationPrice;
         uint256 bankruptcyPrice;
+    }
+
+    /// @notice A position's place in its side's ADL ranking at the current price.
+    struct AdlPosition {
+        uint256 positionId;
+        bool isLong;
+        uint16 bucket;
+        int256 score; // edge(bucket) * (X - k) for a long, edge(bucket) * (k - X) for a short
+        uint256 rank; // 1 = first to be deleveraged
+        uint256 sideCount; // positions on the side
+        uint8 quantile; // 5 = top fifth of the ranking (first hit) ... 1 = bottom fifth
+    }
+
+    /// @notice What a frontend shows about a market's ADL risk.
+    struct MarketAdlState {
+        uint256 insuranceFund;
+        uint256 insuranceCoverage; // fund / open notional of all markets, WAD
+        uint256 longAdlDebt; // owed by longs (left by bankrupt shorts)
+        uint256 shortAdlDebt;
+        uint256 longPnlFactor; // longs' profit / vault assets, WAD
+        uint256 shortPnlFactor;
+        uint256 maxPnlFactor; // pool-protection ADL threshold
+        uint256 targetPnlFactor;
     }
 
     IPerpEngine public immutable engine;
@@ -82,6 +108,113 @@ contract PerpLens {
             openNotional += (uint256(s.longSize) + s.shortSize).notionalUp(price, engine.valueDivisor());
         }
         coverage = openNotional == 0 ? type(uint256).max : Math.mulDiv(fund, PerpMath.WAD, openNotional);
+    }
+
+    // ─── ADL ────────────────────────────────────────────────────────────────────────────────
+
+    /// @notice The position's bucket, score, rank and five-light quantile. Walks the side's queue:
+    /// meant for eth_call.
+    function positionAdl(uint256 positionId) external view returns (AdlPosition memory r) {
+        QueueNode memory node = engine.queueNode(positionId);
+        if (!node.queued) revert IPerpEngineEvents.PositionNotFound(positionId);
+        int256 x = _x(node.marketId);
+        r.positionId = positionId;
+        r.isLong = node.isLong;
+        r.bucket = node.bucket;
+        r.score = AdlGrid.score(node.bucket, node.k, x, node.isLong);
+        uint256[4] memory nonEmpty = engine.queueBuckets(node.marketId, node.isLong);
+        for (uint256 b = 0; b < AdlGrid.BUCKET_COUNT; ++b) {
+            if ((nonEmpty[b >> 8] >> (b & 255)) & 1 == 0) continue;
+            for (uint32 id = engine.queueHead(node.marketId, node.isLong, uint16(b)); id != 0;) {
+                QueueNode memory n = engine.queueNode(id);
+                int256 s = AdlGrid.score(b, n.k, x, node.isLong);
+                ++r.sideCount;
+                if (s > r.score || (s == r.score && id < positionId)) ++r.rank;
+                id = n.next;
+            }
+        }
+        r.rank += 1;
+        r.quantile = uint8(5 - ((r.rank - 1) * 5) / r.sideCount);
+    }
+
+    /// @dev One cursor per non-empty bucket, for merging the buckets into the side's ranking.
+    struct Merge {
+        int256 x;
+        bool isLong;
+        uint256 open;
+        uint256[] bucket;
+        uint32[] cursor;
+    }
+
+    /// @notice The side's positions in ADL order at the current price, at most `limit` of them:
+    /// the ids a keeper names in `deleverage`.
+    function adlRanking(uint32 marketId, bool isLong, uint256 limit) external view returns (uint256[] memory ids, int256[] memory scores) {
+        Merge memory m = _openMerge(marketId, isLong);
+        uint256[] memory foundIds = new uint256[](limit);
+        int256[] memory foundScores = new int256[](limit);
+        uint256 found;
+        for (; found < limit; ++found) {
+            (uint256 slot, int256 score, bool any) = _bestCursor(m);
+            if (!any) break;
+            (foundIds[found], foundScores[found]) = (m.cursor[slot], score);
+            m.cursor[slot] = engine.queueNode(m.cursor[slot]).next;
+        }
+        ids = new uint256[](found);
+        scores = new int256[](found);
+        for (uint256 i = 0; i < found; ++i) (ids[i], scores[i]) = (foundIds[i], foundScores[i]);
+    }
+
+    /// @notice The hint for placing a position with `k` in `bucket`: the position that should
+    /// precede it (0: the head). `positionId` is skipped, so the hint works for a reinsertion too.
+    function adlInsertHint(uint32 marketId, bool isLong, uint16 bucket, int256 k, uint256 positionId) external view returns (uint32 hint) {
+        for (uint32 id = engine.queueHead(marketId, isLong, bucket); id != 0;) {
+            QueueNode memory n = engine.queueNode(id);
+            if (id != positionId) {
+                if (!AdlQueue.ranksBefore(n.k, id, k, positionId, isLong)) return hint;
+                hint = id;
+            }
+            id = n.next;
+        }
+    }
+
+    /// @notice Insurance, ADL debts and pnl factors of a market.
+    function marketAdlState(uint32 marketId) external view returns (MarketAdlState memory r) {
+        MarketState memory s = engine.marketState(marketId);
+        MarketConfig memory c = engine.marketConfig(marketId);
+        (r.insuranceFund, , r.insuranceCoverage) = this.insuranceCoverage();
+        r.longAdlDebt = s.longAdlDebt;
+        r.shortAdlDebt = s.shortAdlDebt;
+        r.longPnlFactor = engine.pnlFactor(marketId, true);
+        r.shortPnlFactor = engine.pnlFactor(marketId, false);
+        r.maxPnlFactor = c.maxPnlFactor;
+        r.targetPnlFactor = c.targetPnlFactor;
+    }
+
+    function _openMerge(uint32 marketId, bool isLong) private view returns (Merge memory m) {
+        m.x = _x(marketId);
+        m.isLong = isLong;
+        m.bucket = new uint256[](AdlGrid.BUCKET_COUNT);
+        m.cursor = new uint32[](AdlGrid.BUCKET_COUNT);
+        uint256[4] memory nonEmpty = engine.queueBuckets(marketId, isLong);
+        for (uint256 b = 0; b < AdlGrid.BUCKET_COUNT; ++b) {
+            if ((nonEmpty[b >> 8] >> (b & 255)) & 1 == 0) continue;
+            (m.bucket[m.open], m.cursor[m.open]) = (b, engine.queueHead(marketId, isLong, uint16(b)));
+            ++m.open;
+        }
+    }
+
+    function _bestCursor(Merge memory m) private view returns (uint256 bestSlot, int256 bestScore, bool any) {
+        for (uint256 i = 0; i < m.open; ++i) {
+            uint32 id = m.cursor[i];
+            if (id == 0) continue;
+            int256 s = AdlGrid.score(m.bucket[i], engine.queueNode(id).k, m.x, m.isLong);
+            if (!any || s > bestScore || (s == bestScore && id < m.cursor[bestSlot])) (bestSlot, bestScore, any) = (i, s, true);
+        }
+    }
+
+    function _x(uint32 marketId) private view returns (int256) {
+        (uint256 price, int256 index) = _priceAndIndex(marketId, engine.marketConfig(marketId));
+        return int256(price) - index;
     }
 
     function _priceAndIndex(uint32 marketId, MarketConfig memory c) private view returns (uint256 price, int256 index) {

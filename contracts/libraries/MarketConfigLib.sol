@@ -34,7 +34,8 @@ library MarketConfigLib {
         _positive("skewScale", c.skewScale);
         if (c.tierCount == 0 || c.tierCount > MAX_RISK_TIERS) revert IPerpEngineEvents.InvalidMarketParameter("tierCount", c.tierCount);
         _validateTiers(c);
-        if (c.maxPnlFactor == 0 || c.maxPnlFactor > MAX_PNL_FACTOR) revert IPerpEngineEvents.InvalidMarketParameter("maxPnlFactor", c.maxPnlFactor);
+        if (c.maxPnlFactor == 0 || c.maxPnlFactor > MAX_PNL_FACTOR)
+            revert IPerpEngineEvents.InvalidMarketParameter("maxPnlFactor", c.maxPnlFactor);
         if (c.targetPnlFactor == 0 || c.targetPnlFactor >= c.maxPnlFactor) {
             revert IPerpEngineEvents.InvalidMarketParameter("targetPnlFactor", c.targetPnlFactor);
         }

@@ -88,15 +88,17 @@ describe("owner and guardian controls", () => {
     await expect(engine.connect(alice).setRiskPaused(true)).to.be.revertedWithCustomError(engine, "NotGuardian").withArgs(alice.address);
     await expect(engine.connect(guardian).setRiskPaused(true)).to.emit(engine, "RiskPausedSet").withArgs(true);
 
-    await expect(engine.connect(bob).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, await farDeadline(), 0)).to.be.revertedWithCustomError(
-      engine,
-      "RiskPaused",
-    );
+    await expect(
+      engine.connect(bob).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, await farDeadline(), 0),
+    ).to.be.revertedWithCustomError(engine, "RiskPaused");
     await expect(engine.connect(alice).modifyPosition(ETH, size(1), MAX_PRICE, await farDeadline(), 0)).to.be.revertedWithCustomError(
       engine,
       "RiskPaused",
     );
-    await expect(engine.connect(alice).removeMargin(ETH, usd(1), await farDeadline(), 0)).to.be.revertedWithCustomError(engine, "RiskPaused");
+    await expect(engine.connect(alice).removeMargin(ETH, usd(1), await farDeadline(), 0)).to.be.revertedWithCustomError(
+      engine,
+      "RiskPaused",
+    );
     // Reducing, adding margin, closing and moving collateral stay open.
     await engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline(), 0);
     await engine.connect(alice).addMargin(ETH, usd(10), 0);

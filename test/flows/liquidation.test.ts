@@ -126,7 +126,9 @@ describe("liquidation", () => {
     const before = { size: size(100), margin: usd(31_000) - fee, entryPrice: price(3000), fundingSnapshot };
     const deficit = -ref.equity(before, price(2500), index, DIVISOR);
     // The shorts owe the uncovered part; ADL (test/flows/adl.test.ts) takes it from their profit.
-    await expect(tx).to.emit(engine, "DeficitUncovered").withArgs(ETH, 2n, false, deficit - insurance, deficit - insurance);
+    await expect(tx)
+      .to.emit(engine, "DeficitUncovered")
+      .withArgs(ETH, 2n, false, deficit - insurance, deficit - insurance);
     expect(await engine.insuranceFund()).to.equal(0n);
   });
 
