@@ -1,4 +1,5 @@
 // Helpers for ADL tests: funded traders, hinted trades, and the brute-force view of a side.
+import type { Signer } from "ethers";
 import { type RankedPosition, bucketOf, keyOf, rankSide } from "../../client/adl.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, usd } from "./fixture.ts";
 
@@ -38,7 +39,7 @@ export async function hintFor(lens: Lens, size: bigint, margin: bigint, k: bigin
 export async function openHinted(
   engine: Engine,
   lens: Lens,
-  trader: Parameters<Engine["connect"]>[0],
+  trader: Signer,
   size: bigint,
   margin: bigint,
   price: bigint,
