@@ -12,6 +12,7 @@ import {AdlQueue, QueueNode, SideQueue} from "../adl/AdlQueue.sol";
 import {IEngineState} from "../interfaces/IEngineState.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
+import {PositionMath} from "../libraries/PositionMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
 
 /// @title EngineBase
@@ -102,8 +103,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     /// @dev Realises pending funding: returns the amount to add to the margin (negative when the
     /// position pays) and moves the snapshot to `index`.
     function _settleFunding(Position memory p, int256 index) internal view returns (int256 fundingPnl) {
-        fundingPnl = PerpMath.traderValueFloor(p.size, p.fundingSnapshot - index, valueDivisor);
-        p.fundingSnapshot = index.toInt128();
+        return PositionMath.settleFunding(p, index, valueDivisor);
     }
 
     /// @dev Keeps the per-side open interest and sum(|size| * k) in step with one position's change.

@@ -5,6 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IRiskModule} from "../interfaces/IRiskModule.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
+import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {MarketConfig, Position} from "../types/PerpTypes.sol";
 import {Deleverage} from "./Deleverage.sol";
@@ -21,19 +22,6 @@ abstract contract Liquidation is Deleverage {
     using SafeCast for uint256;
     using SafeCast for int256;
     using PerpMath for uint256;
-
-    /// @dev What one liquidation moves between the ledgers.
-    struct Outcome {
-        uint256 closeSize;
-        int256 closed; // signed like the position
-        bool full;
-        uint256 keeperReward;
-        uint256 penalty;
-        uint256 payout; // to the trader's free balance, full closes only
-        uint256 deficit; // bankrupt full closes only
-        uint256 uncovered; // the part of the deficit the insurance fund could not cover
-        uint256 bankruptcyPrice; // where the bankrupt position's equity was zero
-    }
 
     /// @inheritdoc IRiskModule
     function liquidate(uint256 positionId, uint32 hint) external onlyDelegated nonReentrant {
@@ -74,7 +62,7 @@ abstract contract Liquidation is Deleverage {
         uint32 hint
     ) private {
         Position memory before = _positions[positionId];
-        Outcome memory o = _cut(p, c, h, price, index);
+        LiquidationMath.Outcome memory o = LiquidationMath.cut(p, c, h, price, index, valueDivisor);
         _settleLiquidationLedgers(positionId, before, p, o, h.equity, price);
         _updateSideTotals(p.marketId, before, p);
         _storePosition(positionId, p, -o.closed, price, 0, hint);
@@ -82,81 +70,11 @@ abstract contract Liquidation is Deleverage {
         if (o.uncovered > 0) _coverWithAdl(p.marketId, c, before.size < 0, positionId, o.uncovered, o.bankruptcyPrice, hint);
     }
 
-    /// @dev Decides the cut and applies it to `p`: funding and the closed part's PnL are realised
-    /// into the margin (which may go negative), then the keeper reward and penalty are charged.
-    function _cut(
-        Position memory p,
-        MarketConfig memory c,
-        PositionMath.Health memory h,
-        uint256 price,
-        int256 index
-    ) private view returns (Outcome memory o) {
-        uint256 absSize = PerpMath.abs(p.size);
-        int256 fullSize = p.size;
-        (o.closeSize, o.full) = PositionMath.liquidationCloseSize(c, h, absSize, price, valueDivisor);
-        o.closed = p.size > 0 ? o.closeSize.toInt256() : -o.closeSize.toInt256();
-        int256 margin = int256(uint256(p.margin)) + _settleFunding(p, index);
-        int256 priceDiff = int256(price) - int256(uint256(p.entryPrice));
-        o.keeperReward = PositionMath.keeperReward(c, o.closeSize.notionalDown(price, valueDivisor));
-        o.penalty = PositionMath.liquidationPenalty(c, o.closeSize.notionalUp(price, valueDivisor));
-
-        if (!o.full) {
-            int256 marginAfter = margin + PerpMath.traderValueFloor(o.closed, priceDiff, valueDivisor);
-            marginAfter -= int256(o.keeperReward + o.penalty);
-            p.size -= o.closed.toInt128();
-            if (marginAfter > 0) {
-                p.margin = uint256(marginAfter).toUint128();
-                o.full = !_isHealthier(p, c, h, price, index);
-            } else {
-                o.full = true;
-            }
-            if (o.full) {
-                // The partial cut would not help: close everything instead.
-                p.size = fullSize.toInt128();
-                o.closeSize = absSize;
-                o.closed = fullSize;
-                o.keeperReward = PositionMath.keeperReward(c, h.notional);
-                o.penalty = PositionMath.liquidationPenalty(c, h.notional);
-            }
-        }
-        if (o.full) _closeFully(p, o, margin + PerpMath.traderValueFloor(o.closed, priceDiff, valueDivisor));
-    }
-
-    /// @dev Splits the equity left after a full close: keeper reward first, then penalty, rest to the trader.
-    function _closeFully(Position memory p, Outcome memory o, int256 equityLeft) private pure {
-        p.size = 0;
-        p.margin = 0;
-        p.entryPrice = 0;
-        if (equityLeft < 0) {
-            o.keeperReward = 0;
-            o.penalty = 0;
-            o.deficit = uint256(-equityLeft);
-            return;
-        }
-        uint256 remaining = uint256(equityLeft);
-        o.keeperReward = PerpMath.min(o.keeperReward, remaining);
-        remaining -= o.keeperReward;
-        o.penalty = PerpMath.min(o.penalty, remaining);
-        o.payout = remaining - o.penalty;
-    }
-
-    /// @dev Margin ratio after beats margin ratio before: equity'/mm' > equity/mm, cross-multiplied.
-    function _isHealthier(
-        Position memory p,
-        MarketConfig memory c,
-        PositionMath.Health memory h,
-        uint256 price,
-        int256 index
-    ) private view returns (bool) {
-        PositionMath.Health memory next = PositionMath.health(p, c, price, index, valueDivisor);
-        return uint256(next.equity) * h.maintenanceMargin > uint256(h.equity) * next.maintenanceMargin;
-    }
-
     function _settleLiquidationLedgers(
         uint256 positionId,
         Position memory before,
         Position memory afterwards,
-        Outcome memory o,
+        LiquidationMath.Outcome memory o,
         int256 equityBefore,
         uint256 price
     ) private {

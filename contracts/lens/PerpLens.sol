@@ -7,6 +7,7 @@ import {AdlQueue, QueueNode} from "../adl/AdlQueue.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
+import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 import {MarketConfigLib} from "../libraries/MarketConfigLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
@@ -60,6 +61,21 @@ contract PerpLens {
         uint256 targetPnlFactor;
     }
 
+    /// @notice What `liquidate` would do now, and the queue hint to pass it.
+    struct LiquidationPreview {
+        bool liquidatable;
+        bool full;
+        uint256 closeSize;
+        int256 sizeAfter;
+        uint256 marginAfter;
+        uint256 keeperReward;
+        uint256 penalty;
+        uint256 deficit;
+        uint16 bucketAfter;
+        int256 kAfter;
+        uint32 hint; // for a partial liquidation: where the position goes in its new bucket
+    }
+
     IPerpEngine public immutable engine;
 
     constructor(IPerpEngine engine_) {
@@ -95,6 +111,28 @@ contract PerpLens {
     function positionHealthBatch(uint256[] calldata positionIds) external view returns (PositionHealth[] memory out) {
         out = new PositionHealth[](positionIds.length);
         for (uint256 i = 0; i < positionIds.length; ++i) out[i] = positionHealth(positionIds[i]);
+    }
+
+    /// @notice What liquidating `positionId` would do at the current price, with the hint for it.
+    function previewLiquidation(uint256 positionId) public view returns (LiquidationPreview memory r) {
+        Position memory p = engine.position(positionId);
+        if (p.size == 0) return r;
+        bool isLong = p.size > 0;
+        LiquidationMath.Outcome memory o;
+        (r.liquidatable, o) = _cut(p);
+        if (!r.liquidatable) return r;
+        (r.full, r.closeSize, r.keeperReward, r.penalty, r.deficit) = (o.full, o.closeSize, o.keeperReward, o.penalty, o.deficit);
+        (r.sizeAfter, r.marginAfter) = (p.size, p.margin);
+        if (o.full) return r;
+        r.bucketAfter = AdlGrid.bucketOf(PerpMath.abs(p.size), p.margin, engine.valueDivisor());
+        r.kAfter = int256(uint256(p.entryPrice)) - p.fundingSnapshot;
+        r.hint = adlInsertHint(p.marketId, isLong, r.bucketAfter, r.kAfter, positionId);
+    }
+
+    /// @notice previewLiquidation for many positions: what a keeper reads each block.
+    function previewLiquidationBatch(uint256[] calldata positionIds) external view returns (LiquidationPreview[] memory out) {
+        out = new LiquidationPreview[](positionIds.length);
+        for (uint256 i = 0; i < positionIds.length; ++i) out[i] = previewLiquidation(positionIds[i]);
     }
 
     /// @notice The insurance fund, the open notional across markets, and their ratio (WAD).
@@ -166,7 +204,7 @@ contract PerpLens {
 
     /// @notice The hint for placing a position with `k` in `bucket`: the position that should
     /// precede it (0: the head). `positionId` is skipped, so the hint works for a reinsertion too.
-    function adlInsertHint(uint32 marketId, bool isLong, uint16 bucket, int256 k, uint256 positionId) external view returns (uint32 hint) {
+    function adlInsertHint(uint32 marketId, bool isLong, uint16 bucket, int256 k, uint256 positionId) public view returns (uint32 hint) {
         for (uint32 id = engine.queueHead(marketId, isLong, bucket); id != 0;) {
             QueueNode memory n = engine.queueNode(id);
             if (id != positionId) {
@@ -215,6 +253,16 @@ contract PerpLens {
     function _x(uint32 marketId) private view returns (int256) {
         (uint256 price, int256 index) = _priceAndIndex(marketId, engine.marketConfig(marketId));
         return int256(price) - index;
+    }
+
+    /// @dev Applies the engine's liquidation cut to `p` in memory, if it is liquidatable now.
+    function _cut(Position memory p) private view returns (bool liquidatable, LiquidationMath.Outcome memory o) {
+        MarketConfig memory c = engine.marketConfig(p.marketId);
+        (uint256 price, int256 index) = _priceAndIndex(p.marketId, c);
+        uint256 divisor = engine.valueDivisor();
+        PositionMath.Health memory h = PositionMath.health(p, c, price, index, divisor);
+        liquidatable = PositionMath.isLiquidatable(h);
+        if (liquidatable) o = LiquidationMath.cut(p, c, h, price, index, divisor);
     }
 
     function _priceAndIndex(uint32 marketId, MarketConfig memory c) private view returns (uint256 price, int256 index) {

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {MarketConfig, Position, RiskTier} from "../types/PerpTypes.sol";
 import {MarketConfigLib} from "./MarketConfigLib.sol";
 import {PerpMath} from "./PerpMath.sol";
@@ -28,6 +29,13 @@ library PositionMath {
     function equity(Position memory p, uint256 price, int256 fundingIndex, uint256 divisor) internal pure returns (int256) {
         int256 priceDiff = (int256(price) - int256(uint256(p.entryPrice))) - (fundingIndex - p.fundingSnapshot);
         return int256(uint256(p.margin)) + PerpMath.traderValueFloor(p.size, priceDiff, divisor);
+    }
+
+    /// @notice Realises pending funding: returns the amount to add to the margin (negative when the
+    /// position pays, rounded against the trader) and moves the snapshot to `index`.
+    function settleFunding(Position memory p, int256 index, uint256 divisor) internal pure returns (int256 fundingPnl) {
+        fundingPnl = PerpMath.traderValueFloor(p.size, p.fundingSnapshot - index, divisor);
+        p.fundingSnapshot = SafeCast.toInt128(index);
     }
 
     function health(
