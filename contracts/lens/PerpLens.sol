@@ -181,13 +181,25 @@ contract PerpLens {
         bool isLong;
         uint256 open;
         uint256[] bucket;
-        uint32[] cursor;
+        uint32[] cursor; // the bucket's best position not yet ranked, 0 when exhausted
+        int256[] key; // its k
+        uint32[] after_; // the position behind it
     }
 
     /// @notice The side's positions in ADL order at the current price, at most `limit` of them:
     /// the ids a keeper names in `deleverage`.
     function adlRanking(uint32 marketId, bool isLong, uint256 limit) external view returns (uint256[] memory ids, int256[] memory scores) {
-        Merge memory m = _openMerge(marketId, isLong);
+        return adlRankingAt(marketId, isLong, limit, _x(marketId));
+    }
+
+    /// @notice The ranking at any `x` (price - funding index): what ADL would hit at that price.
+    function adlRankingAt(
+        uint32 marketId,
+        bool isLong,
+        uint256 limit,
+        int256 x
+    ) public view returns (uint256[] memory ids, int256[] memory scores) {
+        Merge memory m = _openMerge(marketId, isLong, x);
         uint256[] memory foundIds = new uint256[](limit);
         int256[] memory foundScores = new int256[](limit);
         uint256 found;
@@ -195,7 +207,7 @@ contract PerpLens {
             (uint256 slot, int256 score, bool any) = _bestCursor(m);
             if (!any) break;
             (foundIds[found], foundScores[found]) = (m.cursor[slot], score);
-            m.cursor[slot] = engine.queueNode(m.cursor[slot]).next;
+            _advance(m, slot, m.after_[slot]);
         }
         ids = new uint256[](found);
         scores = new int256[](found);
@@ -228,24 +240,35 @@ contract PerpLens {
         r.targetPnlFactor = c.targetPnlFactor;
     }
 
-    function _openMerge(uint32 marketId, bool isLong) private view returns (Merge memory m) {
-        m.x = _x(marketId);
+    function _openMerge(uint32 marketId, bool isLong, int256 x) private view returns (Merge memory m) {
+        m.x = x;
         m.isLong = isLong;
-        m.bucket = new uint256[](AdlGrid.BUCKET_COUNT);
-        m.cursor = new uint32[](AdlGrid.BUCKET_COUNT);
         uint256[4] memory nonEmpty = engine.queueBuckets(marketId, isLong);
-        for (uint256 b = 0; b < AdlGrid.BUCKET_COUNT; ++b) {
+        for (uint256 w = 0; w < 4; ++w) {
+            for (uint256 word = nonEmpty[w]; word != 0; word &= word - 1) ++m.open;
+        }
+        (m.bucket, m.cursor, m.key, m.after_) = (new uint256[](m.open), new uint32[](m.open), new int256[](m.open), new uint32[](m.open));
+        uint256 slot;
+        for (uint256 b = 0; b < AdlGrid.BUCKET_COUNT && slot < m.open; ++b) {
             if ((nonEmpty[b >> 8] >> (b & 255)) & 1 == 0) continue;
-            (m.bucket[m.open], m.cursor[m.open]) = (b, engine.queueHead(marketId, isLong, uint16(b)));
-            ++m.open;
+            m.bucket[slot] = b;
+            _advance(m, slot++, engine.queueHead(marketId, isLong, uint16(b)));
         }
     }
 
-    function _bestCursor(Merge memory m) private view returns (uint256 bestSlot, int256 bestScore, bool any) {
+    /// @dev Points a bucket's cursor at `id`, caching its key and successor: one read per position.
+    function _advance(Merge memory m, uint256 slot, uint32 id) private view {
+        m.cursor[slot] = id;
+        if (id == 0) return;
+        QueueNode memory node = engine.queueNode(id);
+        (m.key[slot], m.after_[slot]) = (node.k, node.next);
+    }
+
+    function _bestCursor(Merge memory m) private pure returns (uint256 bestSlot, int256 bestScore, bool any) {
         for (uint256 i = 0; i < m.open; ++i) {
             uint32 id = m.cursor[i];
             if (id == 0) continue;
-            int256 s = AdlGrid.score(m.bucket[i], engine.queueNode(id).k, m.x, m.isLong);
+            int256 s = AdlGrid.score(m.bucket[i], m.key[i], m.x, m.isLong);
             if (!any || s > bestScore || (s == bestScore && id < m.cursor[bestSlot])) (bestSlot, bestScore, any) = (i, s, true);
         }
     }

@@ -4,7 +4,7 @@ import { adlQuantile, bucketOf } from "../../client/adl.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { DIVISOR, bruteForceRanking, currentX, fundedTraders, keyOf, openHinted, sidePositions } from "../helpers/adl.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
-import * as ref from "../helpers/reference.ts";
+import * as ref from "../../client/math.ts";
 
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ETH, MAX_PRICE, farDeadline, networkHelpers, price, protocolFixture, size, usd } from "../helpers/fixture.ts";
-import * as ref from "../helpers/reference.ts";
+import * as ref from "../../client/math.ts";
 
 const DIVISOR = ref.valueDivisor(6);
 const toAnswer = (wad: bigint) => wad / 10n ** 10n;

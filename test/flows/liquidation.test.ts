@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
-import * as ref from "../helpers/reference.ts";
+import * as ref from "../../client/math.ts";
 
 const DIVISOR = ref.valueDivisor(6);
 const params = defaultMarketConfig(ethers.ZeroAddress, 6);

@@ -36,14 +36,7 @@ export async function hintFor(lens: Lens, size: bigint, margin: bigint, k: bigin
 }
 
 /** Opens a position with a hint computed for its expected bucket and key. */
-export async function openHinted(
-  engine: Engine,
-  lens: Lens,
-  trader: Signer,
-  size: bigint,
-  margin: bigint,
-  price: bigint,
-) {
+export async function openHinted(engine: Engine, lens: Lens, trader: Signer, size: bigint, margin: bigint, price: bigint) {
   const state = await engine.marketState(ETH);
   const fee = ((size < 0n ? -size : size) * price + DIVISOR - 1n) / DIVISOR; // upper bound of notional
   const expectedMargin = margin - (fee * 5n) / 10_000n; // 5 bp fee

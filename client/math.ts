@@ -1,5 +1,5 @@
-// An independent bigint model of the protocol's money math, written from PROTOCOL.md, that the
-// flow tests use to compute expected values. It shares no code with the contracts.
+// The protocol's money math in exact bigint arithmetic, written from PROTOCOL.md independently of
+// the contracts. Clients use it to preview trades; the flow tests use it for expected values.
 
 export const WAD = 10n ** 18n;
 
