@@ -5,7 +5,7 @@
 // to, every bucket sorted and linked consistently, and its ranking at several prices must equal a
 // brute-force sort by the published score; every ADL fill must hit the brute-force top.
 import { expect } from "chai";
-import type { Wallet } from "ethers";
+import type { HDNodeWallet } from "ethers";
 import { adlScore, bucketOf, keyOf, rankSide, ranksBefore, type RankedPosition } from "../../client/adl.ts";
 import { predictTrade } from "../../client/predict.ts";
 import { DIVISOR, fundedTraders } from "../helpers/adl.ts";
@@ -71,7 +71,7 @@ describe("ADL queue against a brute-force model (randomized)", function () {
     }
 
     /** Sends one trade with the hint predicted for the block it will be mined in. */
-    async function trade(trader: Wallet, kind: "open" | "modify" | "close" | "add" | "remove", amount: bigint) {
+    async function trade(trader: HDNodeWallet, kind: "open" | "modify" | "close" | "add" | "remove", amount: bigint) {
       const id = await engine.positionIdOf(trader.address, ETH);
       const pos = await engine.position(id);
       const state = await engine.marketState(ETH);
