@@ -35,10 +35,12 @@ contract EngineHandler is Test {
     uint256 public marginWithdrawn;
     uint256 public insuranceDrawsOutsideBankruptcy;
     uint256 public riskyPositionsLeftBelowInitial;
+    uint256 public deleveragesWithoutCause;
     // Coverage counters, for the report.
     uint256 public liquidations;
     uint256 public partialLiquidations;
     uint256 public bankruptLiquidations;
+    uint256 public deleverages;
 
     constructor() {
         token = new TestToken("Test USD", "tUSD", 6);
@@ -188,6 +190,22 @@ contract EngineHandler is Test {
         } catch {}
     }
 
+    /// Calls deleverage on a side, naming its current top position. It must succeed only when the
+    /// side owes ADL debt or its pnl factor is above the maximum.
+    function deleverage(bool isLong) external {
+        MarketState memory s = engine.marketState(MARKET);
+        bool owesDebt = (isLong ? s.longAdlDebt : s.shortAdlDebt) > 0;
+        bool overThreshold = engine.pnlFactor(MARKET, isLong) > engine.marketConfig(MARKET).maxPnlFactor;
+        (uint32 top, , ) = engine.adlTop(MARKET, isLong);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = top;
+        vm.prank(keeper);
+        try engine.deleverage(MARKET, isLong, ids, 0, 0) {
+            ++deleverages;
+            if (!owesDebt && !overThreshold) ++deleveragesWithoutCause;
+        } catch {}
+    }
+
     function lpDeposit(uint256 amount) external {
         amount = bound(amount, 1e6, 500_000e6);
         _fund(lp, amount);
@@ -248,5 +266,7 @@ contract EngineHandler is Test {
         c.maxShortSize = 1_000e18;
         c.maxFundingRatePerSecond = uint64(uint256(0.01e18) / 3600);
         c.skewScale = 100e18;
+        c.maxPnlFactor = 0.02e18; // low, so pool-protection ADL triggers within a short run
+        c.targetPnlFactor = 0.01e18;
     }
 }
