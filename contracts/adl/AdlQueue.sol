@@ -81,6 +81,7 @@ library AdlQueue {
     /// @notice The best-ranked position of the side at `x`, its bucket and published score; id 0
     /// when the side is empty. Costs one read per two non-empty buckets, whatever the queue size.
     function best(SideQueue storage q, int256 x, bool isLong) external view returns (uint32 id, uint16 bucket, int256 bestScore) {
+        bool found;
         for (uint256 w = 0; w < 4; ++w) {
             uint256 word = q.nonEmpty[w];
             while (word != 0) {
@@ -88,11 +89,13 @@ library AdlQueue {
                 word &= word - 1;
                 uint16 b = uint16(w * 256 + bit);
                 int256 s = AdlGrid.score(b, headKey(q, b), x, isLong);
-                if (id == 0 || s > bestScore || (s == bestScore && head(q, b) < id)) {
-                    (id, bucket, bestScore) = (head(q, b), b, s);
+                // Head ids are read only to break exact ties; the winner's is read once at the end.
+                if (!found || s > bestScore || (s == bestScore && head(q, b) < head(q, bucket))) {
+                    (bucket, bestScore, found) = (b, s, true);
                 }
             }
         }
+        if (found) id = head(q, bucket);
     }
 
     function head(SideQueue storage q, uint256 bucket) internal view returns (uint32) {

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {AdlGrid} from "../adl/AdlGrid.sol";
+import {PerpEngine} from "../core/PerpEngine.sol";
+import {Position} from "../types/PerpTypes.sol";
+
+/// @title EngineBench
+/// @notice Benchmark harness (scripts/bench/gas-adl.ts): the real engine plus an owner-only way to
+/// seed thousands of positions per transaction, so gas can be measured at 10,000 positions.
+/// Seeded margin is not backed by tokens: never deploy this outside a benchmark.
+contract EngineBench is PerpEngine {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    mapping(bytes32 sideBucket => uint32) private _tails;
+
+    constructor(IERC20Metadata token, address module) PerpEngine(token, msg.sender, module) {}
+
+    /// @notice Opens one position of `absSize` per entry of `margins` on one side at `entryPrice`.
+    /// Entries drift away from the head, so each position joins its bucket's tail with an exact hint.
+    function seedPositions(uint32 marketId, bool isLong, uint256 absSize, uint256 entryPrice, uint128[] calldata margins) external onlyOwner {
+        int128 index = _states[marketId].fundingIndex;
+        for (uint256 i = 0; i < margins.length; ++i) {
+            uint256 id = nextPositionId++;
+            address account = address(uint160(0x100000 + id));
+            positionIdOf[account][marketId] = id;
+            Position memory empty;
+            (empty.account, empty.marketId) = (account, marketId);
+            Position memory p = Position(
+                isLong ? absSize.toInt256().toInt128() : -absSize.toInt256().toInt128(),
+                margins[i],
+                (isLong ? entryPrice + id * 1e9 : entryPrice - id * 1e9).toUint128(),
+                index,
+                account,
+                marketId
+            );
+            _updateSideTotals(marketId, empty, p);
+            bytes32 key = keccak256(abi.encode(marketId, isLong, AdlGrid.bucketOf(absSize, p.margin, valueDivisor)));
+            uint32 tail = _tails[key];
+            _tails[key] = uint32(id);
+            _storePosition(id, p, p.size, entryPrice, 0, tail);
+        }
+    }
+}
