@@ -21,7 +21,13 @@ contract EngineBench is PerpEngine {
 
     /// @notice Opens one position of `absSize` per entry of `margins` on one side at `entryPrice`.
     /// Entries drift away from the head, so each position joins its bucket's tail with an exact hint.
-    function seedPositions(uint32 marketId, bool isLong, uint256 absSize, uint256 entryPrice, uint128[] calldata margins) external onlyOwner {
+    function seedPositions(
+        uint32 marketId,
+        bool isLong,
+        uint256 absSize,
+        uint256 entryPrice,
+        uint128[] calldata margins
+    ) external onlyOwner {
         int128 index = _states[marketId].fundingIndex;
         for (uint256 i = 0; i < margins.length; ++i) {
             uint256 id = nextPositionId++;
