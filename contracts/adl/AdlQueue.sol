@@ -27,6 +27,13 @@ struct SideQueue {
     mapping(uint256 slot => uint256) headKeys;
 }
 
+/// @notice The heads of a side's non-empty buckets, loaded into memory.
+struct Heads {
+    uint16[] buckets;
+    uint32[] ids; // 0 once a bucket has emptied during a run
+    int128[] keys;
+}
+
 /// @title AdlQueue
 /// @notice Ordered buckets of positions for auto-deleveraging. Inside a bucket, positions are sorted
 /// best first: ascending k for longs, descending k for shorts, ties by lower position id. Since all
@@ -76,6 +83,24 @@ library AdlQueue {
         }
         if (n.next != 0) nodes[n.next].prev = n.prev;
         delete nodes[id];
+    }
+
+    /// @notice Every non-empty bucket with its head and head key: a deleverage ranks these in memory
+    /// and, after each fill, re-reads only the bucket it filled from.
+    function heads(SideQueue storage q) external view returns (Heads memory h) {
+        uint256 count;
+        for (uint256 w = 0; w < 4; ++w) {
+            for (uint256 word = q.nonEmpty[w]; word != 0; word &= word - 1) ++count;
+        }
+        (h.buckets, h.ids, h.keys) = (new uint16[](count), new uint32[](count), new int128[](count));
+        uint256 i;
+        for (uint256 w = 0; w < 4; ++w) {
+            for (uint256 word = q.nonEmpty[w]; word != 0; word &= word - 1) {
+                uint16 b = uint16(w * 256 + _lowestBit(word));
+                (h.buckets[i], h.ids[i], h.keys[i]) = (b, head(q, b), headKey(q, b));
+                ++i;
+            }
+        }
     }
 
     /// @notice The best-ranked position of the side at `x`, its bucket and published score; id 0

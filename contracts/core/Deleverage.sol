@@ -4,10 +4,11 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
-import {AdlQueue, QueueNode} from "../adl/AdlQueue.sol";
+import {AdlQueue, Heads, QueueNode} from "../adl/AdlQueue.sol";
 import {IRiskModule} from "../interfaces/IRiskModule.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
+import {SideQueue} from "../adl/AdlQueue.sol";
 import {EngineBase} from "./EngineBase.sol";
 import {ModuleGuard} from "./ModuleGuard.sol";
 
@@ -42,6 +43,11 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         int256 excessPnl; // pool mode, automatic size: profit above the target
         uint256 sizeLeft; // pool mode, explicit size: size still to close
         uint32 hint;
+        Heads heads; // the side's bucket heads, ranked in memory across the fills of the run
+        // Applied once when the run ends, instead of once per fill:
+        int256 vaultCashDelta;
+        int256 sizeDelta;
+        int256 sizeKDelta;
     }
 
     /// @inheritdoc IRiskModule
@@ -63,12 +69,13 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
             _startPoolMode(run, c, closeSize);
         }
         for (uint256 i = 0; i < positionIds.length && !_done(run); ++i) {
-            _checkTopRanked(run, positionIds[i]);
-            _fill(run, positionIds[i]);
+            uint256 slot = _checkTopRanked(run, positionIds[i]);
+            _fill(run, positionIds[i], slot);
             ++fills;
         }
         bool borne = run.bankruptcyMode && _bearRestIfNoCounterparty(run);
         if (fills == 0 && !borne) revert NoDeleverageProgress(marketId, isLong);
+        _finishRun(run);
         if (run.bankruptcyMode) {
             _storeDebt(run);
         } else {
@@ -91,11 +98,12 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         _addDebt(marketId, payerIsLong, positionId, amount, bankruptcyPrice);
         AdlRun memory run = _startRun(marketId, payerIsLong, c, hint);
         for (uint256 i = 0; i < MAX_INLINE_ADL_FILLS && !_done(run); ++i) {
-            (uint32 top, , int256 topScore) = AdlQueue.best(_queue(marketId, payerIsLong), run.x, payerIsLong);
+            (uint256 slot, uint32 top, int256 topScore) = _top(run);
             if (top == 0 || topScore <= 0) break;
-            _fill(run, top);
+            _fill(run, top, slot);
         }
         _bearRestIfNoCounterparty(run);
+        _finishRun(run);
         _storeDebt(run);
     }
 
@@ -122,6 +130,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         run.hint = hint;
         run.debt = isLong ? s.longAdlDebt : s.shortAdlDebt;
         run.bankruptcyMode = run.debt > 0;
+        run.heads = AdlQueue.heads(_queue(marketId, isLong));
         if (run.bankruptcyMode) {
             uint256 debtPrice = isLong ? s.longAdlPrice : s.shortAdlPrice;
             // Longs are cut at a price below the oracle, shorts at one above it.
@@ -146,16 +155,46 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         return run.excessPnl <= 0 && run.sizeLeft == 0;
     }
 
-    /// @dev Rejects a named counterparty that is not the side's best-ranked profitable position now.
-    function _checkTopRanked(AdlRun memory run, uint256 positionId) private view {
+    /// @dev Rejects a named counterparty that is not the side's best-ranked profitable position now;
+    /// returns its slot among the run's bucket heads.
+    function _checkTopRanked(AdlRun memory run, uint256 positionId) private view returns (uint256 slot) {
         Position memory p = _positions[positionId];
         if (p.size == 0) revert PositionNotFound(positionId);
         if (p.marketId != run.marketId || (p.size > 0) != run.isLong) revert WrongAdlSide(positionId, run.marketId, run.isLong);
         QueueNode memory node = _nodes[positionId];
         int256 score = AdlGrid.score(node.bucket, node.k, run.x, run.isLong);
         if (score <= 0) revert NotProfitable(positionId, score);
-        (uint32 top, , ) = AdlQueue.best(_queue(run.marketId, run.isLong), run.x, run.isLong);
+        uint32 top;
+        (slot, top, ) = _top(run);
         if (top != positionId) revert NotTopRanked(positionId, top);
+    }
+
+    /// @dev The best bucket head at the run's X: the same choice as AdlQueue.best, from memory.
+    function _top(AdlRun memory run) private pure returns (uint256 slot, uint32 id, int256 bestScore) {
+        Heads memory h = run.heads;
+        for (uint256 i = 0; i < h.ids.length; ++i) {
+            if (h.ids[i] == 0) continue;
+            int256 s = AdlGrid.score(h.buckets[i], h.keys[i], run.x, run.isLong);
+            if (id == 0 || s > bestScore || (s == bestScore && h.ids[i] < id)) (slot, id, bestScore) = (i, h.ids[i], s);
+        }
+    }
+
+    /// @dev After a fill from `slot`, re-reads that bucket's head; if the filled position moved to
+    /// another bucket (rare: rounding of its released margin), reloads every head.
+    function _refreshHeads(AdlRun memory run, uint256 slot, uint256 positionId, uint16 bucketBefore) private view {
+        SideQueue storage q = _queue(run.marketId, run.isLong);
+        QueueNode memory node = _nodes[positionId];
+        if (node.queued && node.bucket != bucketBefore) {
+            run.heads = AdlQueue.heads(q);
+            return;
+        }
+        (run.heads.ids[slot], run.heads.keys[slot]) = (AdlQueue.head(q, bucketBefore), AdlQueue.headKey(q, bucketBefore));
+    }
+
+    /// @dev Applies the run's accumulated ledger and open-interest changes.
+    function _finishRun(AdlRun memory run) private {
+        _changeLedgers(0, run.vaultCashDelta);
+        _changeSideTotals(run.marketId, run.isLong, run.sizeDelta, run.sizeKDelta);
     }
 
     // ─── One fill ───────────────────────────────────────────────────────────────────────────
@@ -172,20 +211,23 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
 
     /// @dev Reduces one profitable position. Its realised value is `size * (X - k)` on the closed
     /// part, rounded down, less the haircut; the margin backing the closed part is released with it.
-    function _fill(AdlRun memory run, uint256 positionId) private {
-        Position memory before = _positions[positionId];
+    function _fill(AdlRun memory run, uint256 positionId, uint256 slot) private {
         Position memory p = _positions[positionId];
         Fill memory f = _sizeFill(run, p);
         uint256 absSize = PerpMath.abs(p.size);
         uint256 released = f.closeSize == absSize ? p.margin : Math.mulDiv(p.margin, f.closeSize, absSize);
+        // The key is unchanged (the remainder keeps its entry and snapshot), so the side's
+        // sum(|size| * k) falls by exactly closeSize * k.
+        run.sizeDelta -= int256(f.closeSize);
+        run.sizeKDelta -= int256(f.closeSize) * _k(p);
         p.margin -= released.toUint128();
         p.size -= f.closed.toInt128();
         if (p.size == 0) p.entryPrice = 0;
         uint256 realised = f.value - f.haircut;
+        run.vaultCashDelta -= int256(realised);
         _creditFree(p.account, released + realised);
-        _changeLedgers(0, -int256(realised));
-        _updateSideTotals(run.marketId, before, p);
         _storePosition(positionId, p, -f.closed, f.fillPrice, 0, run.hint);
+        _refreshHeads(run, slot, positionId, run.heads.buckets[slot]);
         emit AdlFill(run.marketId, positionId, run.isLong, f.closeSize, f.fillPrice, int256(realised), f.haircut, run.debt);
     }
 
@@ -230,7 +272,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
     /// @dev With no profitable counterparty left, the vault keeps the loss it already took.
     function _bearRestIfNoCounterparty(AdlRun memory run) private returns (bool borne) {
         if (run.debt == 0) return false;
-        (uint32 top, , int256 topScore) = AdlQueue.best(_queue(run.marketId, run.isLong), run.x, run.isLong);
+        (, uint32 top, int256 topScore) = _top(run);
         if (top != 0 && topScore > 0) return false;
         emit DeficitBorneByVault(run.marketId, run.isLong, run.debt);
         run.debt = 0;

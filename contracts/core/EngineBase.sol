@@ -108,16 +108,20 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
 
     /// @dev Keeps the per-side open interest and sum(|size| * k) in step with one position's change.
     function _updateSideTotals(uint32 marketId, Position memory before, Position memory afterwards) internal {
-        MarketState storage s = _states[marketId];
         bool isLong = (before.size != 0 ? before.size : afterwards.size) > 0;
         uint256 absBefore = PerpMath.abs(before.size);
         uint256 absAfter = PerpMath.abs(afterwards.size);
         int256 sizeKDelta = int256(absAfter) * _k(afterwards) - int256(absBefore) * _k(before);
+        _changeSideTotals(marketId, isLong, int256(absAfter) - int256(absBefore), sizeKDelta);
+    }
+
+    function _changeSideTotals(uint32 marketId, bool isLong, int256 sizeDelta, int256 sizeKDelta) internal {
+        MarketState storage s = _states[marketId];
         if (isLong) {
-            s.longSize = (uint256(s.longSize) + absAfter - absBefore).toUint128();
+            s.longSize = uint256(int256(uint256(s.longSize)) + sizeDelta).toUint128();
             s.longSizeK += sizeKDelta;
         } else {
-            s.shortSize = (uint256(s.shortSize) + absAfter - absBefore).toUint128();
+            s.shortSize = uint256(int256(uint256(s.shortSize)) + sizeDelta).toUint128();
             s.shortSizeK += sizeKDelta;
         }
     }
