@@ -87,7 +87,7 @@ library AdlQueue {
 
     /// @notice Every non-empty bucket with its head and head key: a deleverage ranks these in memory
     /// and, after each fill, re-reads only the bucket it filled from.
-    function heads(SideQueue storage q) external view returns (Heads memory h) {
+    function heads(SideQueue storage q) internal view returns (Heads memory h) {
         uint256 count;
         for (uint256 w = 0; w < 4; ++w) {
             for (uint256 word = q.nonEmpty[w]; word != 0; word &= word - 1) ++count;
