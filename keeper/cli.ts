@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// The keeper CLI: `keeper run` (the daemon), `keeper status`, `keeper --help`.
+// From the repository root: npm run keeper -- run --config keeper.json
+import { Command } from "commander";
+import { pino } from "pino";
+import { createPublicClient, createWalletClient, defineChain, fallback, http } from "viem";
+import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { ConfigError, type KeeperConfig, loadConfig } from "./config.ts";
+import { lensAbi, loadAddressBook } from "./contracts.ts";
+import { PositionIndexer } from "./indexer.ts";
+import { KeeperMetrics } from "./metrics.ts";
+import { TransactionSender } from "./sender.ts";
+import { KeeperStrategy } from "./strategy.ts";
+
+const log = pino({ base: { service: "keeper" }, redact: ["privateKey", "config.privateKey"] });
+
+function clients(config: KeeperConfig) {
+  const chain = defineChain({
+    id: config.chainId,
+    name: `chain-${config.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: config.rpcUrls } },
+  });
+  // Several RPC URLs fail over in order; each request times out rather than hanging a tick.
+  const transport = fallback(config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1 })));
+  const publicClient = createPublicClient({ chain, transport });
+  const account = privateKeyToAccount(config.privateKey as `0x${string}`, { nonceManager });
+  const walletClient = createWalletClient({ chain, transport, account });
+  return { publicClient, walletClient };
+}
+
+async function checkRpc(config: KeeperConfig, publicClient: ReturnType<typeof clients>["publicClient"]) {
+  try {
+    const chainId = await publicClient.getChainId();
+    if (chainId !== config.chainId) throw new ConfigError(`RPC reports chain ${chainId}, config says ${config.chainId}`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`RPC unreachable at ${config.rpcUrls.join(", ")}`);
+  }
+}
+
+async function run(configPath: string | undefined) {
+  const config = loadConfig(configPath);
+  const book = loadAddressBook(config.addressBook, config.chainId);
+  const { publicClient, walletClient } = clients(config);
+  await checkRpc(config, publicClient);
+  const metrics = new KeeperMetrics();
+  const server = await metrics.listen(config.metricsPort, config.healthMaxTickAgeMs);
+  const indexer = new PositionIndexer(
+    publicClient,
+    book.engine,
+    BigInt(book.deploymentBlock),
+    BigInt(config.confirmations),
+    config.stateFile,
+  );
+  const sender = new TransactionSender(publicClient, walletClient, config, log);
+  const strategy = new KeeperStrategy({ client: publicClient, book, indexer, sender, metrics, config, log });
+  log.info(
+    { keeper: walletClient.account.address, engine: book.engine, rpcUrls: config.rpcUrls.length, dryRun: config.dryRun },
+    "keeper started",
+  );
+
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+  // One tick at a time: the loop awaits each tick before sleeping, so ticks never overlap.
+  while (!stop.signal.aborted) {
+    const end = metrics.tickDuration.startTimer();
+    try {
+      await strategy.tick();
+      metrics.tickCompleted();
+    } catch (error) {
+      metrics.rpcErrors.inc();
+      log.error({ error: (error as Error).message }, "tick failed; retrying next tick");
+    }
+    end();
+    await new Promise((resolve) => setTimeout(resolve, config.pollIntervalMs));
+  }
+  server.close();
+  log.info("keeper stopped");
+}
+
+async function status(configPath: string | undefined) {
+  const config = loadConfig(configPath);
+  const book = loadAddressBook(config.addressBook, config.chainId);
+  const { publicClient } = clients(config);
+  await checkRpc(config, publicClient);
+  const indexer = new PositionIndexer(publicClient, book.engine, BigInt(book.deploymentBlock), 0n, `${config.stateFile}.status`);
+  await indexer.sync();
+  const ids = indexer.openIds();
+  const health = ids.length
+    ? ((await publicClient.readContract({ address: book.lens, abi: lensAbi, functionName: "positionHealthBatch", args: [ids] })) as {
+        positionId: bigint;
+        marginRatio: bigint;
+        liquidatable: boolean;
+        equity: bigint;
+      }[])
+    : [];
+  const atRisk = [...health].sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : 1)).slice(0, 10);
+  const lines = [`open positions: ${ids.length}`, "most at risk (margin ratio, 1.0 = maintenance):"];
+  for (const h of atRisk)
+    lines.push(`  #${h.positionId} ratio ${(Number(h.marginRatio) / 1e18).toFixed(3)}${h.liquidatable ? " LIQUIDATABLE" : ""}`);
+  for (const market of book.markets) {
+    const state = (await publicClient.readContract({
+      address: book.lens,
+      abi: lensAbi,
+      functionName: "marketAdlState",
+      args: [market.marketId],
+    })) as Record<string, bigint>;
+    lines.push(`market ${market.name}: insurance ${state.insuranceFund}, ADL debt long ${state.longAdlDebt} short ${state.shortAdlDebt}`);
+    for (const isLong of [true, false]) {
+      const [top, scores] = (await publicClient.readContract({
+        address: book.lens,
+        abi: lensAbi,
+        functionName: "adlRanking",
+        args: [market.marketId, isLong, 5n],
+      })) as [bigint[], bigint[]];
+      lines.push(
+        `  ADL queue ${isLong ? "long" : "short"} top: ${top.map((id, i) => `#${id} (score ${scores[i]})`).join(", ") || "empty"}`,
+      );
+    }
+  }
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+const program = new Command("keeper").description("Liquidation and auto-deleveraging keeper for the ranked-ADL perps protocol");
+program
+  .command("run")
+  .description("run the keeper daemon")
+  .option("-c, --config <path>", "JSON config file (environment variables override it)")
+  .action((o) => run(o.config));
+program
+  .command("status")
+  .description("print positions at risk, the ADL queue tops and insurance")
+  .option("-c, --config <path>", "JSON config file")
+  .action((o) => status(o.config));
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`keeper: ${error.message}\n`);
+    process.exit(2);
+  }
+  log.fatal({ error: (error as Error).message }, "keeper crashed");
+  process.exit(1);
+});

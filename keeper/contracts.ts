@@ -1,0 +1,35 @@
+// ABIs from the Hardhat build artifacts (never retyped by hand) and the deployment address book.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Abi } from "viem";
+import { ConfigError } from "./config.ts";
+import type { AddressBook } from "../scripts/lib/addressBook.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+function artifactAbi(path: string): Abi {
+  try {
+    return JSON.parse(readFileSync(join(root, "artifacts/contracts", path), "utf8")).abi as Abi;
+  } catch {
+    throw new ConfigError(`missing build artifact ${path}: run \`npm run compile\` first`);
+  }
+}
+
+/** The engine's ABI plus the oracle's errors, so reverts from a price read decode too. */
+export const engineAbi = [
+  ...artifactAbi("core/PerpEngine.sol/PerpEngine.json"),
+  ...artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json").filter((item) => item.type === "error"),
+] as Abi;
+export const lensAbi = artifactAbi("lens/PerpLens.sol/PerpLens.json");
+
+export function loadAddressBook(path: string, chainId: number): AddressBook {
+  let book: AddressBook;
+  try {
+    book = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    throw new ConfigError(`address book ${path} cannot be read as JSON`);
+  }
+  if (book.chainId !== chainId) throw new ConfigError(`address book ${path} is for chain ${book.chainId}, config says ${chainId}`);
+  return book;
+}

@@ -1,0 +1,64 @@
+// Prometheus metrics and a /health endpoint backed by a watchdog: it fails when the loop has not
+// completed a tick recently, instead of answering a static 200.
+import { createServer, type Server } from "node:http";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export class KeeperMetrics {
+  readonly registry = new Registry();
+  readonly positionsTracked = new Gauge({ name: "keeper_positions_tracked", help: "Open positions indexed", registers: [this.registry] });
+  readonly positionsAtRisk = new Gauge({
+    name: "keeper_positions_at_risk",
+    help: "Liquidatable positions seen in the last tick",
+    registers: [this.registry],
+  });
+  readonly liquidations = new Counter({
+    name: "keeper_liquidations_total",
+    help: "Liquidation transactions by outcome",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly deleverages = new Counter({
+    name: "keeper_deleverages_total",
+    help: "Deleverage transactions by outcome",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly deficitOutstanding = new Gauge({
+    name: "keeper_adl_debt_outstanding",
+    help: "ADL debt owed, token atoms",
+    labelNames: ["market", "side"],
+    registers: [this.registry],
+  });
+  readonly rpcErrors = new Counter({
+    name: "keeper_rpc_errors_total",
+    help: "Ticks that failed on an RPC error",
+    registers: [this.registry],
+  });
+  readonly tickDuration = new Histogram({ name: "keeper_tick_seconds", help: "Duration of one keeper tick", registers: [this.registry] });
+  private lastTickAt = Date.now();
+
+  tickCompleted() {
+    this.lastTickAt = Date.now();
+  }
+
+  healthy(maxAgeMs: number) {
+    return Date.now() - this.lastTickAt <= maxAgeMs;
+  }
+
+  /** Serves /metrics and /health on 127.0.0.1. */
+  listen(port: number, maxTickAgeMs: number): Promise<Server> {
+    const server = createServer(async (req, res) => {
+      if (req.url === "/health") {
+        const ok = this.healthy(maxTickAgeMs);
+        res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+        res.end(JSON.stringify({ ok, lastTickMsAgo: Date.now() - this.lastTickAt }));
+      } else if (req.url === "/metrics") {
+        res.writeHead(200, { "content-type": this.registry.contentType });
+        res.end(await this.registry.metrics());
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+  }
+}

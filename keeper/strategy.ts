@@ -1,0 +1,126 @@
+// One keeper tick: liquidate what is liquidatable, most underwater first, then deleverage any side
+// that owes ADL debt or whose pnl factor is over its maximum. Every decision comes from the
+// contracts' own exact views (PerpLens), never from floating-point math.
+import type { Logger } from "pino";
+import type { PublicClient } from "viem";
+import type { AddressBook } from "../scripts/lib/addressBook.ts";
+import type { KeeperConfig } from "./config.ts";
+import { engineAbi, lensAbi } from "./contracts.ts";
+import type { PositionIndexer } from "./indexer.ts";
+import type { KeeperMetrics } from "./metrics.ts";
+import type { TransactionSender } from "./sender.ts";
+
+interface Preview {
+  liquidatable: boolean;
+  hint: number;
+}
+interface Health {
+  positionId: bigint;
+  size: bigint;
+  marginRatio: bigint;
+  liquidatable: boolean;
+}
+
+export interface StrategyDeps {
+  client: PublicClient;
+  book: AddressBook;
+  indexer: PositionIndexer;
+  sender: TransactionSender;
+  metrics: KeeperMetrics;
+  config: KeeperConfig;
+  log: Logger;
+}
+
+export class KeeperStrategy {
+  private readonly client: PublicClient;
+  private readonly book: AddressBook;
+  private readonly indexer: PositionIndexer;
+  private readonly sender: TransactionSender;
+  private readonly metrics: KeeperMetrics;
+  private readonly config: KeeperConfig;
+  private readonly log: Logger;
+
+  constructor(deps: StrategyDeps) {
+    ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
+    ({ metrics: this.metrics, config: this.config, log: this.log } = deps);
+  }
+
+  async tick(): Promise<void> {
+    await this.indexer.sync();
+    const ids = this.indexer.openIds();
+    this.metrics.positionsTracked.set(ids.length);
+    const due = await this.liquidatable(ids);
+    this.metrics.positionsAtRisk.set(due.length);
+    for (let i = 0; i < due.length; i += this.config.batchSize) {
+      const batch = due.slice(i, i + this.config.batchSize);
+      const outcome = await this.sender.send({
+        address: this.book.engine,
+        abi: engineAbi,
+        functionName: "liquidateBatch",
+        args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
+      });
+      this.metrics.liquidations.inc({ outcome: outcome.status });
+      this.log.info({ positions: batch.map((d) => d.id.toString()), outcome }, "liquidation batch");
+    }
+    for (const market of this.book.markets) await this.deleverageMarket(market.marketId);
+  }
+
+  /** Liquidatable positions with their queue hints, most underwater (lowest margin ratio) first. */
+  async liquidatable(ids: bigint[]) {
+    const due: { id: bigint; hint: number; marginRatio: bigint }[] = [];
+    for (let i = 0; i < ids.length; i += 200) {
+      const chunk = ids.slice(i, i + 200);
+      const [health, previews] = await Promise.all([
+        this.client.readContract({ address: this.book.lens, abi: lensAbi, functionName: "positionHealthBatch", args: [chunk] }) as Promise<
+          Health[]
+        >,
+        this.client.readContract({
+          address: this.book.lens,
+          abi: lensAbi,
+          functionName: "previewLiquidationBatch",
+          args: [chunk],
+        }) as Promise<Preview[]>,
+      ]);
+      health.forEach((h, j) => {
+        if (h.size === 0n) this.indexer.forget(chunk[j]);
+        else if (previews[j].liquidatable) due.push({ id: chunk[j], hint: previews[j].hint, marginRatio: h.marginRatio });
+      });
+    }
+    return due.sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : a.marginRatio > b.marginRatio ? 1 : 0));
+  }
+
+  private async deleverageMarket(marketId: number) {
+    const state = (await this.client.readContract({
+      address: this.book.lens,
+      abi: lensAbi,
+      functionName: "marketAdlState",
+      args: [marketId],
+    })) as {
+      longAdlDebt: bigint;
+      shortAdlDebt: bigint;
+      longPnlFactor: bigint;
+      shortPnlFactor: bigint;
+      maxPnlFactor: bigint;
+    };
+    for (const isLong of [true, false]) {
+      const debt = isLong ? state.longAdlDebt : state.shortAdlDebt;
+      const factor = isLong ? state.longPnlFactor : state.shortPnlFactor;
+      this.metrics.deficitOutstanding.set({ market: String(marketId), side: isLong ? "long" : "short" }, Number(debt));
+      if (debt === 0n && factor <= state.maxPnlFactor) continue;
+      const [ids] = (await this.client.readContract({
+        address: this.book.lens,
+        abi: lensAbi,
+        functionName: "adlRanking",
+        args: [marketId, isLong, 32n],
+      })) as [bigint[], bigint[]];
+      const outcome = await this.sender.send({
+        address: this.book.engine,
+        abi: engineAbi,
+        functionName: "deleverage",
+        args: [marketId, isLong, ids, 0n, 0],
+      });
+      this.metrics.deleverages.inc({ outcome: outcome.status });
+      this.log.info({ marketId, isLong, debt: debt.toString(), factor: factor.toString(), outcome }, "deleverage");
+    }
+  }
+}

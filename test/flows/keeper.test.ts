@@ -1,0 +1,150 @@
+// The keeper end to end: a real `hardhat node` on 127.0.0.1, the protocol deployed by the testnet
+// deploy script, traders seeded over JSON-RPC, and the real keeper CLI as a child process. Every
+// process is stopped by its PID.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, MaxUint256, parseUnits } from "ethers";
+import { readAddressBook } from "../../scripts/lib/addressBook.ts";
+
+const BIN = join(process.cwd(), "node_modules/.bin");
+const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}` };
+const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+const wallet = (i: number, provider: JsonRpcProvider) => HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).connect(provider);
+const abi = (path: string) =>
+  import(join(process.cwd(), "artifacts/contracts", path), { with: { type: "json" } }).then((m) => m.default.abi);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns a process and resolves once its output matches `ready` (bounded wait). */
+function start(command: string, args: string[], ready: RegExp | null, extraEnv: Record<string, string> = {}) {
+  const child = spawn(command, args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} not ready in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready && ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (ready) reject(new Error(`${command} exited with ${code}:\n${output}`));
+      else resolve();
+    });
+  });
+  return { child, done, output: () => output };
+}
+
+function stop(child: ChildProcess | undefined) {
+  if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
+}
+
+describe("keeper (end to end against a real node)", function () {
+  this.timeout(180_000);
+  let node: ChildProcess | undefined;
+  let keeper: ChildProcess | undefined;
+  let rpcUrl: string;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "keeper-e2e-"));
+    const port = await freePort();
+    rpcUrl = `http://127.0.0.1:${port}`;
+    const hardhatNode = start(join(BIN, "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], /Started HTTP/);
+    node = hardhatNode.child;
+    await hardhatNode.done;
+    const deploy = start(join(BIN, "hardhat"), ["run", "--network", "localhost", "scripts/deploy.ts"], null, {
+      RPC_URL: rpcUrl,
+      ADDRESS_BOOK: join(dir, "book.json"),
+    });
+    await deploy.done;
+    expect(deploy.child.exitCode, deploy.output()).to.equal(0);
+  });
+
+  after(() => {
+    stop(keeper);
+    stop(node);
+  });
+
+  function writeConfig(overrides: Record<string, unknown> = {}) {
+    const path = join(dir, `config-${Math.random()}.json`);
+    const config = {
+      rpcUrls: [rpcUrl],
+      chainId: 31337,
+      privateKey: wallet(9, new JsonRpcProvider(rpcUrl)).privateKey,
+      addressBook: join(dir, "book.json"),
+      pollIntervalMs: 250,
+      metricsPort: 0,
+      stateFile: join(dir, "state.json"),
+      ...overrides,
+    };
+    writeFileSync(path, JSON.stringify(config));
+    return path;
+  }
+
+  it("rejects a bad config and an unreachable RPC with one clear line", async () => {
+    const bad = start("node", ["keeper/cli.ts", "run", "--config", writeConfig({ chainId: -1 })], null);
+    await bad.done;
+    expect(bad.child.exitCode).to.equal(2);
+    expect(bad.output().trim()).to.match(/^keeper: invalid config: chainId: /);
+    const badKey = start("node", ["keeper/cli.ts", "run", "--config", writeConfig({ privateKey: "0x1234" })], null);
+    await badKey.done;
+    expect(badKey.output()).to.match(/invalid config: privateKey/);
+    expect(badKey.output()).to.not.match(/0x1234/); // a secret is never echoed
+    const unreachable = start("node", ["keeper/cli.ts", "run", "--config", writeConfig({ rpcUrls: ["http://127.0.0.1:9"] })], null);
+    await unreachable.done;
+    expect(unreachable.child.exitCode).to.equal(2);
+    expect(unreachable.output()).to.match(/RPC unreachable/);
+  });
+
+  it("liquidates an underwater position within a few blocks of the price update", async () => {
+    // No response cache: back-to-back transactions must see fresh nonces.
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+    const book = await readAddressBook(join(dir, "book.json"));
+    const owner = wallet(0, provider);
+    const trader = wallet(1, provider);
+    const token = new Contract(book.collateralToken, await abi("mocks/TestToken.sol/TestToken.json"), trader);
+    const engine = new Contract(book.engine, await abi("core/PerpEngine.sol/PerpEngine.json"), trader);
+    const vault = new Contract(book.vault, await abi("vault/LiquidityVault.sol/LiquidityVault.json"), owner);
+    const feed = new Contract(book.markets[0].feed, await abi("oracle/SettableAggregator.sol/SettableAggregator.json"), owner);
+    const ownerToken = token.connect(owner) as Contract;
+    await (await ownerToken.mint(owner.address, parseUnits("1000000", 6))).wait();
+    await (await ownerToken.approve(book.vault, MaxUint256)).wait();
+    await (await vault.deposit(parseUnits("1000000", 6), owner.address)).wait();
+    await (await token.mint(trader.address, parseUnits("10000", 6))).wait();
+    await (await token.approve(book.engine, MaxUint256)).wait();
+    await (await engine.deposit(parseUnits("10000", 6))).wait();
+    await (await engine.openPosition(0, parseUnits("10", 18), parseUnits("1600", 6), MaxUint256, 2n ** 40n, 0)).wait();
+    const id = await engine.positionIdOf(trader.address, 0);
+
+    const run = start("node", ["keeper/cli.ts", "run", "--config", writeConfig()], /keeper started/);
+    keeper = run.child;
+    await run.done;
+    const before = await provider.getBlockNumber();
+    await (await feed.setAnswer(2850_00000000n)).wait();
+    const updateBlock = await provider.getBlockNumber();
+    for (let i = 0; i < 80 && (await engine.position(id)).size === parseUnits("10", 18); i++) await new Promise((r) => setTimeout(r, 250));
+    const after = await engine.position(id);
+    expect(after.size < parseUnits("10", 18), run.output()).to.equal(true);
+    const liquidationBlock = await provider.getBlockNumber();
+    expect(liquidationBlock - updateBlock).to.be.lessThanOrEqual(3);
+    expect(before).to.be.lessThan(updateBlock);
+    expect(run.output()).to.match(/"msg":"liquidation batch"/);
+    stop(keeper);
+  });
+});
