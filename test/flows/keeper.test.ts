@@ -146,5 +146,62 @@ describe("keeper (end to end against a real node)", function () {
     expect(before).to.be.lessThan(updateBlock);
     expect(run.output()).to.match(/"msg":"liquidation batch"/);
     stop(keeper);
+    await new Promise((r) => keeper!.once("exit", r));
+    expect(run.output()).to.match(/"msg":"keeper stopped"/); // graceful shutdown on SIGTERM
+
+    const status = start("node", ["keeper/cli.ts", "status", "--config", writeConfig()], null);
+    await status.done;
+    expect(status.child.exitCode, status.output()).to.equal(0);
+    expect(status.output()).to.match(/open positions: \d+/);
+    expect(status.output()).to.match(/ADL queue long top: /);
+  });
+
+  it("two racing keepers, one restarted mid-run, liquidate everything without failures", async () => {
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+    const book = await readAddressBook(join(dir, "book.json"));
+    const owner = wallet(0, provider);
+    const engineAbi = await abi("core/PerpEngine.sol/PerpEngine.json");
+    const tokenAbi = await abi("mocks/TestToken.sol/TestToken.json");
+    const feed = new Contract(book.markets[0].feed, await abi("oracle/SettableAggregator.sol/SettableAggregator.json"), owner);
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    const ids: bigint[] = [];
+    for (let i = 2; i < 8; i++) {
+      const trader = wallet(i, provider);
+      const token = new Contract(book.collateralToken, tokenAbi, trader);
+      const engine = new Contract(book.engine, engineAbi, trader);
+      await (await token.mint(trader.address, parseUnits("10000", 6))).wait();
+      await (await token.approve(book.engine, MaxUint256)).wait();
+      await (await engine.deposit(parseUnits("10000", 6))).wait();
+      await (await engine.openPosition(0, parseUnits("5", 18), parseUnits("800", 6), MaxUint256, 2n ** 40n, 0)).wait();
+      ids.push(await engine.positionIdOf(trader.address, 0));
+    }
+    const engine = new Contract(book.engine, engineAbi, provider);
+    const a = start(
+      "node",
+      ["keeper/cli.ts", "run", "--config", writeConfig({ privateKey: wallet(10, provider).privateKey, stateFile: join(dir, "a.json") })],
+      /keeper started/,
+    );
+    const b = start(
+      "node",
+      ["keeper/cli.ts", "run", "--config", writeConfig({ privateKey: wallet(11, provider).privateKey, stateFile: join(dir, "b.json") })],
+      /keeper started/,
+    );
+    await Promise.all([a.done, b.done]);
+    // Keeper A is killed hard mid-run and restarted from its state file.
+    a.child.kill("SIGKILL");
+    const restarted = start(
+      "node",
+      ["keeper/cli.ts", "run", "--config", writeConfig({ privateKey: wallet(10, provider).privateKey, stateFile: join(dir, "a.json") })],
+      /keeper started/,
+    );
+    await restarted.done;
+    await (await feed.setAnswer(2700_00000000n)).wait();
+    const allDone = async () => (await Promise.all(ids.map((id) => engine.position(id)))).every((p) => p.size < parseUnits("5", 18));
+    for (let i = 0; i < 80 && !(await allDone()); i++) await new Promise((r) => setTimeout(r, 250));
+    stop(b.child);
+    stop(restarted.child);
+    expect(await allDone(), b.output() + restarted.output()).to.equal(true);
+    // Racing is normal: the loser's simulation sees "already liquidated" and sends nothing.
+    for (const output of [b.output(), restarted.output()]) expect(output).to.not.match(/"status":"failed"/);
   });
 });
