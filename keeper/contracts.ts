@@ -22,6 +22,7 @@ export const engineAbi = [
   ...artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json").filter((item) => item.type === "error"),
 ] as Abi;
 export const lensAbi = artifactAbi("lens/PerpLens.sol/PerpLens.json");
+export const oracleAbi = artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json");
 
 export function loadAddressBook(path: string, chainId: number): AddressBook {
   let book: AddressBook;

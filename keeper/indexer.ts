@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type PublicClient, parseAbiItem } from "viem";
+import { type TrackedPosition, track } from "./risk.ts";
 
 const positionUpdated = parseAbiItem(
   "event PositionUpdated(uint256 indexed positionId, address indexed account, uint32 indexed marketId, int256 size, uint256 margin, uint256 entryPrice, int256 fundingSnapshot, int256 sizeDelta, uint256 fillPrice, uint256 fee)",
@@ -10,12 +11,12 @@ const positionUpdated = parseAbiItem(
 
 export interface IndexerState {
   nextBlock: string; // bigint as decimal text
-  open: string[]; // open position ids
+  open: Record<string, { marketId: number; size: string; margin: string; entryPrice: string; fundingSnapshot: string }>;
 }
 
 export class PositionIndexer {
   private nextBlock: bigint;
-  private readonly open = new Set<bigint>();
+  private readonly open = new Map<bigint, TrackedPosition>();
   private readonly client: PublicClient;
   private readonly engine: `0x${string}`;
   private readonly confirmations: bigint;
@@ -39,14 +40,28 @@ export class PositionIndexer {
     try {
       const saved = JSON.parse(readFileSync(stateFile, "utf8")) as IndexerState;
       this.nextBlock = BigInt(saved.nextBlock);
-      for (const id of saved.open) this.open.add(BigInt(id));
+      for (const [id, p] of Object.entries(saved.open)) {
+        const position = {
+          marketId: p.marketId,
+          size: BigInt(p.size),
+          margin: BigInt(p.margin),
+          entryPrice: BigInt(p.entryPrice),
+          fundingSnapshot: BigInt(p.fundingSnapshot),
+        };
+        this.open.set(BigInt(id), track({ id: BigInt(id), ...position }));
+      }
     } catch {
       // No saved state: index from the deployment block.
     }
   }
 
   openIds(): bigint[] {
-    return [...this.open].sort((a, b) => (a < b ? -1 : 1));
+    return [...this.open.keys()].sort((a, b) => (a < b ? -1 : 1));
+  }
+
+  /** The last indexed state of every open position (the chain re-checks before any action). */
+  positions(): Iterable<TrackedPosition> {
+    return this.open.values();
   }
 
   /** Reads every confirmed log since the last run; returns how many blocks it advanced. */
@@ -57,9 +72,19 @@ export class PositionIndexer {
     while (this.nextBlock <= safe) {
       const to = this.nextBlock + this.maxRange - 1n < safe ? this.nextBlock + this.maxRange - 1n : safe;
       const logs = await this.client.getLogs({ address: this.engine, event: positionUpdated, fromBlock: this.nextBlock, toBlock: to });
-      for (const log of logs) {
-        if (log.args.size === 0n) this.open.delete(log.args.positionId!);
-        else this.open.add(log.args.positionId!);
+      for (const { args } of logs) {
+        const id = args.positionId!;
+        if (args.size === 0n) this.open.delete(id);
+        else {
+          const position = {
+            marketId: Number(args.marketId),
+            size: args.size!,
+            margin: args.margin!,
+            entryPrice: args.entryPrice!,
+            fundingSnapshot: args.fundingSnapshot!,
+          };
+          this.open.set(id, track({ id, ...position }));
+        }
       }
       this.nextBlock = to + 1n;
       this.persist();
@@ -73,7 +98,17 @@ export class PositionIndexer {
   }
 
   private persist() {
-    const state: IndexerState = { nextBlock: this.nextBlock.toString(), open: this.openIds().map(String) };
+    const open: IndexerState["open"] = {};
+    for (const [id, p] of this.open) {
+      open[id.toString()] = {
+        marketId: p.marketId,
+        size: String(p.size),
+        margin: String(p.margin),
+        entryPrice: String(p.entryPrice),
+        fundingSnapshot: String(p.fundingSnapshot),
+      };
+    }
+    const state: IndexerState = { nextBlock: this.nextBlock.toString(), open };
     mkdirSync(dirname(this.stateFile), { recursive: true });
     // Write-then-rename: a crash mid-write never leaves a torn state file.
     writeFileSync(`${this.stateFile}.tmp`, JSON.stringify(state));

@@ -5,11 +5,21 @@ import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import type { KeeperConfig } from "./config.ts";
-import { engineAbi, lensAbi } from "./contracts.ts";
+import { type MarketFundingState, fundingIndexAt } from "../client/predict.ts";
+import type { RefTier } from "../client/math.ts";
+import { engineAbi, lensAbi, oracleAbi } from "./contracts.ts";
+import { type MarketSnapshot, scanAtRisk } from "./risk.ts";
 import type { PositionIndexer } from "./indexer.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { TransactionSender } from "./sender.ts";
 
+interface MarketConfigView {
+  tradingFeeRate: bigint;
+  maxFundingRatePerSecond: bigint;
+  skewScale: bigint;
+  tierCount: number;
+  tiers: readonly RefTier[];
+}
 interface Preview {
   liquidatable: boolean;
   hint: number;
@@ -49,7 +59,9 @@ export class KeeperStrategy {
     await this.indexer.sync();
     const ids = this.indexer.openIds();
     this.metrics.positionsTracked.set(ids.length);
-    const due = await this.liquidatable(ids);
+    // The in-memory exact scan picks the candidates; the lens re-checks them on-chain.
+    const candidates = scanAtRisk(this.indexer.positions(), await this.marketSnapshots()).map((r) => r.id);
+    const due = await this.liquidatable(candidates);
     this.metrics.positionsAtRisk.set(due.length);
     for (let i = 0; i < due.length; i += this.config.batchSize) {
       const batch = due.slice(i, i + this.config.batchSize);
@@ -63,6 +75,38 @@ export class KeeperStrategy {
       this.log.info({ positions: batch.map((d) => d.id.toString()), outcome }, "liquidation batch");
     }
     for (const market of this.book.markets) await this.deleverageMarket(market.marketId);
+  }
+
+  /** Price, projected funding index and risk tiers of every market, read once per tick. */
+  async marketSnapshots(): Promise<Map<number, MarketSnapshot>> {
+    const snapshots = new Map<number, MarketSnapshot>();
+    const block = await this.client.getBlock();
+    for (const { marketId, oracle } of this.book.markets) {
+      const [config, state, price, valueDivisor] = await Promise.all([
+        this.client.readContract({
+          address: this.book.engine,
+          abi: engineAbi,
+          functionName: "marketConfig",
+          args: [marketId],
+        }) as Promise<MarketConfigView>,
+        this.client.readContract({
+          address: this.book.engine,
+          abi: engineAbi,
+          functionName: "marketState",
+          args: [marketId],
+        }) as Promise<MarketFundingState>,
+        this.client.readContract({ address: oracle, abi: oracleAbi, functionName: "price" }) as Promise<bigint>,
+        this.client.readContract({ address: this.book.engine, abi: engineAbi, functionName: "valueDivisor" }) as Promise<bigint>,
+      ]);
+      const params = { ...config, valueDivisor };
+      snapshots.set(marketId, {
+        price,
+        fundingIndex: fundingIndexAt(state, params, price, block.timestamp),
+        tiers: config.tiers.slice(0, config.tierCount),
+        valueDivisor,
+      });
+    }
+    return snapshots;
   }
 
   /** Liquidatable positions with their queue hints, most underwater (lowest margin ratio) first. */
