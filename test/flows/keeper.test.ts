@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, MaxUint256, parseUnits } from "ethers";
+import { rankSide } from "../../client/adl.ts";
 import { readAddressBook } from "../../scripts/lib/addressBook.ts";
+import { startFaultyProxy } from "../helpers/faultyRpcProxy.ts";
 
 const BIN = join(process.cwd(), "node_modules/.bin");
 const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}` };
@@ -203,5 +205,84 @@ describe("keeper (end to end against a real node)", function () {
     expect(await allDone(), b.output() + restarted.output()).to.equal(true);
     // Racing is normal: the loser's simulation sees "already liquidated" and sends nothing.
     for (const output of [b.output(), restarted.output()]) expect(output).to.not.match(/"status":"failed"/);
+  });
+
+  /** Funds a trader and opens a position; returns its id. */
+  async function openFor(i: number, sizeEth: string, marginUsd: string) {
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+    const book = await readAddressBook(join(dir, "book.json"));
+    const trader = wallet(i, provider);
+    const token = new Contract(book.collateralToken, await abi("mocks/TestToken.sol/TestToken.json"), trader);
+    const engine = new Contract(book.engine, await abi("core/PerpEngine.sol/PerpEngine.json"), trader);
+    await (await token.mint(trader.address, parseUnits("100000", 6))).wait();
+    await (await token.approve(book.engine, MaxUint256)).wait();
+    await (await engine.deposit(parseUnits("100000", 6))).wait();
+    const size = parseUnits(sizeEth, 18);
+    await (await engine.openPosition(0, size, parseUnits(marginUsd, 6), size > 0n ? MaxUint256 : 0n, 2n ** 40n, 0)).wait();
+    return engine.positionIdOf(trader.address, 0) as Promise<bigint>;
+  }
+
+  async function feedAndEngine() {
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+    const book = await readAddressBook(join(dir, "book.json"));
+    const feed = new Contract(
+      book.markets[0].feed,
+      await abi("oracle/SettableAggregator.sol/SettableAggregator.json"),
+      wallet(0, provider),
+    );
+    const engine = new Contract(book.engine, await abi("core/PerpEngine.sol/PerpEngine.json"), provider);
+    return { provider, feed, engine };
+  }
+
+  it("covers a bankrupt position's deficit by ADL against the top-ranked shorts, in rank order", async () => {
+    const { provider, feed, engine } = await feedAndEngine();
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    const shorts = [await openFor(12, "-4", "12000"), await openFor(13, "-4", "1500"), await openFor(14, "-4", "4000")];
+    const whale = await openFor(15, "30", "4600");
+    const before = await Promise.all(shorts.map(async (id) => ({ id, ...(await engine.position(id)).toObject() })));
+    const run = start(
+      "node",
+      ["keeper/cli.ts", "run", "--config", writeConfig({ privateKey: wallet(16, provider).privateKey, stateFile: join(dir, "adl.json") })],
+      /keeper started/,
+    );
+    await run.done;
+    await (await feed.setAnswer(2700_00000000n)).wait(); // the 30 ETH long loses 9,000 on ~4,555
+    for (let i = 0; i < 80 && (await engine.position(whale)).size !== 0n; i++) await new Promise((r) => setTimeout(r, 250));
+    stop(run.child);
+    expect((await engine.position(whale)).size, run.output()).to.equal(0n);
+    const fills = (await engine.queryFilter(engine.filters.AdlFill())).map(
+      (e) => (e as unknown as { args: { positionId: bigint } }).args.positionId,
+    );
+    expect(fills.length > 0).to.equal(true);
+    const x = 2700n * 10n ** 18n - (await engine.marketState(0)).fundingIndex;
+    const ranking = rankSide(before as never, x, 10n ** 30n).map((r) => r.position.id);
+    expect(fills).to.deep.equal(ranking.slice(0, fills.length));
+  });
+
+  it("survives an RPC that delays, drops and fails 40% of requests, and finishes the work", async () => {
+    const { provider, feed, engine } = await feedAndEngine();
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    const id = await openFor(17, "10", "1600");
+    const proxy = await startFaultyProxy(rpcUrl, 0.4, 7);
+    const run = start(
+      "node",
+      [
+        "keeper/cli.ts",
+        "run",
+        "--config",
+        writeConfig({ rpcUrls: [proxy.url], privateKey: wallet(18, provider).privateKey, stateFile: join(dir, "faulty.json") }),
+      ],
+      /keeper started/,
+    );
+    await run.done;
+    proxy.setFaulty(true);
+    await (await feed.setAnswer(2850_00000000n)).wait();
+    for (let i = 0; i < 160 && (await engine.position(id)).size === parseUnits("10", 18); i++) await new Promise((r) => setTimeout(r, 250));
+    const alive = run.child.exitCode === null;
+    stop(run.child);
+    proxy.server.close();
+    expect(alive, run.output()).to.equal(true);
+    expect((await engine.position(id)).size < parseUnits("10", 18), run.output()).to.equal(true);
+    expect(proxy.stats.dropped + proxy.stats.failed).to.be.greaterThan(0);
   });
 });
