@@ -12,6 +12,8 @@ interface IEngineState is IPerpEngineEvents {
     function valueDivisor() external view returns (uint256);
     function riskPaused() external view returns (bool);
     function positionIdOf(address account, uint32 marketId) external view returns (uint256);
+    /// @notice The id the next new position gets; every id below it has been used.
+    function nextPositionId() external view returns (uint64);
     /// @notice Vault cash minus traders' aggregate unrealised PnL net of funding, across markets.
     function vaultEquity() external view returns (int256);
     /// @notice Vault cash the traders' aggregate unrealised profit needs; LPs cannot withdraw it.

@@ -113,6 +113,14 @@ contract PerpLens {
         for (uint256 i = 0; i < positionIds.length; ++i) out[i] = positionHealth(positionIds[i]);
     }
 
+    /// @notice The stored state of up to `count` positions from `firstId` on (ids past the last one
+    /// used are left out; closed ones come back with size 0): one call resyncs a keeper's index.
+    function positionRange(uint256 firstId, uint256 count) external view returns (Position[] memory out) {
+        uint256 end = Math.min(firstId + count, engine.nextPositionId());
+        out = new Position[](end > firstId ? end - firstId : 0);
+        for (uint256 i = 0; i < out.length; ++i) out[i] = engine.position(firstId + i);
+    }
+
     /// @notice What liquidating `positionId` would do at the current price, with the hint for it.
     function previewLiquidation(uint256 positionId) public view returns (LiquidationPreview memory r) {
         Position memory p = engine.position(positionId);

@@ -1,0 +1,107 @@
+// The keeper's transaction sender against the in-process chain with automine off, so a
+// transaction can sit in the mempool the way it does when fees spike on a real network.
+import { expect } from "chai";
+import { network } from "hardhat";
+import { pino } from "pino";
+import { createPublicClient, createWalletClient, custom, type Abi } from "viem";
+import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { keeperConfigSchema } from "../../keeper/config.ts";
+import { TransactionSender } from "../../keeper/sender.ts";
+
+const { ethers, provider } = await network.create();
+// Hardhat's first default account: a well-known test key, funded on the in-process chain.
+const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+interface LogLine {
+  msg: string;
+  hash?: `0x${string}`;
+  nonce?: number;
+  maxFeePerGas?: string;
+}
+
+function makeSender(overrides: Record<string, unknown>) {
+  const transport = custom(provider);
+  const publicClient = createPublicClient({ chain: hardhat, transport });
+  const walletClient = createWalletClient({ chain: hardhat, transport, account: privateKeyToAccount(KEY, { nonceManager }) });
+  const lines: LogLine[] = [];
+  const log = pino({}, { write: (line: string) => lines.push(JSON.parse(line)) });
+  const config = keeperConfigSchema.parse({
+    rpcUrls: ["http://127.0.0.1:8545"],
+    chainId: 31337,
+    privateKey: KEY,
+    addressBook: "unused.json",
+    replaceAfterMs: 200,
+    ...overrides,
+  });
+  return { sender: new TransactionSender(publicClient, walletClient, config, log), lines, publicClient };
+}
+
+async function stuckMint(overrides: Record<string, unknown>, waitFor: (lines: LogLine[]) => boolean) {
+  const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
+  const recipient = ethers.Wallet.createRandom().address;
+  const { sender, lines, publicClient } = makeSender(overrides);
+  await provider.request({ method: "evm_setAutomine", params: [false] });
+  try {
+    const outcome = sender.send({
+      address: (await token.getAddress()) as `0x${string}`,
+      abi: JSON.parse(token.interface.formatJson()) as Abi,
+      functionName: "mint",
+      args: [recipient, 123n],
+    });
+    for (let i = 0; i < 200 && !waitFor(lines); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(waitFor(lines), JSON.stringify(lines)).to.equal(true);
+    await provider.request({ method: "evm_mine", params: [] });
+    return { outcome: await outcome, lines, publicClient, minted: await token.balanceOf(recipient) };
+  } finally {
+    await provider.request({ method: "evm_setAutomine", params: [true] });
+  }
+}
+
+const count = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg).length;
+
+describe("keeper transaction sender", () => {
+  it("replaces a stuck transaction at the same nonce with fees at least 10% higher each time, and the call runs once", async () => {
+    const { outcome, lines, publicClient, minted } = await stuckMint(
+      { maxPriorityFeePerGasGwei: 500, feeBumpPercent: 10 },
+      (l) => count(l, "replaced stuck transaction") >= 2,
+    );
+    expect(outcome.status).to.equal("confirmed");
+    const sent = lines.filter((l) => l.msg === "transaction sent" || l.msg === "replaced stuck transaction");
+    for (let i = 1; i < sent.length; i++) {
+      expect(sent[i].nonce).to.equal(sent[0].nonce);
+      expect(BigInt(sent[i].maxFeePerGas!) * 100n >= BigInt(sent[i - 1].maxFeePerGas!) * 110n).to.equal(true);
+    }
+    const mined = await publicClient.getTransaction({ hash: (outcome as { hash: `0x${string}` }).hash });
+    expect(mined.nonce).to.equal(sent[0].nonce);
+    expect(mined.hash).to.equal(sent.at(-1)!.hash);
+    expect(mined.maxFeePerGas).to.equal(BigInt(sent.at(-1)!.maxFeePerGas!));
+    expect(minted).to.equal(123n);
+  });
+
+  it("waits at the fee cap instead of bidding past it", async () => {
+    const tipGwei = Number((await provider.request({ method: "eth_maxPriorityFeePerGas", params: [] })) as string) / 1e9;
+    const { outcome, lines, minted } = await stuckMint(
+      { maxPriorityFeePerGasGwei: tipGwei },
+      (l) => count(l, "transaction stuck at the fee cap; waiting") >= 2,
+    );
+    expect(count(lines, "replaced stuck transaction")).to.equal(0);
+    expect(outcome).to.deep.equal({ status: "confirmed", hash: lines.find((l) => l.msg === "transaction sent")!.hash });
+    expect(minted).to.equal(123n);
+  });
+
+  it("decodes a revert found in simulation, reports it as failed, and never sends it", async () => {
+    const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
+    const { sender, lines } = makeSender({});
+    const before = await ethers.provider.getTransactionCount(new ethers.Wallet(KEY).address);
+    const outcome = await sender.send({
+      address: (await token.getAddress()) as `0x${string}`,
+      abi: JSON.parse(token.interface.formatJson()) as Abi,
+      functionName: "transfer",
+      args: [ethers.ZeroAddress, 1n],
+    });
+    expect(outcome).to.deep.equal({ status: "failed", reason: "ERC20InvalidReceiver" });
+    expect(count(lines, "transaction sent")).to.equal(0);
+    expect(await ethers.provider.getTransactionCount(new ethers.Wallet(KEY).address)).to.equal(before);
+  });
+});
