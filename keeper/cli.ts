@@ -23,7 +23,8 @@ function clients(config: KeeperConfig) {
   });
   // Several RPC URLs fail over in order; each request times out rather than hanging a tick.
   const transport = fallback(config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1 })));
-  const publicClient = createPublicClient({ chain, transport });
+  // No response caching: a keeper must see each new block at once.
+  const publicClient = createPublicClient({ chain, transport, cacheTime: 0, pollingInterval: config.pollIntervalMs });
   const account = privateKeyToAccount(config.privateKey as `0x${string}`, { nonceManager });
   const walletClient = createWalletClient({ chain, transport, account });
   return { publicClient, walletClient };
@@ -46,13 +47,14 @@ async function run(configPath: string | undefined) {
   await checkRpc(config, publicClient);
   const metrics = new KeeperMetrics();
   const server = await metrics.listen(config.metricsPort, config.healthMaxTickAgeMs);
-  const indexer = new PositionIndexer(
-    publicClient,
-    book.engine,
-    BigInt(book.deploymentBlock),
-    BigInt(config.confirmations),
-    config.stateFile,
-  );
+  const indexer = new PositionIndexer({
+    client: publicClient,
+    engine: book.engine,
+    lens: book.lens,
+    deploymentBlock: BigInt(book.deploymentBlock),
+    confirmations: BigInt(config.confirmations),
+    stateFile: config.stateFile,
+  });
   const sender = new TransactionSender(publicClient, walletClient, config, log);
   const strategy = new KeeperStrategy({ client: publicClient, book, indexer, sender, metrics, config, log });
   log.info(
@@ -84,7 +86,14 @@ async function status(configPath: string | undefined) {
   const book = loadAddressBook(config.addressBook, config.chainId);
   const { publicClient } = clients(config);
   await checkRpc(config, publicClient);
-  const indexer = new PositionIndexer(publicClient, book.engine, BigInt(book.deploymentBlock), 0n, `${config.stateFile}.status`);
+  const indexer = new PositionIndexer({
+    client: publicClient,
+    engine: book.engine,
+    lens: book.lens,
+    deploymentBlock: BigInt(book.deploymentBlock),
+    confirmations: 0n,
+    stateFile: `${config.stateFile}.status`,
+  });
   await indexer.sync();
   const ids = indexer.openIds();
   const health = ids.length

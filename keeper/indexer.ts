@@ -1,57 +1,73 @@
 // Indexes open positions from PositionUpdated events, in bounded block ranges and only up to the
 // confirmation depth, and persists its progress so a restart neither loses nor repeats work.
+// A reorg deeper than the confirmation depth is caught by the hash of the last indexed block; the
+// index is then rebuilt from the chain's state at the new safe block, 500 positions per lens call.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { type PublicClient, parseAbiItem } from "viem";
+import { BlockNotFoundError, type PublicClient, parseAbiItem } from "viem";
+import { engineAbi, lensAbi } from "./contracts.ts";
 import { type TrackedPosition, track } from "./risk.ts";
 
 const positionUpdated = parseAbiItem(
   "event PositionUpdated(uint256 indexed positionId, address indexed account, uint32 indexed marketId, int256 size, uint256 margin, uint256 entryPrice, int256 fundingSnapshot, int256 sizeDelta, uint256 fillPrice, uint256 fee)",
 );
+const RESYNC_CHUNK = 500n;
 
+type StoredPosition = Omit<TrackedPosition, "id" | "approx">;
+interface SavedPosition {
+  marketId: number;
+  size: string;
+  margin: string;
+  entryPrice: string;
+  fundingSnapshot: string;
+}
 export interface IndexerState {
   nextBlock: string; // bigint as decimal text
-  open: Record<string, { marketId: number; size: string; margin: string; entryPrice: string; fundingSnapshot: string }>;
+  lastBlockHash?: `0x${string}`; // hash of block nextBlock - 1, to notice a reorg under it
+  open: Record<string, SavedPosition>;
+}
+
+export interface IndexerOptions {
+  client: PublicClient;
+  engine: `0x${string}`;
+  lens: `0x${string}`;
+  deploymentBlock: bigint;
+  confirmations: bigint;
+  stateFile: string;
+  maxRange?: bigint;
+}
+
+export interface SyncResult {
+  blocks: bigint;
+  /** The chain under the last indexed block changed, so the index was rebuilt from chain state. */
+  reorg: boolean;
 }
 
 export class PositionIndexer {
   private nextBlock: bigint;
+  private lastBlockHash: `0x${string}` | undefined;
   private readonly open = new Map<bigint, TrackedPosition>();
-  private readonly client: PublicClient;
-  private readonly engine: `0x${string}`;
-  private readonly confirmations: bigint;
-  private readonly stateFile: string;
-  private readonly maxRange: bigint;
+  private readonly options: Required<IndexerOptions>;
 
-  constructor(
-    client: PublicClient,
-    engine: `0x${string}`,
-    deploymentBlock: bigint,
-    confirmations: bigint,
-    stateFile: string,
-    maxRange = 2_000n,
-  ) {
-    this.client = client;
-    this.engine = engine;
-    this.confirmations = confirmations;
-    this.stateFile = stateFile;
-    this.maxRange = maxRange;
-    this.nextBlock = deploymentBlock;
+  constructor(options: IndexerOptions) {
+    this.options = { maxRange: 2_000n, ...options };
+    this.nextBlock = options.deploymentBlock;
+    let saved: IndexerState;
     try {
-      const saved = JSON.parse(readFileSync(stateFile, "utf8")) as IndexerState;
-      this.nextBlock = BigInt(saved.nextBlock);
-      for (const [id, p] of Object.entries(saved.open)) {
-        const position = {
-          marketId: p.marketId,
-          size: BigInt(p.size),
-          margin: BigInt(p.margin),
-          entryPrice: BigInt(p.entryPrice),
-          fundingSnapshot: BigInt(p.fundingSnapshot),
-        };
-        this.open.set(BigInt(id), track({ id: BigInt(id), ...position }));
-      }
+      saved = JSON.parse(readFileSync(options.stateFile, "utf8")) as IndexerState;
     } catch {
-      // No saved state: index from the deployment block.
+      return; // No saved state: index from the deployment block.
+    }
+    this.nextBlock = BigInt(saved.nextBlock);
+    this.lastBlockHash = saved.lastBlockHash;
+    for (const [id, p] of Object.entries(saved.open)) {
+      this.remember(BigInt(id), {
+        marketId: p.marketId,
+        size: BigInt(p.size),
+        margin: BigInt(p.margin),
+        entryPrice: BigInt(p.entryPrice),
+        fundingSnapshot: BigInt(p.fundingSnapshot),
+      });
     }
   }
 
@@ -64,37 +80,86 @@ export class PositionIndexer {
     return this.open.values();
   }
 
-  /** Reads every confirmed log since the last run; returns how many blocks it advanced. */
-  async sync(): Promise<bigint> {
-    const head = await this.client.getBlockNumber();
-    const safe = head - this.confirmations;
+  /** Reads every confirmed log since the last sync, after checking the chain under it still stands. */
+  async sync(): Promise<SyncResult> {
+    const { client, engine, confirmations, maxRange } = this.options;
+    const head = await client.getBlockNumber({ cacheTime: 0 }); // viem caches it for seconds otherwise
+    const safe = head - confirmations;
     const start = this.nextBlock;
+    const reorg = await this.reorged();
+    if (reorg) await this.resync(safe);
     while (this.nextBlock <= safe) {
-      const to = this.nextBlock + this.maxRange - 1n < safe ? this.nextBlock + this.maxRange - 1n : safe;
-      const logs = await this.client.getLogs({ address: this.engine, event: positionUpdated, fromBlock: this.nextBlock, toBlock: to });
+      const to = this.nextBlock + maxRange - 1n < safe ? this.nextBlock + maxRange - 1n : safe;
+      const logs = await client.getLogs({ address: engine, event: positionUpdated, fromBlock: this.nextBlock, toBlock: to });
       for (const { args } of logs) {
         const id = args.positionId!;
         if (args.size === 0n) this.open.delete(id);
         else {
-          const position = {
+          this.remember(id, {
             marketId: Number(args.marketId),
             size: args.size!,
             margin: args.margin!,
             entryPrice: args.entryPrice!,
             fundingSnapshot: args.fundingSnapshot!,
-          };
-          this.open.set(id, track({ id, ...position }));
+          });
         }
       }
-      this.nextBlock = to + 1n;
-      this.persist();
+      await this.advanceTo(to);
     }
-    return this.nextBlock - start;
+    return { blocks: this.nextBlock - start, reorg };
   }
 
   /** Positions seen closed on-chain by another path (a racing keeper) leave the set early. */
   forget(id: bigint) {
     this.open.delete(id);
+  }
+
+  private remember(id: bigint, position: StoredPosition) {
+    this.open.set(id, track({ id, ...position }));
+  }
+
+  private async reorged(): Promise<boolean> {
+    if (this.lastBlockHash === undefined) return false;
+    try {
+      const block = await this.options.client.getBlock({ blockNumber: this.nextBlock - 1n });
+      return block.hash !== this.lastBlockHash;
+    } catch (error) {
+      if (error instanceof BlockNotFoundError) return true; // the chain got shorter than our index
+      throw error;
+    }
+  }
+
+  /** Rebuilds the open set from the positions' stored state at block `safe`, then indexes on from it. */
+  private async resync(safe: bigint) {
+    const { client, engine, lens, deploymentBlock } = this.options;
+    this.open.clear();
+    if (safe < deploymentBlock) {
+      this.nextBlock = deploymentBlock;
+      this.lastBlockHash = undefined;
+      this.persist();
+      return;
+    }
+    const at = { blockNumber: safe };
+    const nextId = (await client.readContract({ address: engine, abi: engineAbi, functionName: "nextPositionId", ...at })) as bigint;
+    for (let first = 1n; first < nextId; first += RESYNC_CHUNK) {
+      const positions = (await client.readContract({
+        address: lens,
+        abi: lensAbi,
+        functionName: "positionRange",
+        args: [first, RESYNC_CHUNK],
+        ...at,
+      })) as readonly StoredPosition[];
+      positions.forEach(({ marketId, size, margin, entryPrice, fundingSnapshot }, i) => {
+        if (size !== 0n) this.remember(first + BigInt(i), { marketId: Number(marketId), size, margin, entryPrice, fundingSnapshot });
+      });
+    }
+    await this.advanceTo(safe);
+  }
+
+  private async advanceTo(block: bigint) {
+    this.lastBlockHash = (await this.options.client.getBlock({ blockNumber: block })).hash;
+    this.nextBlock = block + 1n;
+    this.persist();
   }
 
   private persist() {
@@ -108,10 +173,10 @@ export class PositionIndexer {
         fundingSnapshot: String(p.fundingSnapshot),
       };
     }
-    const state: IndexerState = { nextBlock: this.nextBlock.toString(), open };
-    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const state: IndexerState = { nextBlock: this.nextBlock.toString(), lastBlockHash: this.lastBlockHash, open };
+    mkdirSync(dirname(this.options.stateFile), { recursive: true });
     // Write-then-rename: a crash mid-write never leaves a torn state file.
-    writeFileSync(`${this.stateFile}.tmp`, JSON.stringify(state));
-    renameSync(`${this.stateFile}.tmp`, this.stateFile);
+    writeFileSync(`${this.options.stateFile}.tmp`, JSON.stringify(state));
+    renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
   }
 }

@@ -23,6 +23,16 @@ export class KeeperMetrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly adlFills = new Counter({
+    name: "keeper_adl_fills_total",
+    help: "Counterparties deleveraged (AdlFill events) by this keeper's confirmed transactions",
+    registers: [this.registry],
+  });
+  readonly reorgs = new Counter({
+    name: "keeper_reorgs_total",
+    help: "Reorgs found under the indexed block, each followed by a resync from chain state",
+    registers: [this.registry],
+  });
   readonly deficitOutstanding = new Gauge({
     name: "keeper_adl_debt_outstanding",
     help: "ADL debt owed, token atoms",

@@ -10,6 +10,7 @@ import {
   type Chain,
   type Transport,
   encodeFunctionData,
+  type Log,
   parseGwei,
 } from "viem";
 import type { Logger } from "pino";
@@ -31,7 +32,8 @@ export const BENIGN_REVERTS = new Set([
   "NotTopRanked",
 ]);
 
-export type SendOutcome = { status: "confirmed"; hash: `0x${string}` } | { status: "benign" | "failed" | "dry-run"; reason: string };
+export type SendOutcome =
+  { status: "confirmed"; hash: `0x${string}`; logs: Log[] } | { status: "benign" | "failed" | "dry-run"; reason: string };
 
 export function revertName(error: unknown): string | undefined {
   if (!(error instanceof BaseError)) return undefined;
@@ -86,7 +88,7 @@ export class TransactionSender {
       const receipt = await this.receiptOf(hashes);
       if (receipt) {
         if (receipt.status !== "success") return { status: "failed", reason: `reverted on-chain: ${receipt.transactionHash}` };
-        return { status: "confirmed", hash: receipt.transactionHash };
+        return { status: "confirmed", hash: receipt.transactionHash, logs: receipt.logs };
       }
       const estimate = await this.publicClient.estimateFeesPerGas().catch(() => current);
       const next = replacementFees(current, estimate, cap, this.config.feeBumpPercent);

@@ -2,7 +2,8 @@
 // that owes ADL debt or whose pnl factor is over its maximum. Every decision comes from the
 // contracts' own exact views (PerpLens), never from floating-point math.
 import type { Logger } from "pino";
-import type { PublicClient } from "viem";
+import type { Counter } from "prom-client";
+import { type PublicClient, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import type { KeeperConfig } from "./config.ts";
 import { type MarketFundingState, fundingIndexAt } from "../client/predict.ts";
@@ -11,7 +12,7 @@ import { engineAbi, lensAbi, oracleAbi } from "./contracts.ts";
 import { type MarketSnapshot, scanAtRisk } from "./risk.ts";
 import type { PositionIndexer } from "./indexer.ts";
 import type { KeeperMetrics } from "./metrics.ts";
-import type { TransactionSender } from "./sender.ts";
+import type { SendOutcome, TransactionSender } from "./sender.ts";
 
 interface MarketConfigView {
   tradingFeeRate: bigint;
@@ -56,7 +57,10 @@ export class KeeperStrategy {
   }
 
   async tick(): Promise<void> {
-    await this.indexer.sync();
+    if ((await this.indexer.sync()).reorg) {
+      this.metrics.reorgs.inc();
+      this.log.warn("chain reorganised under the indexed block; index rebuilt from chain state");
+    }
     const ids = this.indexer.openIds();
     this.metrics.positionsTracked.set(ids.length);
     // The in-memory exact scan picks the candidates; the lens re-checks them on-chain.
@@ -71,8 +75,7 @@ export class KeeperStrategy {
         functionName: "liquidateBatch",
         args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
       });
-      this.metrics.liquidations.inc({ outcome: outcome.status });
-      this.log.info({ positions: batch.map((d) => d.id.toString()), outcome }, "liquidation batch");
+      this.record(this.metrics.liquidations, outcome, { positions: batch.map((d) => d.id.toString()) }, "liquidation batch");
     }
     for (const market of this.book.markets) await this.deleverageMarket(market.marketId);
   }
@@ -163,8 +166,16 @@ export class KeeperStrategy {
         functionName: "deleverage",
         args: [marketId, isLong, ids, 0n, 0],
       });
-      this.metrics.deleverages.inc({ outcome: outcome.status });
-      this.log.info({ marketId, isLong, debt: debt.toString(), factor: factor.toString(), outcome }, "deleverage");
+      this.record(this.metrics.deleverages, outcome, { marketId, isLong, debt: String(debt), factor: String(factor) }, "deleverage");
     }
+  }
+
+  /** Counts and logs one sent call; a liquidation can run ADL too, so both count AdlFill events. */
+  private record(counter: Counter<"outcome">, outcome: SendOutcome, context: Record<string, unknown>, message: string) {
+    counter.inc({ outcome: outcome.status });
+    const { logs, ...summary } = { logs: [], ...outcome };
+    const adlFills = parseEventLogs({ abi: engineAbi, logs, eventName: "AdlFill" }).length;
+    this.metrics.adlFills.inc(adlFills);
+    this.log.info({ ...context, ...summary, adlFills }, message);
   }
 }

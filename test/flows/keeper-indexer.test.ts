@@ -1,0 +1,109 @@
+// The keeper's position index against the in-process chain, including reorgs below the indexed
+// block (made with evm_snapshot / evm_revert): after every sync the index must equal the open
+// positions read straight from the chain.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { network } from "hardhat";
+import { createPublicClient, custom } from "viem";
+import { hardhat } from "viem/chains";
+import { PositionIndexer } from "../../keeper/indexer.ts";
+import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+
+const { ethers, provider } = await network.create();
+const client = createPublicClient({ chain: hardhat, transport: custom(provider) });
+const usd = (n: number) => BigInt(n) * 10n ** 6n;
+const eth = (n: number) => BigInt(n) * 10n ** 18n;
+
+async function setup() {
+  const [, alice, bob, carol] = await ethers.getSigners();
+  const { engine, token, vault, addressBook } = await deployProtocol(ethers, {
+    markets: [{ name: "ETH", initialAnswer: 3000_00000000n }],
+  });
+  await token.mint(alice.address, usd(1_000_000));
+  await token.connect(alice).approve(await vault.getAddress(), ethers.MaxUint256);
+  await vault.connect(alice).deposit(usd(1_000_000), alice.address);
+  for (const trader of [alice, bob, carol]) {
+    await token.mint(trader.address, usd(100_000));
+    await token.connect(trader).approve(await engine.getAddress(), ethers.MaxUint256);
+    await engine.connect(trader).deposit(usd(100_000));
+  }
+  const open = async (trader: typeof alice, size: bigint, margin: bigint) =>
+    engine.connect(trader).openPosition(0, size, margin, size > 0n ? ethers.MaxUint256 : 0n, 2n ** 40n, 0);
+  const indexerAt = (stateFile: string) =>
+    new PositionIndexer({
+      client: client as never,
+      engine: addressBook.engine,
+      lens: addressBook.lens,
+      deploymentBlock: BigInt(addressBook.deploymentBlock),
+      confirmations: 0n,
+      stateFile,
+      maxRange: 3n, // small ranges, so a sync crosses several
+    });
+  return { engine, alice, bob, carol, open, indexerAt };
+}
+
+/** Every open position as the chain stores it, by brute force over all ids. */
+async function chainOpenSet(engine: Awaited<ReturnType<typeof setup>>["engine"]) {
+  const out: string[] = [];
+  for (let id = 1n; id < (await engine.nextPositionId()); id++) {
+    const p = await engine.position(id);
+    if (p.size !== 0n) out.push([id, p.marketId, p.size, p.margin, p.entryPrice, p.fundingSnapshot].join(":"));
+  }
+  return out;
+}
+
+function indexSet(indexer: PositionIndexer) {
+  return [...indexer.positions()]
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((p) => [p.id, p.marketId, p.size, p.margin, p.entryPrice, p.fundingSnapshot].join(":"));
+}
+
+describe("keeper position index", () => {
+  it("follows opens, changes and closes, survives a restart, and rebuilds itself after reorgs below its block", async () => {
+    const { engine, alice, bob, carol, open, indexerAt } = await setup();
+    const stateFile = join(mkdtempSync(join(tmpdir(), "indexer-")), "state.json");
+    const indexer = indexerAt(stateFile);
+    await open(alice, eth(10), usd(5_000));
+    await open(bob, -eth(4), usd(2_000));
+    await engine.connect(bob).addMargin(0, usd(500), 0);
+    expect(await indexer.sync()).to.include({ reorg: false });
+    expect(indexSet(indexer)).to.deep.equal(await chainOpenSet(engine));
+    expect(indexSet(indexer)).to.have.length(2);
+
+    // A fork that the chain later abandons: bob closes, carol opens.
+    const snapshot = await provider.request({ method: "evm_snapshot", params: [] });
+    await engine.connect(bob).closePosition(0, ethers.MaxUint256, 2n ** 40n);
+    await open(carol, eth(3), usd(1_000));
+    await indexer.sync();
+    expect(indexSet(indexer)).to.deep.equal(await chainOpenSet(engine));
+    await provider.request({ method: "evm_revert", params: [snapshot] });
+
+    // The canonical chain: alice grows instead, carol opens a different position under the same
+    // id, and it runs past the abandoned fork's height, so only block hashes tell them apart.
+    await engine.connect(alice).modifyPosition(0, eth(2), ethers.MaxUint256, 2n ** 40n, 0);
+    await open(carol, -eth(7), usd(4_000));
+    await provider.request({ method: "hardhat_mine", params: ["0x5"] });
+    expect(await indexer.sync()).to.include({ reorg: true });
+    expect(indexSet(indexer)).to.deep.equal(await chainOpenSet(engine));
+    expect(indexSet(indexer)).to.have.length(3);
+
+    // A restart reads the saved index and carries on without a false alarm.
+    const restarted = indexerAt(stateFile);
+    expect(indexSet(restarted)).to.deep.equal(indexSet(indexer));
+    await engine.connect(carol).closePosition(0, ethers.MaxUint256, 2n ** 40n);
+    expect(await restarted.sync()).to.include({ reorg: false });
+    expect(indexSet(restarted)).to.deep.equal(await chainOpenSet(engine));
+
+    // A reorg that leaves the chain shorter than the index.
+    const shortSnapshot = await provider.request({ method: "evm_snapshot", params: [] });
+    await engine.connect(alice).closePosition(0, 0n, 2n ** 40n);
+    await restarted.sync();
+    expect(indexSet(restarted)).to.have.length(1);
+    await provider.request({ method: "evm_revert", params: [shortSnapshot] });
+    expect(await restarted.sync()).to.include({ reorg: true });
+    expect(indexSet(restarted)).to.deep.equal(await chainOpenSet(engine));
+    expect(indexSet(restarted)).to.have.length(2);
+  });
+});
