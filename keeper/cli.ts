@@ -3,8 +3,8 @@
 // From the repository root: npm run keeper -- run --config keeper.json
 import { Command } from "commander";
 import { pino } from "pino";
-import { createPublicClient, createWalletClient, defineChain, fallback, http } from "viem";
-import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { createPublicClient, defineChain, fallback, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, type KeeperConfig, loadConfig } from "./config.ts";
 import { lensAbi, loadAddressBook } from "./contracts.ts";
 import { PositionIndexer } from "./indexer.ts";
@@ -25,9 +25,8 @@ function clients(config: KeeperConfig) {
   const transport = fallback(config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1 })));
   // No response caching: a keeper must see each new block at once.
   const publicClient = createPublicClient({ chain, transport, cacheTime: 0, pollingInterval: config.pollIntervalMs });
-  const account = privateKeyToAccount(config.privateKey as `0x${string}`, { nonceManager });
-  const walletClient = createWalletClient({ chain, transport, account });
-  return { publicClient, walletClient };
+  const account = privateKeyToAccount(config.privateKey as `0x${string}`);
+  return { publicClient, account };
 }
 
 async function checkRpc(config: KeeperConfig, publicClient: ReturnType<typeof clients>["publicClient"]) {
@@ -43,7 +42,7 @@ async function checkRpc(config: KeeperConfig, publicClient: ReturnType<typeof cl
 async function run(configPath: string | undefined) {
   const config = loadConfig(configPath);
   const book = loadAddressBook(config.addressBook, config.chainId);
-  const { publicClient, walletClient } = clients(config);
+  const { publicClient, account } = clients(config);
   await checkRpc(config, publicClient);
   const metrics = new KeeperMetrics();
   const server = await metrics.listen(config.metricsPort, config.healthMaxTickAgeMs);
@@ -55,12 +54,9 @@ async function run(configPath: string | undefined) {
     confirmations: BigInt(config.confirmations),
     stateFile: config.stateFile,
   });
-  const sender = new TransactionSender(publicClient, walletClient, config, log);
+  const sender = new TransactionSender({ client: publicClient, account, config, log });
   const strategy = new KeeperStrategy({ client: publicClient, book, indexer, sender, metrics, config, log });
-  log.info(
-    { keeper: walletClient.account.address, engine: book.engine, rpcUrls: config.rpcUrls.length, dryRun: config.dryRun },
-    "keeper started",
-  );
+  log.info({ keeper: account.address, engine: book.engine, rpcUrls: config.rpcUrls.length, dryRun: config.dryRun }, "keeper started");
 
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());

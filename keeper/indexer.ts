@@ -83,10 +83,12 @@ export class PositionIndexer {
   /** Reads every confirmed log since the last sync, after checking the chain under it still stands. */
   async sync(): Promise<SyncResult> {
     const { client, engine, confirmations, maxRange } = this.options;
-    const head = await client.getBlockNumber({ cacheTime: 0 }); // viem caches it for seconds otherwise
+    const [head, reorg] = await Promise.all([
+      client.getBlockNumber({ cacheTime: 0 }), // viem caches it for seconds otherwise
+      this.reorged(),
+    ]);
     const safe = head - confirmations;
     const start = this.nextBlock;
-    const reorg = await this.reorged();
     if (reorg) await this.resync(safe);
     while (this.nextBlock <= safe) {
       const to = this.nextBlock + maxRange - 1n < safe ? this.nextBlock + maxRange - 1n : safe;

@@ -1,24 +1,28 @@
-// Simulates, then sends, contract calls with capped EIP-1559 fees and viem's nonce manager, and
-// classifies reverts: a racing keeper's "already done" is normal; anything else is logged decoded.
+// Sends keeper calls: one eth_estimateGas both simulates the call (decoding any revert) and sizes
+// it; fees are the node's EIP-1559 estimate under the operator's caps. A racing keeper's
+// "already done" is normal; any other revert is logged decoded and never sent.
+//
+// Nonces: sends are strictly sequential (each waits until mined, replacing itself at the same
+// nonce when stuck), so the account's pending transaction count is always the next nonce. Reading
+// it fresh for every send leaves no gap even when a broadcast fails halfway.
 import {
   type Abi,
   BaseError,
   ContractFunctionRevertedError,
-  type PublicClient,
-  type WalletClient,
-  type Account,
-  type Chain,
-  type Transport,
-  encodeFunctionData,
+  type LocalAccount,
   type Log,
+  type PublicClient,
+  encodeFunctionData,
   parseGwei,
 } from "viem";
 import type { Logger } from "pino";
 import type { KeeperConfig } from "./config.ts";
 import { type Fees, cappedFees, replacementFees } from "./fees.ts";
 
-type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x${string}`; gas: bigint };
+type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x${string}`; gas: bigint; chainId: number };
 
+/** Gas headroom over the estimate: state can move between estimate and inclusion (an ADL fill more). */
+const GAS_HEADROOM_PERCENT = 125n;
 /** How often a pending transaction's receipt is polled: fast, since a local block takes milliseconds. */
 const RECEIPT_POLL_MS = 50;
 
@@ -41,23 +45,33 @@ export function revertName(error: unknown): string | undefined {
   return revert instanceof ContractFunctionRevertedError ? (revert.data?.errorName ?? revert.reason ?? "unknown revert") : undefined;
 }
 
+export interface SenderOptions {
+  client: PublicClient;
+  account: LocalAccount;
+  config: KeeperConfig;
+  log: Logger;
+}
+
 export class TransactionSender {
-  private readonly publicClient: PublicClient;
-  private readonly walletClient: WalletClient<Transport, Chain, Account>;
+  private readonly client: PublicClient;
+  private readonly account: LocalAccount;
   private readonly config: KeeperConfig;
   private readonly log: Logger;
 
-  constructor(publicClient: PublicClient, walletClient: WalletClient<Transport, Chain, Account>, config: KeeperConfig, log: Logger) {
-    this.publicClient = publicClient;
-    this.walletClient = walletClient;
-    this.config = config;
-    this.log = log;
+  constructor(options: SenderOptions) {
+    ({ client: this.client, account: this.account, config: this.config, log: this.log } = options);
   }
 
   async send(request: { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] }): Promise<SendOutcome> {
-    let simulated;
+    const address = this.account.address;
+    let gas: bigint, estimate: Fees, nonce: number;
     try {
-      simulated = await this.publicClient.simulateContract({ ...request, account: this.walletClient.account });
+      // Independent reads, so in parallel: they are most of the time from price to broadcast.
+      [gas, estimate, nonce] = await Promise.all([
+        this.client.estimateContractGas({ ...request, account: address }),
+        this.client.estimateFeesPerGas(),
+        this.client.getTransactionCount({ address, blockTag: "pending" }),
+      ]);
     } catch (error) {
       const name = revertName(error);
       if (name === undefined) throw error; // an RPC fault: retryable by the next tick, never a revert
@@ -70,27 +84,33 @@ export class TransactionSender {
       maxFeePerGas: parseGwei(String(this.config.maxFeePerGasGwei)),
       maxPriorityFeePerGas: parseGwei(String(this.config.maxPriorityFeePerGasGwei)),
     };
-    // The nonce is fixed here, once, so every replacement competes for the same slot.
-    const prepared = await this.walletClient.prepareTransactionRequest({
-      to: request.address,
-      data: encodeFunctionData(request),
-      ...cappedFees(await this.publicClient.estimateFeesPerGas(), cap),
-    } as never);
-    return this.untilMined(prepared as PreparedTransaction, cap);
+    return this.untilMined(
+      {
+        to: request.address,
+        data: encodeFunctionData(request),
+        gas: (gas * GAS_HEADROOM_PERCENT) / 100n,
+        nonce,
+        chainId: this.config.chainId,
+        ...cappedFees(estimate, cap),
+      },
+      cap,
+    );
   }
 
   /** Broadcasts, then replaces the transaction with dearer fees whenever it sits unmined too long. */
   private async untilMined(first: PreparedTransaction, cap: Fees): Promise<SendOutcome> {
     let current = first;
+    // A local node mines before it answers, so the hand-over time is logged apart (latency metric).
+    const broadcastAt = Date.now();
     const hashes = [await this.broadcast(current)];
-    this.log.info({ hash: hashes[0], nonce: current.nonce, maxFeePerGas: String(current.maxFeePerGas) }, "transaction sent");
+    this.log.info({ hash: hashes[0], nonce: current.nonce, maxFeePerGas: String(current.maxFeePerGas), broadcastAt }, "transaction sent");
     for (;;) {
       const receipt = await this.receiptOf(hashes);
       if (receipt) {
         if (receipt.status !== "success") return { status: "failed", reason: `reverted on-chain: ${receipt.transactionHash}` };
         return { status: "confirmed", hash: receipt.transactionHash, logs: receipt.logs };
       }
-      const estimate = await this.publicClient.estimateFeesPerGas().catch(() => current);
+      const estimate = await this.client.estimateFeesPerGas().catch(() => current);
       const next = replacementFees(current, estimate, cap, this.config.feeBumpPercent);
       if (!next) {
         this.log.warn({ hash: hashes.at(-1), nonce: current.nonce }, "transaction stuck at the fee cap; waiting");
@@ -109,8 +129,8 @@ export class TransactionSender {
   }
 
   private async broadcast(transaction: PreparedTransaction) {
-    const serializedTransaction = await this.walletClient.signTransaction(transaction as never);
-    return this.publicClient.sendRawTransaction({ serializedTransaction });
+    const serializedTransaction = await this.account.signTransaction({ ...transaction, type: "eip1559" });
+    return this.client.sendRawTransaction({ serializedTransaction });
   }
 
   /** The receipt of whichever same-nonce transaction got mined, if one does within `replaceAfterMs`. */
@@ -119,7 +139,7 @@ export class TransactionSender {
     for (;;) {
       for (const hash of hashes) {
         // A failed lookup is RPC weather, not an answer: the next poll asks again.
-        const receipt = await this.publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+        const receipt = await this.client.getTransactionReceipt({ hash }).catch(() => undefined);
         if (receipt) return receipt;
       }
       if (Date.now() >= deadline) return undefined;

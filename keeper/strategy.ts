@@ -57,14 +57,16 @@ export class KeeperStrategy {
   }
 
   async tick(): Promise<void> {
-    if ((await this.indexer.sync()).reorg) {
+    // Independent reads, so in parallel: the tick is on the path from price update to liquidation.
+    const [synced, markets] = await Promise.all([this.indexer.sync(), this.marketSnapshots()]);
+    if (synced.reorg) {
       this.metrics.reorgs.inc();
       this.log.warn("chain reorganised under the indexed block; index rebuilt from chain state");
     }
     const ids = this.indexer.openIds();
     this.metrics.positionsTracked.set(ids.length);
     // The in-memory exact scan picks the candidates; the lens re-checks them on-chain.
-    const candidates = scanAtRisk(this.indexer.positions(), await this.marketSnapshots()).map((r) => r.id);
+    const candidates = scanAtRisk(this.indexer.positions(), markets).map((r) => r.id);
     const due = await this.liquidatable(candidates);
     this.metrics.positionsAtRisk.set(due.length);
     for (let i = 0; i < due.length; i += this.config.batchSize) {
@@ -83,9 +85,12 @@ export class KeeperStrategy {
   /** Price, projected funding index and risk tiers of every market, read once per tick. */
   async marketSnapshots(): Promise<Map<number, MarketSnapshot>> {
     const snapshots = new Map<number, MarketSnapshot>();
-    const block = await this.client.getBlock();
+    const [block, valueDivisor] = await Promise.all([
+      this.client.getBlock(),
+      this.client.readContract({ address: this.book.engine, abi: engineAbi, functionName: "valueDivisor" }) as Promise<bigint>,
+    ]);
     for (const { marketId, oracle } of this.book.markets) {
-      const [config, state, price, valueDivisor] = await Promise.all([
+      const [config, state, price] = await Promise.all([
         this.client.readContract({
           address: this.book.engine,
           abi: engineAbi,
@@ -99,7 +104,6 @@ export class KeeperStrategy {
           args: [marketId],
         }) as Promise<MarketFundingState>,
         this.client.readContract({ address: oracle, abi: oracleAbi, functionName: "price" }) as Promise<bigint>,
-        this.client.readContract({ address: this.book.engine, abi: engineAbi, functionName: "valueDivisor" }) as Promise<bigint>,
       ]);
       const params = { ...config, valueDivisor };
       snapshots.set(marketId, {

@@ -3,8 +3,8 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { pino } from "pino";
-import { createPublicClient, createWalletClient, custom, type Abi } from "viem";
-import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { createPublicClient, custom, type Abi } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { keeperConfigSchema } from "../../keeper/config.ts";
 import { TransactionSender } from "../../keeper/sender.ts";
@@ -23,7 +23,6 @@ interface LogLine {
 function makeSender(overrides: Record<string, unknown>) {
   const transport = custom(provider);
   const publicClient = createPublicClient({ chain: hardhat, transport });
-  const walletClient = createWalletClient({ chain: hardhat, transport, account: privateKeyToAccount(KEY, { nonceManager }) });
   const lines: LogLine[] = [];
   const log = pino({}, { write: (line: string) => lines.push(JSON.parse(line)) });
   const config = keeperConfigSchema.parse({
@@ -34,7 +33,7 @@ function makeSender(overrides: Record<string, unknown>) {
     replaceAfterMs: 200,
     ...overrides,
   });
-  return { sender: new TransactionSender(publicClient, walletClient, config, log), lines, publicClient };
+  return { sender: new TransactionSender({ client: publicClient, account: privateKeyToAccount(KEY), config, log }), lines, publicClient };
 }
 
 async function stuckMint(overrides: Record<string, unknown>, waitFor: (lines: LogLine[]) => boolean) {
@@ -86,7 +85,7 @@ describe("keeper transaction sender", () => {
       (l) => count(l, "transaction stuck at the fee cap; waiting") >= 2,
     );
     expect(count(lines, "replaced stuck transaction")).to.equal(0);
-    expect(outcome).to.deep.equal({ status: "confirmed", hash: lines.find((l) => l.msg === "transaction sent")!.hash });
+    expect(outcome).to.include({ status: "confirmed", hash: lines.find((l) => l.msg === "transaction sent")!.hash });
     expect(minted).to.equal(123n);
   });
 

@@ -1,60 +1,23 @@
 // The keeper end to end: a real `hardhat node` on 127.0.0.1, the protocol deployed by the testnet
 // deploy script, traders seeded over JSON-RPC, and the real keeper CLI as a child process. Every
 // process is stopped by its PID.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, MaxUint256, parseUnits } from "ethers";
+import { MaxUint256, parseUnits } from "ethers";
 import { rankSide } from "../../client/adl.ts";
-import { readAddressBook } from "../../scripts/lib/addressBook.ts";
+import {
+  devWallet as wallet,
+  freshProvider,
+  openPositionFor,
+  protocolAt,
+  startLocalChain,
+  startProcess as start,
+  stopProcess as stop,
+} from "../../scripts/lib/localChain.ts";
 import { startFaultyProxy } from "../helpers/faultyRpcProxy.ts";
-
-const BIN = join(process.cwd(), "node_modules/.bin");
-const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}` };
-const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
-const wallet = (i: number, provider: JsonRpcProvider) => HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).connect(provider);
-const abi = (path: string) =>
-  import(join(process.cwd(), "artifacts/contracts", path), { with: { type: "json" } }).then((m) => m.default.abi);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Spawns a process and resolves once its output matches `ready` (bounded wait). */
-function start(command: string, args: string[], ready: RegExp | null, extraEnv: Record<string, string> = {}) {
-  const child = spawn(command, args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} not ready in 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (ready && ready.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      if (ready) reject(new Error(`${command} exited with ${code}:\n${output}`));
-      else resolve();
-    });
-  });
-  return { child, done, output: () => output };
-}
-
-function stop(child: ChildProcess | undefined) {
-  if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
-}
 
 describe("keeper (end to end against a real node)", function () {
   this.timeout(180_000);
@@ -65,17 +28,7 @@ describe("keeper (end to end against a real node)", function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "keeper-e2e-"));
-    const port = await freePort();
-    rpcUrl = `http://127.0.0.1:${port}`;
-    const hardhatNode = start(join(BIN, "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], /Started HTTP/);
-    node = hardhatNode.child;
-    await hardhatNode.done;
-    const deploy = start(join(BIN, "hardhat"), ["run", "--network", "localhost", "scripts/deploy.ts"], null, {
-      RPC_URL: rpcUrl,
-      ADDRESS_BOOK: join(dir, "book.json"),
-    });
-    await deploy.done;
-    expect(deploy.child.exitCode, deploy.output()).to.equal(0);
+    ({ rpcUrl, node } = await startLocalChain(join(dir, "book.json")));
   });
 
   after(() => {
@@ -88,7 +41,7 @@ describe("keeper (end to end against a real node)", function () {
     const config = {
       rpcUrls: [rpcUrl],
       chainId: 31337,
-      privateKey: wallet(9, new JsonRpcProvider(rpcUrl)).privateKey,
+      privateKey: wallet(9, freshProvider(rpcUrl)).privateKey,
       addressBook: join(dir, "book.json"),
       pollIntervalMs: 250,
       metricsPort: 0,
@@ -115,24 +68,12 @@ describe("keeper (end to end against a real node)", function () {
   });
 
   it("liquidates an underwater position within a few blocks of the price update", async () => {
-    // No response cache: back-to-back transactions must see fresh nonces.
-    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
-    const book = await readAddressBook(join(dir, "book.json"));
-    const owner = wallet(0, provider);
-    const trader = wallet(1, provider);
-    const token = new Contract(book.collateralToken, await abi("mocks/TestToken.sol/TestToken.json"), trader);
-    const engine = new Contract(book.engine, await abi("core/PerpEngine.sol/PerpEngine.json"), trader);
-    const vault = new Contract(book.vault, await abi("vault/LiquidityVault.sol/LiquidityVault.json"), owner);
-    const feed = new Contract(book.markets[0].feed, await abi("oracle/SettableAggregator.sol/SettableAggregator.json"), owner);
-    const ownerToken = token.connect(owner) as Contract;
-    await (await ownerToken.mint(owner.address, parseUnits("1000000", 6))).wait();
-    await (await ownerToken.approve(book.vault, MaxUint256)).wait();
-    await (await vault.deposit(parseUnits("1000000", 6), owner.address)).wait();
-    await (await token.mint(trader.address, parseUnits("10000", 6))).wait();
-    await (await token.approve(book.engine, MaxUint256)).wait();
-    await (await engine.deposit(parseUnits("10000", 6))).wait();
-    await (await engine.openPosition(0, parseUnits("10", 18), parseUnits("1600", 6), MaxUint256, 2n ** 40n, 0)).wait();
-    const id = await engine.positionIdOf(trader.address, 0);
+    const provider = freshProvider(rpcUrl);
+    const { vault, feed, token, engine } = await protocolAt(join(dir, "book.json"), wallet(0, provider));
+    await (await token.mint(wallet(0, provider).address, parseUnits("1000000", 6))).wait();
+    await (await token.approve(await vault.getAddress(), MaxUint256)).wait();
+    await (await vault.deposit(parseUnits("1000000", 6), wallet(0, provider).address)).wait();
+    const id = await openPositionFor(join(dir, "book.json"), wallet(1, provider), "10", "1600");
 
     const run = start("node", ["keeper/cli.ts", "run", "--config", writeConfig()], /keeper started/);
     keeper = run.child;
@@ -159,25 +100,11 @@ describe("keeper (end to end against a real node)", function () {
   });
 
   it("two racing keepers, one restarted mid-run, liquidate everything without failures", async () => {
-    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
-    const book = await readAddressBook(join(dir, "book.json"));
-    const owner = wallet(0, provider);
-    const engineAbi = await abi("core/PerpEngine.sol/PerpEngine.json");
-    const tokenAbi = await abi("mocks/TestToken.sol/TestToken.json");
-    const feed = new Contract(book.markets[0].feed, await abi("oracle/SettableAggregator.sol/SettableAggregator.json"), owner);
+    const provider = freshProvider(rpcUrl);
+    const { feed, engine } = await protocolAt(join(dir, "book.json"), wallet(0, provider));
     await (await feed.setAnswer(3000_00000000n)).wait();
     const ids: bigint[] = [];
-    for (let i = 2; i < 8; i++) {
-      const trader = wallet(i, provider);
-      const token = new Contract(book.collateralToken, tokenAbi, trader);
-      const engine = new Contract(book.engine, engineAbi, trader);
-      await (await token.mint(trader.address, parseUnits("10000", 6))).wait();
-      await (await token.approve(book.engine, MaxUint256)).wait();
-      await (await engine.deposit(parseUnits("10000", 6))).wait();
-      await (await engine.openPosition(0, parseUnits("5", 18), parseUnits("800", 6), MaxUint256, 2n ** 40n, 0)).wait();
-      ids.push(await engine.positionIdOf(trader.address, 0));
-    }
-    const engine = new Contract(book.engine, engineAbi, provider);
+    for (let i = 2; i < 8; i++) ids.push(await openPositionFor(join(dir, "book.json"), wallet(i, provider), "5", "800"));
     const a = start(
       "node",
       ["keeper/cli.ts", "run", "--config", writeConfig({ privateKey: wallet(10, provider).privateKey, stateFile: join(dir, "a.json") })],
@@ -207,31 +134,12 @@ describe("keeper (end to end against a real node)", function () {
     for (const output of [b.output(), restarted.output()]) expect(output).to.not.match(/"status":"failed"/);
   });
 
-  /** Funds a trader and opens a position; returns its id. */
-  async function openFor(i: number, sizeEth: string, marginUsd: string) {
-    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
-    const book = await readAddressBook(join(dir, "book.json"));
-    const trader = wallet(i, provider);
-    const token = new Contract(book.collateralToken, await abi("mocks/TestToken.sol/TestToken.json"), trader);
-    const engine = new Contract(book.engine, await abi("core/PerpEngine.sol/PerpEngine.json"), trader);
-    await (await token.mint(trader.address, parseUnits("100000", 6))).wait();
-    await (await token.approve(book.engine, MaxUint256)).wait();
-    await (await engine.deposit(parseUnits("100000", 6))).wait();
-    const size = parseUnits(sizeEth, 18);
-    await (await engine.openPosition(0, size, parseUnits(marginUsd, 6), size > 0n ? MaxUint256 : 0n, 2n ** 40n, 0)).wait();
-    return engine.positionIdOf(trader.address, 0) as Promise<bigint>;
-  }
+  const openFor = (i: number, sizeEth: string, marginUsd: string) =>
+    openPositionFor(join(dir, "book.json"), wallet(i, freshProvider(rpcUrl)), sizeEth, marginUsd);
 
   async function feedAndEngine() {
-    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
-    const book = await readAddressBook(join(dir, "book.json"));
-    const feed = new Contract(
-      book.markets[0].feed,
-      await abi("oracle/SettableAggregator.sol/SettableAggregator.json"),
-      wallet(0, provider),
-    );
-    const engine = new Contract(book.engine, await abi("core/PerpEngine.sol/PerpEngine.json"), provider);
-    return { provider, feed, engine };
+    const provider = freshProvider(rpcUrl);
+    return { provider, ...(await protocolAt(join(dir, "book.json"), wallet(0, provider))) };
   }
 
   it("covers a bankrupt position's deficit by ADL against the top-ranked shorts, in rank order", async () => {

@@ -1,0 +1,107 @@
+// A real local chain for end-to-end tests and benchmarks: `hardhat node` on 127.0.0.1 on a free
+// port, the protocol deployed by the deploy script, traders funded over JSON-RPC. Every process is
+// started with a bounded wait for readiness and stopped by its PID.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, parseUnits } from "ethers";
+import { type AddressBook, readAddressBook } from "./addressBook.ts";
+
+const BIN = join(process.cwd(), "node_modules/.bin");
+const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}` };
+const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+
+/** One of the node's 20 funded development accounts. */
+export const devWallet = (i: number, provider: JsonRpcProvider) =>
+  HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).connect(provider);
+
+export const artifactAbi = (path: string) =>
+  import(join(process.cwd(), "artifacts/contracts", path), { with: { type: "json" } }).then((m) => m.default.abi);
+
+/** No response cache: back-to-back transactions must see fresh nonces and state. */
+export const freshProvider = (rpcUrl: string) => new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartedProcess {
+  child: ChildProcess;
+  /** Resolves once the output matches `ready` (or, with no pattern, once the process exits). */
+  done: Promise<void>;
+  output(): string;
+}
+
+export function startProcess(command: string, args: string[], ready: RegExp | null, extraEnv: Record<string, string> = {}): StartedProcess {
+  const child = spawn(command, args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${command} not ready in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready && ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      if (ready) reject(new Error(`${command} exited with ${code}:\n${output}`));
+      else resolve();
+    });
+  });
+  return { child, done, output: () => output };
+}
+
+export function stopProcess(child: ChildProcess | undefined) {
+  if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
+}
+
+/** Starts `hardhat node` and deploys the protocol; the address book goes to `bookPath`. */
+export async function startLocalChain(bookPath: string): Promise<{ rpcUrl: string; node: ChildProcess }> {
+  const port = await freePort();
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const node = startProcess(join(BIN, "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], /Started HTTP/);
+  await node.done;
+  const deploy = startProcess(join(BIN, "hardhat"), ["run", "--network", "localhost", "scripts/deploy.ts"], null, {
+    RPC_URL: rpcUrl,
+    ADDRESS_BOOK: bookPath,
+  });
+  await deploy.done;
+  if (deploy.child.exitCode !== 0) {
+    stopProcess(node.child);
+    throw new Error(`deploy failed:\n${deploy.output()}`);
+  }
+  return { rpcUrl, node: node.child };
+}
+
+/** Contracts of a deployed protocol, bound to a signer. */
+export async function protocolAt(bookPath: string, signer: Signer) {
+  const book: AddressBook = await readAddressBook(bookPath);
+  return {
+    book,
+    token: new Contract(book.collateralToken, await artifactAbi("mocks/TestToken.sol/TestToken.json"), signer),
+    engine: new Contract(book.engine, await artifactAbi("core/PerpEngine.sol/PerpEngine.json"), signer),
+    vault: new Contract(book.vault, await artifactAbi("vault/LiquidityVault.sol/LiquidityVault.json"), signer),
+    feed: new Contract(book.markets[0].feed, await artifactAbi("oracle/SettableAggregator.sol/SettableAggregator.json"), signer),
+  };
+}
+
+/** Mints test collateral to `trader`, deposits it, opens a position in market 0; returns its id. */
+export async function openPositionFor(bookPath: string, trader: Signer, sizeEth: string, marginUsd: string): Promise<bigint> {
+  const { book, token, engine } = await protocolAt(bookPath, trader);
+  const address = await trader.getAddress();
+  await (await token.mint(address, parseUnits("100000", 6))).wait();
+  await (await token.approve(book.engine, MaxUint256)).wait();
+  await (await engine.deposit(parseUnits("100000", 6))).wait();
+  const size = parseUnits(sizeEth, 18);
+  await (await engine.openPosition(0, size, parseUnits(marginUsd, 6), size > 0n ? MaxUint256 : 0n, 2n ** 40n, 0)).wait();
+  return engine.positionIdOf(address, 0) as Promise<bigint>;
+}
