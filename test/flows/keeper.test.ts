@@ -193,4 +193,34 @@ describe("keeper (end to end against a real node)", function () {
     expect((await engine.position(id)).size < parseUnits("10", 18), run.output()).to.equal(true);
     expect(proxy.stats.dropped + proxy.stats.failed).to.be.greaterThan(0);
   });
+
+  it("rides out its RPC endpoint going away and coming back, then finishes the work", async () => {
+    const { provider, feed, engine } = await feedAndEngine();
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    const id = await openFor(19, "10", "1600");
+    const proxy = await startFaultyProxy(rpcUrl, 0);
+    const run = start(
+      "node",
+      [
+        "keeper/cli.ts",
+        "run",
+        "--config",
+        writeConfig({ rpcUrls: [proxy.url], privateKey: wallet(9, provider).privateKey, stateFile: join(dir, "outage.json") }),
+      ],
+      /keeper started/,
+    );
+    await run.done;
+    const outage = proxy.outage(3_000);
+    await (await feed.setAnswer(2850_00000000n)).wait();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await engine.position(id)).size).to.equal(parseUnits("10", 18)); // nothing gets through
+    await outage;
+    for (let i = 0; i < 80 && (await engine.position(id)).size === parseUnits("10", 18); i++) await new Promise((r) => setTimeout(r, 250));
+    const alive = run.child.exitCode === null;
+    stop(run.child);
+    proxy.server.close();
+    expect(alive, run.output()).to.equal(true);
+    expect(run.output()).to.match(/"msg":"tick failed; retrying next tick"/);
+    expect((await engine.position(id)).size < parseUnits("10", 18), run.output()).to.equal(true);
+  });
 });

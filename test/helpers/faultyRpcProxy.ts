@@ -1,5 +1,6 @@
 // A JSON-RPC proxy on 127.0.0.1 that, once `faulty` is set, delays, drops or fails a share of the
-// requests it forwards: the RPC weather a keeper must survive.
+// requests it forwards, and can go away entirely for a while (connections refused, as while a node
+// restarts): the RPC weather a keeper must survive.
 import { createServer, type Server } from "node:http";
 
 export interface FaultyProxy {
@@ -7,6 +8,8 @@ export interface FaultyProxy {
   server: Server;
   stats: { forwarded: number; dropped: number; failed: number; delayed: number };
   setFaulty(on: boolean): void;
+  /** Closes the port (connections refused) for `ms`, then listens on the same port again. */
+  outage(ms: number): Promise<void>;
 }
 
 export async function startFaultyProxy(target: string, faultRate = 0.3, seed = 1): Promise<FaultyProxy> {
@@ -48,5 +51,13 @@ export async function startFaultyProxy(target: string, faultRate = 0.3, seed = 1
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, server, stats, setFaulty: (on) => (faulty = on) };
+  const outage = async (ms: number) => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", () => resolve()));
+  };
+  return { url: `http://127.0.0.1:${port}`, server, stats, setFaulty: (on) => (faulty = on), outage };
 }
