@@ -5,7 +5,7 @@ import { Command } from "commander";
 import { pino } from "pino";
 import { createPublicClient, defineChain, fallback, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ConfigError, type KeeperConfig, loadConfig } from "./config.ts";
+import { ConfigError, type KeeperConfig, loadConfig, loadSigningKey } from "./config.ts";
 import { lensAbi, loadAddressBook } from "./contracts.ts";
 import { PositionIndexer } from "./indexer.ts";
 import { KeeperMetrics } from "./metrics.ts";
@@ -14,7 +14,7 @@ import { KeeperStrategy } from "./strategy.ts";
 
 const log = pino({ base: { service: "keeper" }, redact: ["privateKey", "config.privateKey"] });
 
-function clients(config: KeeperConfig) {
+function publicClientFor(config: KeeperConfig) {
   const chain = defineChain({
     id: config.chainId,
     name: `chain-${config.chainId}`,
@@ -24,12 +24,10 @@ function clients(config: KeeperConfig) {
   // Several RPC URLs fail over in order; each request times out rather than hanging a tick.
   const transport = fallback(config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1 })));
   // No response caching: a keeper must see each new block at once.
-  const publicClient = createPublicClient({ chain, transport, cacheTime: 0, pollingInterval: config.pollIntervalMs });
-  const account = privateKeyToAccount(config.privateKey as `0x${string}`);
-  return { publicClient, account };
+  return createPublicClient({ chain, transport, cacheTime: 0, pollingInterval: config.pollIntervalMs });
 }
 
-async function checkRpc(config: KeeperConfig, publicClient: ReturnType<typeof clients>["publicClient"]) {
+async function checkRpc(config: KeeperConfig, publicClient: ReturnType<typeof publicClientFor>) {
   try {
     const chainId = await publicClient.getChainId();
     if (chainId !== config.chainId) throw new ConfigError(`RPC reports chain ${chainId}, config says ${config.chainId}`);
@@ -42,7 +40,8 @@ async function checkRpc(config: KeeperConfig, publicClient: ReturnType<typeof cl
 async function run(configPath: string | undefined) {
   const config = loadConfig(configPath);
   const book = loadAddressBook(config.addressBook, config.chainId);
-  const { publicClient, account } = clients(config);
+  const account = privateKeyToAccount(await loadSigningKey(config));
+  const publicClient = publicClientFor(config);
   await checkRpc(config, publicClient);
   const metrics = new KeeperMetrics();
   const server = await metrics.listen(config.metricsPort, config.healthMaxTickAgeMs);
@@ -80,7 +79,7 @@ async function run(configPath: string | undefined) {
 async function status(configPath: string | undefined) {
   const config = loadConfig(configPath);
   const book = loadAddressBook(config.addressBook, config.chainId);
-  const { publicClient } = clients(config);
+  const publicClient = publicClientFor(config);
   await checkRpc(config, publicClient);
   const indexer = new PositionIndexer({
     client: publicClient,

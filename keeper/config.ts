@@ -1,27 +1,36 @@
 // Keeper configuration: a JSON file and/or environment variables, validated with zod. A bad value
 // stops the keeper with one line naming the field. Secrets are never logged.
 import { readFileSync } from "node:fs";
+import { Wallet } from "ethers";
 import { z } from "zod";
 
 const hexKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
 
-export const keeperConfigSchema = z.object({
-  rpcUrls: z.array(z.string().url()).min(1, "needs at least one RPC URL"),
-  chainId: z.number().int().positive(),
-  privateKey: hexKey,
-  addressBook: z.string().min(1),
-  confirmations: z.number().int().min(0).max(64).default(0),
-  pollIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
-  batchSize: z.number().int().min(1).max(200).default(20),
-  maxFeePerGasGwei: z.number().positive().max(10_000).default(200),
-  maxPriorityFeePerGasGwei: z.number().positive().max(1_000).default(2),
-  replaceAfterMs: z.number().int().min(200).max(600_000).default(15_000),
-  feeBumpPercent: z.number().int().min(10).max(100).default(15),
-  metricsPort: z.number().int().min(0).max(65_535).default(9464),
-  healthMaxTickAgeMs: z.number().int().min(1_000).default(30_000),
-  stateFile: z.string().default(".keeper-state/state.json"),
-  dryRun: z.boolean().default(false),
-});
+export const keeperConfigSchema = z
+  .object({
+    rpcUrls: z.array(z.string().url()).min(1, "needs at least one RPC URL"),
+    chainId: z.number().int().positive(),
+    /** The signer: a raw key (best from KEEPER_PRIVATE_KEY), or an encrypted JSON keystore file
+     * whose password comes from KEEPER_KEYSTORE_PASSWORD. Exactly one of the two. */
+    privateKey: hexKey.optional(),
+    keystoreFile: z.string().min(1).optional(),
+    addressBook: z.string().min(1),
+    confirmations: z.number().int().min(0).max(64).default(0),
+    pollIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
+    batchSize: z.number().int().min(1).max(200).default(20),
+    maxFeePerGasGwei: z.number().positive().max(10_000).default(200),
+    maxPriorityFeePerGasGwei: z.number().positive().max(1_000).default(2),
+    replaceAfterMs: z.number().int().min(200).max(600_000).default(15_000),
+    feeBumpPercent: z.number().int().min(10).max(100).default(15),
+    metricsPort: z.number().int().min(0).max(65_535).default(9464),
+    healthMaxTickAgeMs: z.number().int().min(1_000).default(30_000),
+    stateFile: z.string().default(".keeper-state/state.json"),
+    dryRun: z.boolean().default(false),
+  })
+  .refine((c) => (c.privateKey === undefined) !== (c.keystoreFile === undefined), {
+    path: ["privateKey"],
+    message: "set exactly one of privateKey and keystoreFile",
+  });
 
 export type KeeperConfig = z.infer<typeof keeperConfigSchema>;
 
@@ -32,6 +41,7 @@ const ENV: Record<string, (value: string) => [keyof KeeperConfig, unknown]> = {
   KEEPER_RPC_URLS: (v) => ["rpcUrls", v.split(",").map((s) => s.trim())],
   KEEPER_CHAIN_ID: (v) => ["chainId", Number(v)],
   KEEPER_PRIVATE_KEY: (v) => ["privateKey", v],
+  KEEPER_KEYSTORE_FILE: (v) => ["keystoreFile", v],
   KEEPER_ADDRESS_BOOK: (v) => ["addressBook", v],
   KEEPER_CONFIRMATIONS: (v) => ["confirmations", Number(v)],
   KEEPER_POLL_INTERVAL_MS: (v) => ["pollIntervalMs", Number(v)],
@@ -73,4 +83,23 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     throw new ConfigError(`invalid config: ${field}: ${issue.message}`);
   }
   return result.data;
+}
+
+/** The signing key: the configured one, or the keystore decrypted with KEEPER_KEYSTORE_PASSWORD. */
+export async function loadSigningKey(config: KeeperConfig, env: NodeJS.ProcessEnv = process.env): Promise<`0x${string}`> {
+  if (config.privateKey) return config.privateKey as `0x${string}`;
+  const path = config.keystoreFile!;
+  const password = env.KEEPER_KEYSTORE_PASSWORD;
+  if (!password) throw new ConfigError(`keystoreFile ${path} needs its password in KEEPER_KEYSTORE_PASSWORD`);
+  let json: string;
+  try {
+    json = readFileSync(path, "utf8");
+  } catch {
+    throw new ConfigError(`keystoreFile ${path} cannot be read`);
+  }
+  try {
+    return (await Wallet.fromEncryptedJson(json, password)).privateKey as `0x${string}`;
+  } catch {
+    throw new ConfigError(`keystoreFile ${path}: wrong password, or not a JSON keystore`);
+  }
 }

@@ -1,0 +1,73 @@
+// Keeper configuration: zod validation with one-line errors naming the field, environment
+// overrides, and the signer from a raw key or an encrypted JSON keystore.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { Wallet, encryptKeystoreJson } from "ethers";
+import { ConfigError, loadConfig, loadSigningKey } from "../../keeper/config.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "keeper-config-"));
+const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const base = { rpcUrls: ["http://127.0.0.1:8545"], chainId: 31337, addressBook: "deployments/31337.json" };
+
+function file(contents: unknown) {
+  const path = join(dir, `${Math.random()}.json`);
+  writeFileSync(path, typeof contents === "string" ? contents : JSON.stringify(contents));
+  return path;
+}
+
+/** The ConfigError message a load throws. */
+function errorOf(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("keeper configuration", () => {
+  it("applies defaults and lets the environment override the file", () => {
+    const config = loadConfig(file({ ...base, privateKey: KEY }), {
+      KEEPER_CONFIRMATIONS: "3",
+      KEEPER_RPC_URLS: "http://a.test, http://b.test",
+    });
+    expect(config.confirmations).to.equal(3);
+    expect(config.rpcUrls).to.deep.equal(["http://a.test", "http://b.test"]);
+    expect(config.replaceAfterMs).to.equal(15_000);
+    expect(config.feeBumpPercent).to.equal(15);
+  });
+
+  it("names the field of a bad value in one line, without echoing secrets", () => {
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, chainId: 0 }), {}))).to.match(/^invalid config: chainId: /);
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, feeBumpPercent: 5 }), {}))).to.match(
+      /^invalid config: feeBumpPercent: /,
+    );
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, rpcUrls: [] }), {}))).to.match(/rpcUrls: needs at least one/);
+    const badKey = errorOf(() => loadConfig(file({ ...base, privateKey: "0xdeadbeef" }), {}));
+    expect(badKey).to.match(/^invalid config: privateKey: /);
+    expect(badKey).to.not.include("deadbeef");
+    expect(errorOf(() => loadConfig(file(base), {}))).to.equal(
+      "invalid config: privateKey: set exactly one of privateKey and keystoreFile",
+    );
+    expect(errorOf(() => loadConfig(file("{ not json"), {}))).to.match(/is not valid JSON$/);
+    expect(errorOf(() => loadConfig(join(dir, "missing.json"), {}))).to.match(/cannot be read$/);
+    expect(badKey.split("\n")).to.have.length(1);
+  });
+
+  it("signs with a raw key, or with an encrypted keystore and its password", async () => {
+    expect(await loadSigningKey(loadConfig(file({ ...base, privateKey: KEY }), {}))).to.equal(KEY);
+    // A cheap scrypt cost keeps the test fast; the keeper reads any standard cost.
+    const keystore = file(
+      await encryptKeystoreJson({ address: new Wallet(KEY).address, privateKey: KEY }, "correct horse", { scrypt: { N: 1024 } }),
+    );
+    const config = loadConfig(file({ ...base, keystoreFile: keystore }), {});
+    expect(await loadSigningKey(config, { KEEPER_KEYSTORE_PASSWORD: "correct horse" })).to.equal(KEY);
+    const wrong = await loadSigningKey(config, { KEEPER_KEYSTORE_PASSWORD: "battery staple" }).catch((e: Error) => e);
+    expect(wrong).to.be.instanceOf(ConfigError);
+    expect((wrong as Error).message).to.match(/wrong password/);
+    expect(((await loadSigningKey(config, {}).catch((e: Error) => e)) as Error).message).to.match(/KEEPER_KEYSTORE_PASSWORD/);
+  });
+});
