@@ -6,10 +6,11 @@ import { pino } from "pino";
 import { createPublicClient, defineChain, fallback, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, type KeeperConfig, loadConfig, loadSigningKey } from "./config.ts";
-import { lensAbi, loadAddressBook } from "./contracts.ts";
+import { loadAddressBook } from "./contracts.ts";
 import { PositionIndexer } from "./indexer.ts";
 import { KeeperMetrics } from "./metrics.ts";
 import { TransactionSender } from "./sender.ts";
+import { statusReport } from "./status.ts";
 import { KeeperStrategy } from "./strategy.ts";
 
 const log = pino({ base: { service: "keeper" }, redact: ["privateKey", "config.privateKey"] });
@@ -89,41 +90,7 @@ async function status(configPath: string | undefined) {
     confirmations: 0n,
     stateFile: `${config.stateFile}.status`,
   });
-  await indexer.sync();
-  const ids = indexer.openIds();
-  const health = ids.length
-    ? ((await publicClient.readContract({ address: book.lens, abi: lensAbi, functionName: "positionHealthBatch", args: [ids] })) as {
-        positionId: bigint;
-        marginRatio: bigint;
-        liquidatable: boolean;
-        equity: bigint;
-      }[])
-    : [];
-  const atRisk = [...health].sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : 1)).slice(0, 10);
-  const lines = [`open positions: ${ids.length}`, "most at risk (margin ratio, 1.0 = maintenance):"];
-  for (const h of atRisk)
-    lines.push(`  #${h.positionId} ratio ${(Number(h.marginRatio) / 1e18).toFixed(3)}${h.liquidatable ? " LIQUIDATABLE" : ""}`);
-  for (const market of book.markets) {
-    const state = (await publicClient.readContract({
-      address: book.lens,
-      abi: lensAbi,
-      functionName: "marketAdlState",
-      args: [market.marketId],
-    })) as Record<string, bigint>;
-    lines.push(`market ${market.name}: insurance ${state.insuranceFund}, ADL debt long ${state.longAdlDebt} short ${state.shortAdlDebt}`);
-    for (const isLong of [true, false]) {
-      const [top, scores] = (await publicClient.readContract({
-        address: book.lens,
-        abi: lensAbi,
-        functionName: "adlRanking",
-        args: [market.marketId, isLong, 5n],
-      })) as [bigint[], bigint[]];
-      lines.push(
-        `  ADL queue ${isLong ? "long" : "short"} top: ${top.map((id, i) => `#${id} (score ${scores[i]})`).join(", ") || "empty"}`,
-      );
-    }
-  }
-  process.stdout.write(lines.join("\n") + "\n");
+  process.stdout.write(await statusReport(publicClient, book, indexer));
 }
 
 const program = new Command("keeper").description("Liquidation and auto-deleveraging keeper for the ranked-ADL perps protocol");
@@ -134,7 +101,7 @@ program
   .action((o) => run(o.config));
 program
   .command("status")
-  .description("print positions at risk, the ADL queue tops and insurance")
+  .description("print markets, prices, insurance coverage, ADL debt and queue tops, and the positions most at risk")
   .option("-c, --config <path>", "JSON config file")
   .action((o) => status(o.config));
 

@@ -92,11 +92,16 @@ describe("keeper (end to end against a real node)", function () {
     await new Promise((r) => keeper!.once("exit", r));
     expect(run.output()).to.match(/"msg":"keeper stopped"/); // graceful shutdown on SIGTERM
 
+    const healthy = await openPositionFor(join(dir, "book.json"), wallet(8, provider), "2", "1000");
     const status = start("node", ["keeper/cli.ts", "status", "--config", writeConfig()], null);
     await status.done;
     expect(status.child.exitCode, status.output()).to.equal(0);
-    expect(status.output()).to.match(/open positions: \d+/);
-    expect(status.output()).to.match(/ADL queue long top: /);
+    const report = status.output();
+    expect(report, report).to.match(/open positions: 1; most at risk/);
+    expect(report, report).to.match(/market ETH \(#0\): price 2850\.00/);
+    expect(report, report).to.match(/coverage \d+\.\d\d%/);
+    expect(report, report).to.match(new RegExp(`ADL queue long top: #${healthy} rank 1/1 score -?\\d+ lights 5/5`));
+    expect(report, report).to.match(new RegExp(`#${healthy} ratio \\d+\\.\\d{3}\\n`));
   });
 
   it("two racing keepers, one restarted mid-run, liquidate everything without failures", async () => {
