@@ -54,12 +54,12 @@ async function run(configPath: string | undefined) {
     confirmations: BigInt(config.confirmations),
     stateFile: config.stateFile,
   });
-  const sender = new TransactionSender({ client: publicClient, account, config, log });
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+  const sender = new TransactionSender({ client: publicClient, account, config, log, signal: stop.signal });
   const strategy = new KeeperStrategy({ client: publicClient, book, indexer, sender, metrics, config, log });
   log.info({ keeper: account.address, engine: book.engine, rpcUrls: config.rpcUrls.length, dryRun: config.dryRun }, "keeper started");
 
-  const stop = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
   // One tick at a time: the loop awaits each tick before sleeping, so ticks never overlap.
   while (!stop.signal.aborted) {
     const end = metrics.tickDuration.startTimer();

@@ -37,7 +37,10 @@ export const BENIGN_REVERTS = new Set([
 ]);
 
 export type SendOutcome =
-  { status: "confirmed"; hash: `0x${string}`; logs: Log[] } | { status: "benign" | "failed" | "dry-run"; reason: string };
+  | { status: "confirmed"; hash: `0x${string}`; logs: Log[] }
+  | { status: "benign" | "failed" | "dry-run"; reason: string }
+  /** Shutdown came while the transaction was unmined: it may still land; a restart re-checks. */
+  | { status: "pending"; hash: `0x${string}` };
 
 export function revertName(error: unknown): string | undefined {
   if (!(error instanceof BaseError)) return undefined;
@@ -50,6 +53,8 @@ export interface SenderOptions {
   account: LocalAccount;
   config: KeeperConfig;
   log: Logger;
+  /** Shutdown: stops waiting on a pending transaction, so SIGTERM is never held up by a stuck one. */
+  signal?: AbortSignal;
 }
 
 export class TransactionSender {
@@ -57,9 +62,10 @@ export class TransactionSender {
   private readonly account: LocalAccount;
   private readonly config: KeeperConfig;
   private readonly log: Logger;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(options: SenderOptions) {
-    ({ client: this.client, account: this.account, config: this.config, log: this.log } = options);
+    ({ client: this.client, account: this.account, config: this.config, log: this.log, signal: this.signal } = options);
   }
 
   async send(request: { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] }): Promise<SendOutcome> {
@@ -110,6 +116,10 @@ export class TransactionSender {
         if (receipt.status !== "success") return { status: "failed", reason: `reverted on-chain: ${receipt.transactionHash}` };
         return { status: "confirmed", hash: receipt.transactionHash, logs: receipt.logs };
       }
+      if (this.signal?.aborted) {
+        this.log.warn({ hash: hashes.at(-1), nonce: current.nonce }, "shutting down with a transaction still pending");
+        return { status: "pending", hash: hashes.at(-1)! };
+      }
       const estimate = await this.client.estimateFeesPerGas().catch(() => current);
       const next = replacementFees(current, estimate, cap, this.config.feeBumpPercent);
       if (!next) {
@@ -142,7 +152,7 @@ export class TransactionSender {
         const receipt = await this.client.getTransactionReceipt({ hash }).catch(() => undefined);
         if (receipt) return receipt;
       }
-      if (Date.now() >= deadline) return undefined;
+      if (Date.now() >= deadline || this.signal?.aborted) return undefined;
       await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
     }
   }

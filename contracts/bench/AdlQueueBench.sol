@@ -12,6 +12,10 @@ contract AdlQueueBench {
     mapping(uint16 bucket => uint32) public tailOf;
     uint32 public nextId = 1;
 
+    /// @notice The gas of the queue operation alone (the library call, cold as in a real trade),
+    /// without the transaction's 21k base cost or this harness's own bookkeeping.
+    event QueueOpGas(uint256 gas);
+
     /// @notice Appends `count` nodes round-robin over buckets [firstBucket, firstBucket + bucketCount),
     /// keys ascending so each lands at its bucket's tail with an exact hint.
     function seed(uint256 count, uint16 firstBucket, uint16 bucketCount) external {
@@ -24,17 +28,24 @@ contract AdlQueueBench {
     }
 
     function insert(uint16 bucket, int128 k, uint32 hint) external {
-        AdlQueue.insert(_queue, _nodes, nextId++, 0, true, bucket, k, hint);
+        uint32 id = nextId++;
+        uint256 before = gasleft();
+        AdlQueue.insert(_queue, _nodes, id, 0, true, bucket, k, hint);
+        emit QueueOpGas(before - gasleft());
     }
 
     function remove(uint32 id) external {
+        uint256 before = gasleft();
         AdlQueue.remove(_queue, _nodes, id);
+        emit QueueOpGas(before - gasleft());
     }
 
     /// @notice The queue work of one full ADL fill: find the best head at `x` and unlink it.
     function takeBest(int256 x) external {
+        uint256 before = gasleft();
         (uint32 id, , ) = AdlQueue.best(_queue, x, true);
         AdlQueue.remove(_queue, _nodes, id);
+        emit QueueOpGas(before - gasleft());
     }
 
     function node(uint32 id) external view returns (QueueNode memory) {

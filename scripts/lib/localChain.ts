@@ -60,8 +60,17 @@ export function startProcess(command: string, args: string[], ready: RegExp | nu
   return { child, done, output: () => output };
 }
 
+/** How long a process may take to shut down gracefully before it is killed. */
+const STOP_GRACE_MS = 5_000;
+
+/** SIGTERM, then SIGKILL if it is still running after the grace period: a hung child must never
+ * keep a test run alive through its open pipes. */
 export function stopProcess(child: ChildProcess | undefined) {
-  if (child?.pid && child.exitCode === null) child.kill("SIGTERM");
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), STOP_GRACE_MS);
+  timer.unref();
+  child.once("exit", () => clearTimeout(timer));
 }
 
 /** Starts `hardhat node` and deploys the protocol; the address book goes to `bookPath`. */

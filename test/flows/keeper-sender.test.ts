@@ -20,7 +20,7 @@ interface LogLine {
   maxFeePerGas?: string;
 }
 
-function makeSender(overrides: Record<string, unknown>) {
+function makeSender(overrides: Record<string, unknown>, signal?: AbortSignal) {
   const transport = custom(provider);
   const publicClient = createPublicClient({ chain: hardhat, transport });
   const lines: LogLine[] = [];
@@ -33,7 +33,11 @@ function makeSender(overrides: Record<string, unknown>) {
     replaceAfterMs: 200,
     ...overrides,
   });
-  return { sender: new TransactionSender({ client: publicClient, account: privateKeyToAccount(KEY), config, log }), lines, publicClient };
+  return {
+    sender: new TransactionSender({ client: publicClient, account: privateKeyToAccount(KEY), config, log, signal }),
+    lines,
+    publicClient,
+  };
 }
 
 async function stuckMint(overrides: Record<string, unknown>, waitFor: (lines: LogLine[]) => boolean) {
@@ -87,6 +91,30 @@ describe("keeper transaction sender", () => {
     expect(count(lines, "replaced stuck transaction")).to.equal(0);
     expect(outcome).to.include({ status: "confirmed", hash: lines.find((l) => l.msg === "transaction sent")!.hash });
     expect(minted).to.equal(123n);
+  });
+
+  it("stops waiting on a pending transaction at shutdown, and reports it as pending", async () => {
+    const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
+    const shutdown = new AbortController();
+    const { sender, lines } = makeSender({ replaceAfterMs: 60_000 }, shutdown.signal);
+    await provider.request({ method: "evm_setAutomine", params: [false] });
+    try {
+      const outcome = sender.send({
+        address: (await token.getAddress()) as `0x${string}`,
+        abi: JSON.parse(token.interface.formatJson()) as Abi,
+        functionName: "mint",
+        args: [ethers.ZeroAddress.replace(/0$/, "1"), 1n],
+      });
+      for (let i = 0; i < 200 && count(lines, "transaction sent") === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      const abortedAt = Date.now();
+      shutdown.abort();
+      const result = await outcome;
+      expect(Date.now() - abortedAt).to.be.lessThan(1_000); // not the 60 s replacement wait
+      expect(result).to.deep.equal({ status: "pending", hash: lines.find((l) => l.msg === "transaction sent")!.hash });
+    } finally {
+      await provider.request({ method: "evm_mine", params: [] });
+      await provider.request({ method: "evm_setAutomine", params: [true] });
+    }
   });
 
   it("decodes a revert found in simulation, reports it as failed, and never sends it", async () => {

@@ -139,6 +139,13 @@ describe("keeper (end to end against a real node)", function () {
     for (const output of [b.output(), restarted.output()]) expect(output).to.not.match(/"status":"failed"/);
   });
 
+  /** Starts the keeper CLI with a config written from `overrides`; resolves once it runs. */
+  async function runKeeper(overrides: Record<string, unknown>) {
+    const run = start("node", ["keeper/cli.ts", "run", "--config", writeConfig(overrides)], /keeper started/);
+    await run.done;
+    return run;
+  }
+
   const openFor = (i: number, sizeEth: string, marginUsd: string) =>
     openPositionFor(join(dir, "book.json"), wallet(i, freshProvider(rpcUrl)), sizeEth, marginUsd);
 
@@ -153,12 +160,7 @@ describe("keeper (end to end against a real node)", function () {
     const shorts = [await openFor(12, "-4", "12000"), await openFor(13, "-4", "1500"), await openFor(14, "-4", "4000")];
     const whale = await openFor(15, "30", "4600");
     const before = await Promise.all(shorts.map(async (id) => ({ id, ...(await engine.position(id)).toObject() })));
-    const run = start(
-      "node",
-      ["keeper/cli.ts", "run", "--config", writeConfig({ privateKey: wallet(16, provider).privateKey, stateFile: join(dir, "adl.json") })],
-      /keeper started/,
-    );
-    await run.done;
+    const run = await runKeeper({ privateKey: wallet(16, provider).privateKey, stateFile: join(dir, "adl.json") });
     await (await feed.setAnswer(2700_00000000n)).wait(); // the 30 ETH long loses 9,000 on ~4,555
     for (let i = 0; i < 80 && (await engine.position(whale)).size !== 0n; i++) await new Promise((r) => setTimeout(r, 250));
     stop(run.child);
@@ -177,17 +179,7 @@ describe("keeper (end to end against a real node)", function () {
     await (await feed.setAnswer(3000_00000000n)).wait();
     const id = await openFor(17, "10", "1600");
     const proxy = await startFaultyProxy(rpcUrl, 0.4, 7);
-    const run = start(
-      "node",
-      [
-        "keeper/cli.ts",
-        "run",
-        "--config",
-        writeConfig({ rpcUrls: [proxy.url], privateKey: wallet(18, provider).privateKey, stateFile: join(dir, "faulty.json") }),
-      ],
-      /keeper started/,
-    );
-    await run.done;
+    const run = await runKeeper({ rpcUrls: [proxy.url], privateKey: wallet(18, provider).privateKey, stateFile: join(dir, "faulty.json") });
     proxy.setFaulty(true);
     await (await feed.setAnswer(2850_00000000n)).wait();
     for (let i = 0; i < 160 && (await engine.position(id)).size === parseUnits("10", 18); i++) await new Promise((r) => setTimeout(r, 250));
@@ -204,17 +196,7 @@ describe("keeper (end to end against a real node)", function () {
     await (await feed.setAnswer(3000_00000000n)).wait();
     const id = await openFor(19, "10", "1600");
     const proxy = await startFaultyProxy(rpcUrl, 0);
-    const run = start(
-      "node",
-      [
-        "keeper/cli.ts",
-        "run",
-        "--config",
-        writeConfig({ rpcUrls: [proxy.url], privateKey: wallet(9, provider).privateKey, stateFile: join(dir, "outage.json") }),
-      ],
-      /keeper started/,
-    );
-    await run.done;
+    const run = await runKeeper({ rpcUrls: [proxy.url], privateKey: wallet(9, provider).privateKey, stateFile: join(dir, "outage.json") });
     const outage = proxy.outage(3_000);
     await (await feed.setAnswer(2850_00000000n)).wait();
     await new Promise((r) => setTimeout(r, 1_500));
