@@ -1,12 +1,25 @@
 // The main job: starts an embedded Hardhat chain, deploys the protocol, opens positions for
-// several traders, gaps the price down, liquidates what is underwater (one position bankrupt,
-// drawing the insurance fund) and checks solvency. Run with `npm start`.
+// several traders, gaps the price down, and lets the real keeper liquidate what is underwater (one
+// position bankrupt: it drains the insurance fund and ADL covers the rest in exact rank order),
+// then checks solvency. Run with `npm start`.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { network } from "hardhat";
+import { pino } from "pino";
+import { type PublicClient, createPublicClient, custom } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { rankSide } from "../client/adl.ts";
+import { keeperConfigSchema } from "../keeper/config.ts";
+import { PositionIndexer } from "../keeper/indexer.ts";
+import { KeeperMetrics } from "../keeper/metrics.ts";
+import { TransactionSender } from "../keeper/sender.ts";
+import { KeeperStrategy } from "../keeper/strategy.ts";
 import { deployProtocol } from "./lib/deployProtocol.ts";
 import { fmtUsd, fmtWad, printTable } from "./lib/format.ts";
+import { devPrivateKey } from "./lib/localChain.ts";
 
-const { ethers } = await network.create();
+const { ethers, provider } = await network.create();
 const usd = (n: number) => ethers.parseUnits(String(n), 6);
 const eth = (n: number) => ethers.parseUnits(String(n), 18);
 const ETH = 0;
@@ -14,7 +27,7 @@ const ETH = 0;
 const signers = await ethers.getSigners();
 const [owner, lp, keeper] = signers;
 const traders = signers.slice(3, 11);
-const { token, engine, vault, lens, markets } = await deployProtocol(ethers, {
+const { token, engine, vault, lens, markets, addressBook } = await deployProtocol(ethers, {
   markets: [{ name: "ETH", initialAnswer: 3000_00000000n }],
 });
 const feed = markets[ETH].feed;
@@ -94,40 +107,31 @@ await (await feed.setAnswer(2820_00000000n)).wait();
 console.log("Oracle gaps down 6% to $2,820.\n");
 await printPositions("Positions at $2,820:");
 
-// A keeper pass: most underwater first, in batches, until nothing is liquidatable (chunks of a
-// large position need more than one pass). Bounded so a bug cannot spin forever.
+// The real keeper (keeper/), pointed at this embedded chain: each tick indexes positions, scans
+// them, liquidates the liquidatable ones most underwater first and deleverages any side that owes
+// ADL debt. Ticks repeat (a large position can need more than one chunk), bounded.
+const keeperTick = await embeddedKeeper(signers.indexOf(keeper));
 let adlChecked = 0;
-for (let pass = 1; pass <= 10; pass++) {
-  const health = await lens.positionHealthBatch(ids);
-  const previews = await lens.previewLiquidationBatch(ids);
-  const due = [...health].filter((h) => h.size !== 0n && h.liquidatable).sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : 1));
+for (let tick = 1; tick <= 10; tick++) {
+  const due = (await lens.positionHealthBatch(ids)).filter((h) => h.size !== 0n && h.liquidatable);
   if (due.length === 0) break;
-  const hints = due.map((h) => previews[ids.indexOf(h.positionId)].hint);
   const shortsBefore = await openPositions(false);
-  const receipt = await (
-    await engine.connect(keeper).liquidateBatch(
-      due.map((h) => h.positionId),
-      hints,
-    )
-  ).wait();
-  const rows = receipt!.logs
-    .map((log) => engine.interface.parseLog(log))
-    .filter((e) => e?.name === "Liquidated")
-    .map((e) => ({
-      pass,
-      id: Number(e!.args.positionId),
-      "closed ETH": fmtWad(e!.args.closedSize < 0n ? -e!.args.closedSize : e!.args.closedSize),
-      "equity before": fmtUsd(e!.args.equityBefore),
-      "keeper reward": fmtUsd(e!.args.keeperReward),
-      penalty: fmtUsd(e!.args.penalty),
-      "deficit (from insurance)": fmtUsd(e!.args.deficit),
-    }));
-  console.log(`Keeper pass ${pass}: liquidated ${rows.length} position(s), gas ${receipt!.gasUsed}`);
-  printTable(rows);
-  const fills = receipt!.logs
-    .map((log) => engine.interface.parseLog(log))
-    .filter((e) => e?.name === "AdlFill")
-    .map((e) => e!.args);
+  const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+  await keeperTick();
+  const events = async (name: "Liquidated" | "AdlFill") =>
+    (await engine.queryFilter(engine.filters[name](), fromBlock)).map((e) => (e as unknown as { args: Record<string, bigint> }).args);
+  const liquidations = (await events("Liquidated")).map((args) => ({
+    tick,
+    id: Number(args.positionId),
+    "closed ETH": fmtWad(args.closedSize < 0n ? -args.closedSize : args.closedSize),
+    "equity before": fmtUsd(args.equityBefore),
+    "keeper reward": fmtUsd(args.keeperReward),
+    penalty: fmtUsd(args.penalty),
+    "deficit (insurance, then ADL)": fmtUsd(args.deficit),
+  }));
+  console.log(`Keeper tick ${tick}: liquidated ${liquidations.length} position(s)`);
+  printTable(liquidations);
+  const fills = await events("AdlFill");
   if (fills.length > 0) {
     // The ADL fills must be exactly the brute-force top of the shorts' ranking at this price.
     const x = 2820n * 10n ** 18n - (await engine.marketState(ETH)).fundingIndex;
@@ -169,4 +173,29 @@ console.log(`\nSolvency: engine holds ${fmtUsd(held)}, owes ${fmtUsd(owed)} -> $
 if (held < owed || adlChecked === 0) {
   console.error("Demo check failed: insolvent, or the bankruptcy's deficit was not covered by ADL.");
   process.exit(1);
+}
+
+/** The keeper's own strategy, indexer and sender over the embedded chain's provider (viem). */
+async function embeddedKeeper(devAccountIndex: number) {
+  const key = devPrivateKey(devAccountIndex);
+  const config = keeperConfigSchema.parse({
+    rpcUrls: ["http://127.0.0.1:8545"], // unused: the clients talk to the in-process chain
+    chainId: Number((await ethers.provider.getNetwork()).chainId),
+    privateKey: key,
+    addressBook: "in-memory",
+    stateFile: join(mkdtempSync(join(tmpdir(), "demo-keeper-")), "state.json"),
+  });
+  const client = createPublicClient({ transport: custom(provider), cacheTime: 0 }) as PublicClient;
+  const log = pino({ level: "warn" });
+  const indexer = new PositionIndexer({
+    client,
+    engine: addressBook.engine,
+    lens: addressBook.lens,
+    deploymentBlock: BigInt(addressBook.deploymentBlock),
+    confirmations: 0n,
+    stateFile: config.stateFile,
+  });
+  const sender = new TransactionSender({ client, account: privateKeyToAccount(key), config, log });
+  const strategy = new KeeperStrategy({ client, book: addressBook, indexer, sender, metrics: new KeeperMetrics(), config, log });
+  return () => strategy.tick();
 }

@@ -11,9 +11,10 @@ const BIN = join(process.cwd(), "node_modules/.bin");
 const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}` };
 const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
 
-/** One of the node's 20 funded development accounts. */
+/** One of the 20 funded development accounts of Hardhat's chains (in-process or `hardhat node`). */
 export const devWallet = (i: number, provider: JsonRpcProvider) =>
   HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).connect(provider);
+export const devPrivateKey = (i: number) => HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).privateKey as `0x${string}`;
 
 export const artifactAbi = (path: string) =>
   import(join(process.cwd(), "artifacts/contracts", path), { with: { type: "json" } }).then((m) => m.default.abi);
