@@ -42,6 +42,9 @@ export interface StrategyDeps {
   log: Logger;
 }
 
+/** Counterparties named per deleverage call: bounded gas (~110k a fill); the next tick goes on. */
+const MAX_FILLS_PER_DELEVERAGE = 32n;
+
 export class KeeperStrategy {
   private readonly client: PublicClient;
   private readonly book: AddressBook;
@@ -158,12 +161,15 @@ export class KeeperStrategy {
       const factor = isLong ? state.longPnlFactor : state.shortPnlFactor;
       this.metrics.deficitOutstanding.set({ market: String(marketId), side: isLong ? "long" : "short" }, Number(debt));
       if (debt === 0n && factor <= state.maxPnlFactor) continue;
-      const [ids] = (await this.client.readContract({
+      const [ranked, scores] = (await this.client.readContract({
         address: this.book.lens,
         abi: lensAbi,
         functionName: "adlRanking",
-        args: [marketId, isLong, 32n],
+        args: [marketId, isLong, MAX_FILLS_PER_DELEVERAGE],
       })) as [bigint[], bigint[]];
+      // Only profit is ever taken: naming an unprofitable position would revert the whole call. With
+      // none profitable left, an empty list lets the engine hand the rest of the debt to the vault.
+      const ids = ranked.filter((_, i) => scores[i] > 0n);
       const outcome = await this.sender.send({
         address: this.book.engine,
         abi: engineAbi,

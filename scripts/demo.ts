@@ -2,20 +2,10 @@
 // several traders, gaps the price down, and lets the real keeper liquidate what is underwater (one
 // position bankrupt: it drains the insurance fund and ADL covers the rest in exact rank order),
 // then checks solvency. Run with `npm start`.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { network } from "hardhat";
-import { pino } from "pino";
-import { type PublicClient, createPublicClient, custom } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { rankSide } from "../client/adl.ts";
-import { keeperConfigSchema } from "../keeper/config.ts";
-import { PositionIndexer } from "../keeper/indexer.ts";
-import { KeeperMetrics } from "../keeper/metrics.ts";
-import { TransactionSender } from "../keeper/sender.ts";
-import { KeeperStrategy } from "../keeper/strategy.ts";
 import { deployProtocol } from "./lib/deployProtocol.ts";
+import { embeddedKeeper } from "./lib/embeddedKeeper.ts";
 import { fmtUsd, fmtWad, printTable } from "./lib/format.ts";
 import { devPrivateKey } from "./lib/localChain.ts";
 
@@ -110,7 +100,7 @@ await printPositions("Positions at $2,820:");
 // The real keeper (keeper/), pointed at this embedded chain: each tick indexes positions, scans
 // them, liquidates the liquidatable ones most underwater first and deleverages any side that owes
 // ADL debt. Ticks repeat (a large position can need more than one chunk), bounded.
-const keeperTick = await embeddedKeeper(signers.indexOf(keeper));
+const keeperTick = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
 let adlChecked = 0;
 for (let tick = 1; tick <= 10; tick++) {
   const due = (await lens.positionHealthBatch(ids)).filter((h) => h.size !== 0n && h.liquidatable);
@@ -173,29 +163,4 @@ console.log(`\nSolvency: engine holds ${fmtUsd(held)}, owes ${fmtUsd(owed)} -> $
 if (held < owed || adlChecked === 0) {
   console.error("Demo check failed: insolvent, or the bankruptcy's deficit was not covered by ADL.");
   process.exit(1);
-}
-
-/** The keeper's own strategy, indexer and sender over the embedded chain's provider (viem). */
-async function embeddedKeeper(devAccountIndex: number) {
-  const key = devPrivateKey(devAccountIndex);
-  const config = keeperConfigSchema.parse({
-    rpcUrls: ["http://127.0.0.1:8545"], // unused: the clients talk to the in-process chain
-    chainId: Number((await ethers.provider.getNetwork()).chainId),
-    privateKey: key,
-    addressBook: "in-memory",
-    stateFile: join(mkdtempSync(join(tmpdir(), "demo-keeper-")), "state.json"),
-  });
-  const client = createPublicClient({ transport: custom(provider), cacheTime: 0 }) as PublicClient;
-  const log = pino({ level: "warn" });
-  const indexer = new PositionIndexer({
-    client,
-    engine: addressBook.engine,
-    lens: addressBook.lens,
-    deploymentBlock: BigInt(addressBook.deploymentBlock),
-    confirmations: 0n,
-    stateFile: config.stateFile,
-  });
-  const sender = new TransactionSender({ client, account: privateKeyToAccount(key), config, log });
-  const strategy = new KeeperStrategy({ client, book: addressBook, indexer, sender, metrics: new KeeperMetrics(), config, log });
-  return () => strategy.tick();
 }
