@@ -6,9 +6,18 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { MaxUint256, Wallet, parseUnits } from "ethers";
+import { Wallet } from "ethers";
 import { printTable } from "../lib/format.ts";
-import { devWallet, freshProvider, openPositionFor, protocolAt, startLocalChain, startProcess, stopProcess } from "../lib/localChain.ts";
+import {
+  devWallet,
+  freshProvider,
+  openPositionFor,
+  protocolAt,
+  seedVault,
+  startLocalChain,
+  startProcess,
+  stopProcess,
+} from "../lib/localChain.ts";
 
 const { values } = parseArgs({
   options: {
@@ -28,10 +37,8 @@ let keeper: ReturnType<typeof startProcess> | undefined;
 try {
   const provider = freshProvider(rpcUrl);
   const owner = devWallet(0, provider);
-  const { token, vault, feed } = await protocolAt(bookPath, owner);
-  await (await token.mint(owner.address, parseUnits("10000000", 6))).wait();
-  await (await token.approve(await vault.getAddress(), MaxUint256)).wait();
-  await (await vault.deposit(parseUnits("10000000", 6), owner.address)).wait();
+  const { feed } = await protocolAt(bookPath, owner);
+  await seedVault(bookPath, owner, "10000000");
 
   /** A fresh account with gas money: one position per account and market. */
   const freshTrader = async () => {

@@ -74,22 +74,36 @@ export function stopProcess(child: ChildProcess | undefined) {
   child.once("exit", () => clearTimeout(timer));
 }
 
-/** Starts `hardhat node` and deploys the protocol; the address book goes to `bookPath`. */
-export async function startLocalChain(bookPath: string): Promise<{ rpcUrl: string; node: ChildProcess }> {
+/**
+ * Starts a node on `port`: `hardhat node`, or with `anvilState`, anvil keeping its chain in that
+ * file across restarts (written on SIGTERM, read on start), so a test can restart "the same" node.
+ */
+export async function startNode(port: number, options: { anvilState?: string } = {}): Promise<ChildProcess> {
+  const node = options.anvilState
+    ? startProcess(join(BIN, "anvil"), ["--host", "127.0.0.1", "--port", String(port), "--state", options.anvilState], /Listening on/)
+    : startProcess(join(BIN, "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], /Started HTTP/);
+  await node.done;
+  return node.child;
+}
+
+/** Starts a node on a free port and deploys the protocol; the address book goes to `bookPath`. */
+export async function startLocalChain(
+  bookPath: string,
+  options: { anvilState?: string } = {},
+): Promise<{ rpcUrl: string; port: number; node: ChildProcess }> {
   const port = await freePort();
   const rpcUrl = `http://127.0.0.1:${port}`;
-  const node = startProcess(join(BIN, "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", String(port)], /Started HTTP/);
-  await node.done;
+  const node = await startNode(port, options);
   const deploy = startProcess(join(BIN, "hardhat"), ["run", "--network", "localhost", "scripts/deploy.ts"], null, {
     RPC_URL: rpcUrl,
     ADDRESS_BOOK: bookPath,
   });
   await deploy.done;
   if (deploy.child.exitCode !== 0) {
-    stopProcess(node.child);
+    stopProcess(node);
     throw new Error(`deploy failed:\n${deploy.output()}`);
   }
-  return { rpcUrl, node: node.child };
+  return { rpcUrl, port, node };
 }
 
 /** Contracts of a deployed protocol, bound to a signer. */
@@ -114,4 +128,13 @@ export async function openPositionFor(bookPath: string, trader: Signer, sizeEth:
   const size = parseUnits(sizeEth, 18);
   await (await engine.openPosition(0, size, parseUnits(marginUsd, 6), size > 0n ? MaxUint256 : 0n, 2n ** 40n, 0)).wait();
   return engine.positionIdOf(address, 0) as Promise<bigint>;
+}
+
+/** Mints test collateral to `lp` and deposits it into the vault: liquidity for traders' profit. */
+export async function seedVault(bookPath: string, lp: Signer, amountUsd: string) {
+  const { token, vault } = await protocolAt(bookPath, lp);
+  const amount = parseUnits(amountUsd, 6);
+  await (await token.mint(await lp.getAddress(), amount)).wait();
+  await (await token.approve(await vault.getAddress(), MaxUint256)).wait();
+  await (await vault.deposit(amount, await lp.getAddress())).wait();
 }

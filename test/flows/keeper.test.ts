@@ -2,22 +2,24 @@
 // deploy script, traders seeded over JSON-RPC, and the real keeper CLI as a child process. Every
 // process is stopped by its PID.
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { MaxUint256, parseUnits } from "ethers";
+import { parseUnits } from "ethers";
 import { rankSide } from "../../client/adl.ts";
 import {
   devWallet as wallet,
   freshProvider,
   openPositionFor,
   protocolAt,
+  seedVault,
   startLocalChain,
   startProcess as start,
   stopProcess as stop,
 } from "../../scripts/lib/localChain.ts";
 import { startFaultyProxy } from "../helpers/faultyRpcProxy.ts";
+import { eventually, keeperConfigFile, runKeeper as runKeeperIn } from "../helpers/keeperProcess.ts";
 
 describe("keeper (end to end against a real node)", function () {
   this.timeout(180_000);
@@ -36,21 +38,8 @@ describe("keeper (end to end against a real node)", function () {
     stop(node);
   });
 
-  function writeConfig(overrides: Record<string, unknown> = {}) {
-    const path = join(dir, `config-${Math.random()}.json`);
-    const config = {
-      rpcUrls: [rpcUrl],
-      chainId: 31337,
-      privateKey: wallet(9, freshProvider(rpcUrl)).privateKey,
-      addressBook: join(dir, "book.json"),
-      pollIntervalMs: 250,
-      metricsPort: 0,
-      stateFile: join(dir, "state.json"),
-      ...overrides,
-    };
-    writeFileSync(path, JSON.stringify(config));
-    return path;
-  }
+  const writeConfig = (overrides: Record<string, unknown> = {}) => keeperConfigFile(dir, rpcUrl, overrides);
+  const runKeeper = (overrides: Record<string, unknown>) => runKeeperIn(dir, rpcUrl, overrides);
 
   it("rejects a bad config and an unreachable RPC with one clear line", async () => {
     const bad = start("node", ["keeper/cli.ts", "run", "--config", writeConfig({ chainId: -1 })], null);
@@ -69,10 +58,8 @@ describe("keeper (end to end against a real node)", function () {
 
   it("liquidates an underwater position within a few blocks of the price update", async () => {
     const provider = freshProvider(rpcUrl);
-    const { vault, feed, token, engine } = await protocolAt(join(dir, "book.json"), wallet(0, provider));
-    await (await token.mint(wallet(0, provider).address, parseUnits("1000000", 6))).wait();
-    await (await token.approve(await vault.getAddress(), MaxUint256)).wait();
-    await (await vault.deposit(parseUnits("1000000", 6), wallet(0, provider).address)).wait();
+    const { feed, engine } = await protocolAt(join(dir, "book.json"), wallet(0, provider));
+    await seedVault(join(dir, "book.json"), wallet(0, provider), "1000000");
     const id = await openPositionFor(join(dir, "book.json"), wallet(1, provider), "10", "1600");
 
     const run = start("node", ["keeper/cli.ts", "run", "--config", writeConfig()], /keeper started/);
@@ -81,7 +68,7 @@ describe("keeper (end to end against a real node)", function () {
     const before = await provider.getBlockNumber();
     await (await feed.setAnswer(2850_00000000n)).wait();
     const updateBlock = await provider.getBlockNumber();
-    for (let i = 0; i < 80 && (await engine.position(id)).size === parseUnits("10", 18); i++) await new Promise((r) => setTimeout(r, 250));
+    await eventually(async () => (await engine.position(id)).size < parseUnits("10", 18));
     const after = await engine.position(id);
     expect(after.size < parseUnits("10", 18), run.output()).to.equal(true);
     const liquidationBlock = await provider.getBlockNumber();
@@ -131,20 +118,13 @@ describe("keeper (end to end against a real node)", function () {
     await restarted.done;
     await (await feed.setAnswer(2700_00000000n)).wait();
     const allDone = async () => (await Promise.all(ids.map((id) => engine.position(id)))).every((p) => p.size < parseUnits("5", 18));
-    for (let i = 0; i < 80 && !(await allDone()); i++) await new Promise((r) => setTimeout(r, 250));
+    await eventually(allDone);
     stop(b.child);
     stop(restarted.child);
     expect(await allDone(), b.output() + restarted.output()).to.equal(true);
     // Racing is normal: the loser's simulation sees "already liquidated" and sends nothing.
     for (const output of [b.output(), restarted.output()]) expect(output).to.not.match(/"status":"failed"/);
   });
-
-  /** Starts the keeper CLI with a config written from `overrides`; resolves once it runs. */
-  async function runKeeper(overrides: Record<string, unknown>) {
-    const run = start("node", ["keeper/cli.ts", "run", "--config", writeConfig(overrides)], /keeper started/);
-    await run.done;
-    return run;
-  }
 
   const openFor = (i: number, sizeEth: string, marginUsd: string) =>
     openPositionFor(join(dir, "book.json"), wallet(i, freshProvider(rpcUrl)), sizeEth, marginUsd);
@@ -161,14 +141,22 @@ describe("keeper (end to end against a real node)", function () {
     const whale = await openFor(15, "30", "4600");
     const before = await Promise.all(shorts.map(async (id) => ({ id, ...(await engine.position(id)).toObject() })));
     const run = await runKeeper({ privateKey: wallet(16, provider).privateKey, stateFile: join(dir, "adl.json") });
+    const insuranceBefore = (await engine.insuranceFund()) as bigint;
     await (await feed.setAnswer(2700_00000000n)).wait(); // the 30 ETH long loses 9,000 on ~4,555
-    for (let i = 0; i < 80 && (await engine.position(whale)).size !== 0n; i++) await new Promise((r) => setTimeout(r, 250));
+    await eventually(async () => (await engine.position(whale)).size === 0n);
     stop(run.child);
     expect((await engine.position(whale)).size, run.output()).to.equal(0n);
     const fills = (await engine.queryFilter(engine.filters.AdlFill())).map(
       (e) => (e as unknown as { args: { positionId: bigint } }).args.positionId,
     );
     expect(fills.length > 0).to.equal(true);
+    // The insurance fund paid first, all of it; only the rest became ADL debt.
+    const args = async (filter: unknown) =>
+      (await engine.queryFilter(filter as never)).map((e) => (e as unknown as { args: Record<string, bigint> }).args);
+    const [liquidated] = await args(engine.filters.Liquidated(whale));
+    const [uncovered] = await args(engine.filters.DeficitUncovered(0, whale));
+    expect(insuranceBefore > 0n).to.equal(true);
+    expect(uncovered.amount).to.equal(liquidated.deficit - insuranceBefore);
     const x = 2700n * 10n ** 18n - (await engine.marketState(0)).fundingIndex;
     const ranking = rankSide(before as never, x, 10n ** 30n).map((r) => r.position.id);
     expect(fills).to.deep.equal(ranking.slice(0, fills.length));
@@ -182,7 +170,7 @@ describe("keeper (end to end against a real node)", function () {
     const run = await runKeeper({ rpcUrls: [proxy.url], privateKey: wallet(18, provider).privateKey, stateFile: join(dir, "faulty.json") });
     proxy.setFaulty(true);
     await (await feed.setAnswer(2850_00000000n)).wait();
-    for (let i = 0; i < 160 && (await engine.position(id)).size === parseUnits("10", 18); i++) await new Promise((r) => setTimeout(r, 250));
+    await eventually(async () => (await engine.position(id)).size < parseUnits("10", 18), 160);
     const alive = run.child.exitCode === null;
     stop(run.child);
     proxy.server.close();
@@ -202,7 +190,7 @@ describe("keeper (end to end against a real node)", function () {
     await new Promise((r) => setTimeout(r, 1_500));
     expect((await engine.position(id)).size).to.equal(parseUnits("10", 18)); // nothing gets through
     await outage;
-    for (let i = 0; i < 80 && (await engine.position(id)).size === parseUnits("10", 18); i++) await new Promise((r) => setTimeout(r, 250));
+    await eventually(async () => (await engine.position(id)).size < parseUnits("10", 18));
     const alive = run.child.exitCode === null;
     stop(run.child);
     proxy.server.close();
