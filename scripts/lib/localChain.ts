@@ -125,8 +125,10 @@ export async function openPositionFor(bookPath: string, trader: Signer, sizeEth:
   await (await token.mint(address, parseUnits("100000", 6))).wait();
   await (await token.approve(book.engine, MaxUint256)).wait();
   await (await engine.deposit(parseUnits("100000", 6))).wait();
-  const size = parseUnits(sizeEth, 18);
-  await (await engine.openPosition(0, size, parseUnits(marginUsd, 6), size > 0n ? MaxUint256 : 0n, 2n ** 40n, 0)).wait();
+  const args = [0, parseUnits(sizeEth, 18), parseUnits(marginUsd, 6), sizeEth.startsWith("-") ? 0n : MaxUint256, 2n ** 40n, 0];
+  // Headroom over the estimate: mined a second later than estimated, the trade also accrues funding.
+  const gasLimit = ((await engine.openPosition.estimateGas(...args)) * 13n) / 10n;
+  await (await engine.openPosition(...args, { gasLimit })).wait();
   return engine.positionIdOf(address, 0) as Promise<bigint>;
 }
 
