@@ -39,6 +39,11 @@ export class KeeperMetrics {
     labelNames: ["market", "side"],
     registers: [this.registry],
   });
+  readonly signerBalance = new Gauge({
+    name: "keeper_signer_balance_eth",
+    help: "Native balance of the keeper's signing account, which pays for every transaction",
+    registers: [this.registry],
+  });
   readonly rpcErrors = new Counter({
     name: "keeper_rpc_errors_total",
     help: "Ticks that failed on an RPC error",

@@ -68,6 +68,11 @@ export class TransactionSender {
     ({ client: this.client, account: this.account, config: this.config, log: this.log, signal: this.signal } = options);
   }
 
+  /** The account that signs and pays for every call. */
+  get address(): `0x${string}` {
+    return this.account.address;
+  }
+
   async send(request: { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] }): Promise<SendOutcome> {
     const address = this.account.address;
     let gas: bigint, estimate: Fees, nonce: number;

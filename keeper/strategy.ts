@@ -3,7 +3,7 @@
 // contracts' own exact views (PerpLens), never from floating-point math.
 import type { Logger } from "pino";
 import type { Counter } from "prom-client";
-import { type PublicClient, parseEventLogs } from "viem";
+import { type PublicClient, formatEther, parseEther, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import type { KeeperConfig } from "./config.ts";
 import { type MarketFundingState, fundingIndexAt } from "../client/predict.ts";
@@ -53,6 +53,7 @@ export class KeeperStrategy {
   private readonly metrics: KeeperMetrics;
   private readonly config: KeeperConfig;
   private readonly log: Logger;
+  private balanceLow = false;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -61,7 +62,12 @@ export class KeeperStrategy {
 
   async tick(): Promise<void> {
     // Independent reads, so in parallel: the tick is on the path from price update to liquidation.
-    const [synced, markets] = await Promise.all([this.indexer.sync(), this.marketSnapshots()]);
+    const [synced, markets, balance] = await Promise.all([
+      this.indexer.sync(),
+      this.marketSnapshots(),
+      this.client.getBalance({ address: this.sender.address }),
+    ]);
+    this.watchBalance(balance);
     if (synced.reorg) {
       this.metrics.reorgs.inc();
       this.log.warn("chain reorganised under the indexed block; index rebuilt from chain state");
@@ -178,6 +184,16 @@ export class KeeperStrategy {
       });
       this.record(this.metrics.deleverages, outcome, { marketId, isLong, debt: String(debt), factor: String(factor) }, "deleverage");
     }
+  }
+
+  /** An account out of gas money cannot liquidate: say so once when the balance drops below the floor. */
+  private watchBalance(balance: bigint) {
+    this.metrics.signerBalance.set(Number(formatEther(balance)));
+    const low = balance < parseEther(String(this.config.lowBalanceEth));
+    if (low && !this.balanceLow) {
+      this.log.warn({ account: this.sender.address, balanceEth: formatEther(balance) }, "keeper account balance is low: top it up");
+    }
+    this.balanceLow = low;
   }
 
   /** Counts and logs one sent call; a liquidation can run ADL too, so both count AdlFill events. */

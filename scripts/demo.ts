@@ -100,7 +100,7 @@ await printPositions("Positions at $2,820:");
 // The real keeper (keeper/), pointed at this embedded chain: each tick indexes positions, scans
 // them, liquidates the liquidatable ones most underwater first and deleverages any side that owes
 // ADL debt. Ticks repeat (a large position can need more than one chunk), bounded.
-const keeperTick = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
+const { tick: keeperTick } = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
 let adlChecked = 0;
 for (let tick = 1; tick <= 10; tick++) {
   const due = (await lens.positionHealthBatch(ids)).filter((h) => h.size !== 0n && h.liquidatable);

@@ -13,7 +13,7 @@ import { TransactionSender } from "../../keeper/sender.ts";
 import { KeeperStrategy } from "../../keeper/strategy.ts";
 import type { AddressBook } from "./addressBook.ts";
 
-/** Returns one keeper tick: index, scan, liquidate, deleverage. */
+/** Returns one keeper tick (index, scan, liquidate, deleverage) and the keeper's metrics. */
 export async function embeddedKeeper(provider: unknown, book: AddressBook, privateKey: `0x${string}`) {
   const config = keeperConfigSchema.parse({
     rpcUrls: ["http://127.0.0.1:8545"], // unused: the client talks to the in-process chain
@@ -33,6 +33,7 @@ export async function embeddedKeeper(provider: unknown, book: AddressBook, priva
     stateFile: config.stateFile,
   });
   const sender = new TransactionSender({ client, account: privateKeyToAccount(privateKey), config, log });
-  const strategy = new KeeperStrategy({ client, book, indexer, sender, metrics: new KeeperMetrics(), config, log });
-  return () => strategy.tick();
+  const metrics = new KeeperMetrics();
+  const strategy = new KeeperStrategy({ client, book, indexer, sender, metrics, config, log });
+  return { tick: () => strategy.tick(), metrics };
 }

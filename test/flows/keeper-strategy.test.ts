@@ -50,8 +50,11 @@ describe("keeper strategy", () => {
       }),
     );
     const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
-    const tick = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
+    const { tick, metrics } = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
+    const balanceAtTick = await ethers.provider.getBalance(keeper.address);
     await tick();
+    // The tick reports the gas money it starts with.
+    expect((await metrics.signerBalance.get()).values[0].value).to.equal(Number(ethers.formatEther(balanceAtTick)));
 
     const fills = (await engine.queryFilter(engine.filters.AdlFill(), fromBlock)).map(
       (e) => (e as unknown as { args: { positionId: bigint } }).args.positionId,
