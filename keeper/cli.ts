@@ -9,6 +9,7 @@ import { ConfigError, type KeeperConfig, loadConfig, loadSigningKey } from "./co
 import { loadAddressBook } from "./contracts.ts";
 import { PositionIndexer } from "./indexer.ts";
 import { KeeperMetrics } from "./metrics.ts";
+import { NewHeadSignal } from "./newHeads.ts";
 import { TransactionSender } from "./sender.ts";
 import { statusReport } from "./status.ts";
 import { KeeperStrategy } from "./strategy.ts";
@@ -58,8 +59,11 @@ async function run(configPath: string | undefined) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
   const sender = new TransactionSender({ client: publicClient, account, config, log, signal: stop.signal });
   const strategy = new KeeperStrategy({ client: publicClient, book, indexer, sender, metrics, config, log });
-  log.info({ keeper: account.address, engine: book.engine, rpcUrls: config.rpcUrls.length, dryRun: config.dryRun }, "keeper started");
+  const started = { keeper: account.address, engine: book.engine, rpcUrls: config.rpcUrls.length, newHeads: Boolean(config.wsUrl) };
+  log.info({ ...started, dryRun: config.dryRun }, "keeper started");
 
+  const newHeads = new NewHeadSignal(config.wsUrl, log);
+  stop.signal.addEventListener("abort", () => void newHeads.close());
   // One tick at a time: the loop awaits each tick before sleeping, so ticks never overlap.
   while (!stop.signal.aborted) {
     const end = metrics.tickDuration.startTimer();
@@ -71,8 +75,9 @@ async function run(configPath: string | undefined) {
       log.error({ error: (error as Error).message }, "tick failed; retrying next tick");
     }
     end();
-    await new Promise((resolve) => setTimeout(resolve, config.pollIntervalMs));
+    await newHeads.wait(config.pollIntervalMs);
   }
+  await newHeads.close();
   server.close();
   log.info("keeper stopped");
 }

@@ -10,6 +10,11 @@ export const keeperConfigSchema = z
   .object({
     rpcUrls: z.array(z.string().url()).min(1, "needs at least one RPC URL"),
     chainId: z.number().int().positive(),
+    /** A websocket endpoint: each new head starts a tick at once (the HTTP poll remains the fallback). */
+    wsUrl: z
+      .string()
+      .regex(/^wss?:\/\//, "must be a ws:// or wss:// URL")
+      .optional(),
     /** The signer: a raw key (best from KEEPER_PRIVATE_KEY), or an encrypted JSON keystore file
      * whose password comes from KEEPER_KEYSTORE_PASSWORD. Exactly one of the two. */
     privateKey: hexKey.optional(),
@@ -41,6 +46,7 @@ export class ConfigError extends Error {}
 const ENV: Record<string, (value: string) => [keyof KeeperConfig, unknown]> = {
   KEEPER_RPC_URLS: (v) => ["rpcUrls", v.split(",").map((s) => s.trim())],
   KEEPER_CHAIN_ID: (v) => ["chainId", Number(v)],
+  KEEPER_WS_URL: (v) => ["wsUrl", v],
   KEEPER_PRIVATE_KEY: (v) => ["privateKey", v],
   KEEPER_KEYSTORE_FILE: (v) => ["keystoreFile", v],
   KEEPER_ADDRESS_BOOK: (v) => ["addressBook", v],

@@ -1,16 +1,16 @@
 // Keeper reaction latency on a real local node: from handing the node the (pre-signed) price update
 // that makes a position liquidatable to the keeper handing the node its liquidation (`broadcastAt`
 // of "transaction sent" in its log). Mining the price block counts against the keeper.
-// Run: npm run bench:latency            (options: --rounds 20 --positions 200 --poll 100)
+// Run: npm run bench:latency            (options: --rounds 20 --positions 200 --poll 100 --ws)
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Wallet } from "ethers";
 import { printTable } from "../lib/format.ts";
 import {
   devWallet,
   freshProvider,
+  fundedRandomWallet,
   openPositionFor,
   protocolAt,
   seedVault,
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "20" },
     positions: { type: "string", default: "200" },
     poll: { type: "string", default: "100" },
+    ws: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -40,12 +41,8 @@ try {
   const { feed } = await protocolAt(bookPath, owner);
   await seedVault(bookPath, owner, "10000000");
 
-  /** A fresh account with gas money: one position per account and market. */
-  const freshTrader = async () => {
-    const trader = Wallet.createRandom().connect(provider);
-    await provider.send("hardhat_setBalance", [trader.address, "0x56BC75E2D63100000"]);
-    return trader;
-  };
+  // A fresh account per position: one position per account and market.
+  const freshTrader = () => fundedRandomWallet(provider);
   // A healthy book for the keeper to scan on every tick: both sides, 1x-15x leverage, so the ADL
   // queue spreads over many buckets (hint 0 starts at a bucket's head and walks a bounded distance).
   for (let i = 0; i < background; i++) {
@@ -58,6 +55,7 @@ try {
     privateKey: devWallet(19, provider).privateKey,
     addressBook: bookPath,
     pollIntervalMs: POLL_MS,
+    ...(values.ws ? { wsUrl: rpcUrl.replace(/^http/, "ws") } : {}), // new heads wake the keeper
     metricsPort: 0,
     stateFile: join(dir, "state.json"),
   };
@@ -95,6 +93,7 @@ try {
       rounds,
       "background positions": background,
       "poll ms": POLL_MS,
+      "new heads": values.ws ? "websocket" : "poll only",
       "p50 ms": pct(50),
       "p90 ms": pct(90),
       "max ms": sorted.at(-1)!,

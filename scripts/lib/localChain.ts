@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, parseUnits } from "ethers";
+import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, Wallet, parseUnits } from "ethers";
 import { type AddressBook, readAddressBook } from "./addressBook.ts";
 
 const BIN = join(process.cwd(), "node_modules/.bin");
@@ -14,6 +14,12 @@ const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test te
 /** One of the 20 funded development accounts of Hardhat's chains (in-process or `hardhat node`). */
 export const devWallet = (i: number, provider: JsonRpcProvider) =>
   HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).connect(provider);
+/** A new random account given 100 ETH for gas (Hardhat and anvil both accept hardhat_setBalance). */
+export async function fundedRandomWallet(provider: JsonRpcProvider) {
+  const wallet = Wallet.createRandom().connect(provider);
+  await provider.send("hardhat_setBalance", [wallet.address, "0x56BC75E2D63100000"]);
+  return wallet;
+}
 export const devPrivateKey = (i: number) => HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).privateKey as `0x${string}`;
 
 export const artifactAbi = (path: string) =>

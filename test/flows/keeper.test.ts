@@ -11,6 +11,7 @@ import { rankSide } from "../../client/adl.ts";
 import {
   devWallet as wallet,
   freshProvider,
+  fundedRandomWallet,
   openPositionFor,
   protocolAt,
   seedVault,
@@ -197,5 +198,24 @@ describe("keeper (end to end against a real node)", function () {
     expect(alive, run.output()).to.equal(true);
     expect(run.output()).to.match(/"msg":"tick failed; retrying next tick"/);
     expect((await engine.position(id)).size < parseUnits("10", 18), run.output()).to.equal(true);
+  });
+
+  it("wakes at every new block over a websocket, long before its 60 s poll", async () => {
+    const { provider, feed, engine } = await feedAndEngine();
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    const run = await runKeeper({ wsUrl: rpcUrl.replace(/^http/, "ws"), pollIntervalMs: 60_000, stateFile: join(dir, "ws.json") });
+    await new Promise((r) => setTimeout(r, 500)); // past the first tick: from here only a new head wakes it
+    const id = await openPositionFor(join(dir, "book.json"), await fundedRandomWallet(provider), "10", "1600");
+    await (await feed.setAnswer(2850_00000000n)).wait();
+    const liquidated = await eventually(async () => (await engine.position(id)).size < parseUnits("10", 18), 40);
+    const exited = new Promise((resolve) => run.child.once("exit", resolve));
+    const stoppedAt = Date.now();
+    stop(run.child);
+    await exited;
+    expect(liquidated, run.output()).to.equal(true);
+    expect(run.output()).to.match(/"newHeads":true/);
+    // The open websocket must not hold the process: it exits by itself, well before the SIGKILL.
+    expect(Date.now() - stoppedAt).to.be.lessThan(3_000);
+    expect(run.child.signalCode).to.equal(null);
   });
 });
