@@ -19,6 +19,7 @@ import type { Logger } from "pino";
 import type { KeeperConfig } from "./config.ts";
 import { type Fees, cappedFees, replacementFees } from "./fees.ts";
 
+export type ContractCall = { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] };
 type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x${string}`; gas: bigint; chainId: number };
 
 /** Gas headroom over the estimate: state can move between estimate and inclusion (an ADL fill more). */
@@ -73,7 +74,7 @@ export class TransactionSender {
     return this.account.address;
   }
 
-  async send(request: { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] }): Promise<SendOutcome> {
+  async send(request: ContractCall): Promise<SendOutcome> {
     const address = this.account.address;
     let gas: bigint, estimate: Fees, nonce: number;
     try {
@@ -96,6 +97,7 @@ export class TransactionSender {
       maxPriorityFeePerGas: parseGwei(String(this.config.maxPriorityFeePerGasGwei)),
     };
     return this.untilMined(
+      request,
       {
         to: request.address,
         data: encodeFunctionData(request),
@@ -109,7 +111,7 @@ export class TransactionSender {
   }
 
   /** Broadcasts, then replaces the transaction with dearer fees whenever it sits unmined too long. */
-  private async untilMined(first: PreparedTransaction, cap: Fees): Promise<SendOutcome> {
+  private async untilMined(request: ContractCall, first: PreparedTransaction, cap: Fees): Promise<SendOutcome> {
     let current = first;
     // A local node mines before it answers, so the hand-over time is logged apart (latency metric).
     const broadcastAt = Date.now();
@@ -118,7 +120,7 @@ export class TransactionSender {
     for (;;) {
       const receipt = await this.receiptOf(hashes);
       if (receipt) {
-        if (receipt.status !== "success") return { status: "failed", reason: `reverted on-chain: ${receipt.transactionHash}` };
+        if (receipt.status !== "success") return this.explainRevert(request, receipt.transactionHash);
         return { status: "confirmed", hash: receipt.transactionHash, logs: receipt.logs };
       }
       if (this.signal?.aborted) {
@@ -141,6 +143,18 @@ export class TransactionSender {
         this.log.warn({ nonce: current.nonce, error: (error as Error).message.split("\n")[0] }, "replacement not accepted");
       }
     }
+  }
+
+  /**
+   * A call that passed simulation but reverted on-chain most often lost a race: another keeper's
+   * call landed first in the same block. The same call, simulated again now, then reverts with one
+   * of the "already done" errors; anything else is a real failure, logged decoded.
+   */
+  private async explainRevert(request: ContractCall, hash: `0x${string}`): Promise<SendOutcome> {
+    const name = await this.client.estimateContractGas({ ...request, account: this.account.address }).then(() => undefined, revertName);
+    if (name !== undefined && BENIGN_REVERTS.has(name)) return { status: "benign", reason: `${name}: lost a race on-chain (${hash})` };
+    this.log.warn({ hash, error: name ?? "unknown" }, "transaction reverted on-chain");
+    return { status: "failed", reason: `reverted on-chain (${hash})${name ? `: ${name}` : ""}` };
   }
 
   private async broadcast(transaction: PreparedTransaction) {

@@ -2,33 +2,45 @@
 // sender the daemon runs: pool-protection ADL when a side's profit outgrows the vault.
 import { expect } from "chai";
 import { network } from "hardhat";
+import { pino } from "pino";
+import { type PublicClient, createPublicClient, custom } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { rankSide } from "../../client/adl.ts";
 import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
 import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
+import { keeperConfigSchema } from "../../keeper/config.ts";
+import { engineAbi } from "../../keeper/contracts.ts";
+import { TransactionSender } from "../../keeper/sender.ts";
 
 const { ethers, provider } = await network.create();
 const usd = (n: number) => BigInt(n) * 10n ** 6n;
 const eth = (n: number) => BigInt(n) * 10n ** 18n;
 const WAD = 10n ** 18n;
 
+/** The protocol at $3,000 with a 40,000 vault, and a helper that opens a position for a signer. */
+async function market() {
+  const signers = await ethers.getSigners();
+  const [lp] = signers;
+  const deployed = await deployProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: 3000_00000000n }] });
+  const { engine, token, vault } = deployed;
+  await token.mint(lp.address, usd(40_000));
+  await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
+  await vault.connect(lp).deposit(usd(40_000), lp.address);
+  const open = async (trader: (typeof signers)[number], size: bigint, margin: bigint) => {
+    await token.mint(trader.address, margin * 2n);
+    await token.connect(trader).approve(await engine.getAddress(), ethers.MaxUint256);
+    await engine.connect(trader).deposit(margin * 2n);
+    await engine.connect(trader).openPosition(0, size, margin, size > 0n ? ethers.MaxUint256 : 0n, 2n ** 40n, 0);
+    return engine.positionIdOf(trader.address, 0) as Promise<bigint>;
+  };
+  return { ...deployed, feed: deployed.markets[0].feed, signers, open };
+}
+
 describe("keeper strategy", () => {
   it("deleverages a side whose profit is over the pnl-factor cap down to the target, top-ranked profitable positions first", async () => {
-    const signers = await ethers.getSigners();
-    const [lp, keeper] = signers;
-    const { engine, token, vault, feed, lens, addressBook } = await deployProtocol(ethers, {
-      markets: [{ name: "ETH", initialAnswer: 3000_00000000n }],
-    }).then((d) => ({ ...d, feed: d.markets[0].feed }));
-    await token.mint(lp.address, usd(40_000));
-    await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
-    await vault.connect(lp).deposit(usd(40_000), lp.address);
-    const open = async (trader: (typeof signers)[number], size: bigint, margin: bigint) => {
-      await token.mint(trader.address, margin * 2n);
-      await token.connect(trader).approve(await engine.getAddress(), ethers.MaxUint256);
-      await engine.connect(trader).deposit(margin * 2n);
-      await engine.connect(trader).openPosition(0, size, margin, size > 0n ? ethers.MaxUint256 : 0n, 2n ** 40n, 0);
-      return engine.positionIdOf(trader.address, 0) as Promise<bigint>;
-    };
+    const { engine, feed, lens, addressBook, signers, open } = await market();
+    const keeper = signers[1];
     // Shorts at different leverage, so they sit in different buckets of the queue.
     const shorts = [
       await open(signers[2], -eth(6), usd(4_000)),
@@ -72,5 +84,37 @@ describe("keeper strategy", () => {
     await tick();
     expect(await ethers.provider.getTransactionCount(keeper.address)).to.equal(nonce);
     expect((await lens.marketAdlState(0)).shortPnlFactor).to.equal(factorAfter);
+  });
+
+  it("reports a liquidation that lost a same-block race on-chain as benign, not failed", async () => {
+    const { engine, feed, lens, signers, open } = await market();
+    const id = await open(signers[2], eth(10), usd(1_600));
+    await feed.setAnswer(2700_00000000n); // far underwater: the first liquidation closes it all
+    const { hint } = await lens.previewLiquidation(id);
+    const client = createPublicClient({ transport: custom(provider), cacheTime: 0 }) as PublicClient;
+    const config = keeperConfigSchema.parse({
+      rpcUrls: ["http://127.0.0.1:8545"],
+      chainId: 31337,
+      privateKey: devPrivateKey(7),
+      addressBook: "-",
+    });
+    const sent: string[] = [];
+    const log = pino({}, { write: (line: string) => sent.push(JSON.parse(line).msg) });
+    const keepers = [7, 8].map((i) => new TransactionSender({ client, account: privateKeyToAccount(devPrivateKey(i)), config, log }));
+    const call = { address: (await engine.getAddress()) as `0x${string}`, abi: engineAbi, functionName: "liquidate", args: [id, hint] };
+    await provider.request({ method: "evm_setAutomine", params: [false] });
+    try {
+      // Both simulate against the same state and both broadcast; one block then holds both.
+      const outcomes = keepers.map((k) => k.send(call));
+      for (let i = 0; i < 200 && sent.filter((m) => m === "transaction sent").length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+      await provider.request({ method: "evm_mine", params: [] });
+      const results = await Promise.all(outcomes);
+      expect(results.map((r) => r.status).sort()).to.deep.equal(["benign", "confirmed"]);
+      const lost = results.find((r) => r.status === "benign") as { reason: string };
+      expect(lost.reason).to.match(/^(PositionNotFound|NotLiquidatable)\b.*lost a race on-chain/);
+      expect((await engine.position(id)).size).to.equal(0n);
+    } finally {
+      await provider.request({ method: "evm_setAutomine", params: [true] });
+    }
   });
 });
