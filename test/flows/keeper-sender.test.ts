@@ -40,25 +40,45 @@ function makeSender(overrides: Record<string, unknown>, signal?: AbortSignal) {
   };
 }
 
-async function stuckMint(overrides: Record<string, unknown>, waitFor: (lines: LogLine[]) => boolean) {
+/** A `mint` of the test token, as the sender takes it. */
+async function mintCall(to: string, amount: bigint) {
   const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
-  const recipient = ethers.Wallet.createRandom().address;
-  const { sender, lines, publicClient } = makeSender(overrides);
+  const call = {
+    address: (await token.getAddress()) as `0x${string}`,
+    abi: JSON.parse(token.interface.formatJson()) as Abi,
+    functionName: "mint",
+    args: [to, amount],
+  };
+  return { token, call };
+}
+
+/** Runs `work` while transactions wait in the mempool; one block is mined when it is done. The
+ * result is boxed so that a pending send can be returned without being awaited before the block. */
+async function withAutomineOff<T>(work: () => Promise<T>): Promise<T> {
   await provider.request({ method: "evm_setAutomine", params: [false] });
   try {
-    const outcome = sender.send({
-      address: (await token.getAddress()) as `0x${string}`,
-      abi: JSON.parse(token.interface.formatJson()) as Abi,
-      functionName: "mint",
-      args: [recipient, 123n],
-    });
-    for (let i = 0; i < 200 && !waitFor(lines); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(waitFor(lines), JSON.stringify(lines)).to.equal(true);
-    await provider.request({ method: "evm_mine", params: [] });
-    return { outcome: await outcome, lines, publicClient, minted: await token.balanceOf(recipient) };
+    return await work();
   } finally {
+    await provider.request({ method: "evm_mine", params: [] });
     await provider.request({ method: "evm_setAutomine", params: [true] });
   }
+}
+
+async function untilLogged(lines: LogLine[], done: (lines: LogLine[]) => boolean) {
+  for (let i = 0; i < 200 && !done(lines); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(done(lines), JSON.stringify(lines)).to.equal(true);
+}
+
+async function stuckMint(overrides: Record<string, unknown>, waitFor: (lines: LogLine[]) => boolean) {
+  const recipient = ethers.Wallet.createRandom().address;
+  const { token, call } = await mintCall(recipient, 123n);
+  const { sender, lines, publicClient } = makeSender(overrides);
+  const { pending } = await withAutomineOff(async () => {
+    const pending = sender.send(call);
+    await untilLogged(lines, waitFor);
+    return { pending };
+  });
+  return { outcome: await pending, lines, publicClient, minted: await token.balanceOf(recipient) };
 }
 
 const count = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg).length;
@@ -94,27 +114,18 @@ describe("keeper transaction sender", () => {
   });
 
   it("stops waiting on a pending transaction at shutdown, and reports it as pending", async () => {
-    const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
+    const { call } = await mintCall(ethers.Wallet.createRandom().address, 1n);
     const shutdown = new AbortController();
     const { sender, lines } = makeSender({ replaceAfterMs: 60_000 }, shutdown.signal);
-    await provider.request({ method: "evm_setAutomine", params: [false] });
-    try {
-      const outcome = sender.send({
-        address: (await token.getAddress()) as `0x${string}`,
-        abi: JSON.parse(token.interface.formatJson()) as Abi,
-        functionName: "mint",
-        args: [ethers.ZeroAddress.replace(/0$/, "1"), 1n],
-      });
-      for (let i = 0; i < 200 && count(lines, "transaction sent") === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await withAutomineOff(async () => {
+      const outcome = sender.send(call);
+      await untilLogged(lines, (l) => count(l, "transaction sent") > 0);
       const abortedAt = Date.now();
       shutdown.abort();
       const result = await outcome;
       expect(Date.now() - abortedAt).to.be.lessThan(1_000); // not the 60 s replacement wait
       expect(result).to.deep.equal({ status: "pending", hash: lines.find((l) => l.msg === "transaction sent")!.hash });
-    } finally {
-      await provider.request({ method: "evm_mine", params: [] });
-      await provider.request({ method: "evm_setAutomine", params: [true] });
-    }
+    });
   });
 
   it("decodes a revert found in simulation, reports it as failed, and never sends it", async () => {
