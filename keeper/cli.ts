@@ -7,7 +7,7 @@ import { createPublicClient, defineChain, fallback, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, type KeeperConfig, loadConfig, loadSigningKey } from "./config.ts";
 import { loadAddressBook } from "./contracts.ts";
-import { PositionIndexer } from "./indexer.ts";
+import { indexerForBook } from "./indexer.ts";
 import { KeeperMetrics } from "./metrics.ts";
 import { NewHeadSignal } from "./newHeads.ts";
 import { TransactionSender } from "./sender.ts";
@@ -47,14 +47,7 @@ async function run(configPath: string | undefined) {
   await checkRpc(config, publicClient);
   const metrics = new KeeperMetrics();
   const server = await metrics.listen(config.metricsPort, config.healthMaxTickAgeMs);
-  const indexer = new PositionIndexer({
-    client: publicClient,
-    engine: book.engine,
-    lens: book.lens,
-    deploymentBlock: BigInt(book.deploymentBlock),
-    confirmations: BigInt(config.confirmations),
-    stateFile: config.stateFile,
-  });
+  const indexer = indexerForBook(publicClient, book, BigInt(config.confirmations), config.stateFile);
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
   const sender = new TransactionSender({ client: publicClient, account, config, log, signal: stop.signal });
@@ -87,14 +80,7 @@ async function status(configPath: string | undefined) {
   const book = loadAddressBook(config.addressBook, config.chainId);
   const publicClient = publicClientFor(config);
   await checkRpc(config, publicClient);
-  const indexer = new PositionIndexer({
-    client: publicClient,
-    engine: book.engine,
-    lens: book.lens,
-    deploymentBlock: BigInt(book.deploymentBlock),
-    confirmations: 0n,
-    stateFile: `${config.stateFile}.status`,
-  });
+  const indexer = indexerForBook(publicClient, book, 0n, `${config.stateFile}.status`);
   process.stdout.write(await statusReport(publicClient, book, indexer));
 }
 

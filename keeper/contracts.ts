@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Abi } from "viem";
+import type { Abi, PublicClient } from "viem";
 import { ConfigError } from "./config.ts";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 
@@ -23,6 +23,39 @@ export const engineAbi = [
 ] as Abi;
 export const lensAbi = artifactAbi("lens/PerpLens.sol/PerpLens.json");
 export const oracleAbi = artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json");
+
+/** Typed reads of the protocol's views (at `blockNumber`, or the latest block). */
+export function protocolReader(client: PublicClient, book: Pick<AddressBook, "engine" | "lens">) {
+  const read =
+    (address: `0x${string}`, abi: Abi) =>
+    <T>(functionName: string, args: readonly unknown[] = [], blockNumber?: bigint) =>
+      client.readContract({ address, abi, functionName, args, blockNumber }) as Promise<T>;
+  return {
+    engine: read(book.engine, engineAbi),
+    lens: read(book.lens, lensAbi),
+    oraclePrice: (oracle: `0x${string}`) => read(oracle, oracleAbi)<bigint>("price"),
+  };
+}
+export type ProtocolReader = ReturnType<typeof protocolReader>;
+
+/** PerpLens.positionHealth, the fields the keeper reads. */
+export interface PositionHealthView {
+  positionId: bigint;
+  size: bigint;
+  marginRatio: bigint;
+  liquidatable: boolean;
+}
+
+/** PerpLens.marketAdlState. */
+export interface MarketAdlStateView {
+  insuranceFund: bigint;
+  insuranceCoverage: bigint;
+  longAdlDebt: bigint;
+  shortAdlDebt: bigint;
+  longPnlFactor: bigint;
+  shortPnlFactor: bigint;
+  maxPnlFactor: bigint;
+}
 
 export function loadAddressBook(path: string, chainId: number): AddressBook {
   let book: AddressBook;

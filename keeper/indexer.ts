@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { BlockNotFoundError, type PublicClient, parseAbiItem } from "viem";
-import { engineAbi, lensAbi } from "./contracts.ts";
+import type { AddressBook } from "../scripts/lib/addressBook.ts";
+import { protocolReader } from "./contracts.ts";
 import { type TrackedPosition, track } from "./risk.ts";
 
 const positionUpdated = parseAbiItem(
@@ -141,16 +142,10 @@ export class PositionIndexer {
       this.persist();
       return;
     }
-    const at = { blockNumber: safe };
-    const nextId = (await client.readContract({ address: engine, abi: engineAbi, functionName: "nextPositionId", ...at })) as bigint;
+    const read = protocolReader(client, { engine, lens });
+    const nextId = await read.engine<bigint>("nextPositionId", [], safe);
     for (let first = 1n; first < nextId; first += RESYNC_CHUNK) {
-      const positions = (await client.readContract({
-        address: lens,
-        abi: lensAbi,
-        functionName: "positionRange",
-        args: [first, RESYNC_CHUNK],
-        ...at,
-      })) as readonly StoredPosition[];
+      const positions = await read.lens<readonly StoredPosition[]>("positionRange", [first, RESYNC_CHUNK], safe);
       positions.forEach(({ marketId, size, margin, entryPrice, fundingSnapshot }, i) => {
         if (size !== 0n) this.remember(first + BigInt(i), { marketId: Number(marketId), size, margin, entryPrice, fundingSnapshot });
       });
@@ -181,4 +176,16 @@ export class PositionIndexer {
     writeFileSync(`${this.options.stateFile}.tmp`, JSON.stringify(state));
     renameSync(`${this.options.stateFile}.tmp`, this.options.stateFile);
   }
+}
+
+/** The indexer of a deployment's engine and lens, from the deployment block on. */
+export function indexerForBook(client: PublicClient, book: AddressBook, confirmations: bigint, stateFile: string) {
+  return new PositionIndexer({
+    client,
+    engine: book.engine,
+    lens: book.lens,
+    deploymentBlock: BigInt(book.deploymentBlock),
+    confirmations,
+    stateFile,
+  });
 }

@@ -2,30 +2,15 @@
 // contracts' own views (PerpLens) at the latest block.
 import { type PublicClient, erc20Abi, formatUnits } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
-import { lensAbi, oracleAbi } from "./contracts.ts";
+import { type MarketAdlStateView, type PositionHealthView, protocolReader } from "./contracts.ts";
 import type { PositionIndexer } from "./indexer.ts";
 
-interface Health {
-  positionId: bigint;
-  marginRatio: bigint;
-  liquidatable: boolean;
-}
 interface AdlPosition {
   score: bigint;
   rank: bigint;
   sideCount: bigint;
   quantile: number;
 }
-interface MarketAdlState {
-  insuranceFund: bigint;
-  insuranceCoverage: bigint;
-  longAdlDebt: bigint;
-  shortAdlDebt: bigint;
-  longPnlFactor: bigint;
-  shortPnlFactor: bigint;
-  maxPnlFactor: bigint;
-}
-
 const AT_RISK_SHOWN = 10;
 const QUEUE_TOP_SHOWN = 5n;
 const wad = (value: bigint, digits = 2) => Number(formatUnits(value, 18)).toFixed(digits);
@@ -33,12 +18,11 @@ const percent = (value: bigint) => `${(Number(formatUnits(value, 18)) * 100).toF
 
 export async function statusReport(client: PublicClient, book: AddressBook, indexer: PositionIndexer): Promise<string> {
   await indexer.sync();
-  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
-    client.readContract({ address: book.lens, abi: lensAbi, functionName, args }) as Promise<T>;
+  const read = protocolReader(client, book);
   const [block, decimals, [fund, openNotional, coverage]] = await Promise.all([
     client.getBlockNumber({ cacheTime: 0 }),
     client.readContract({ address: book.collateralToken, abi: erc20Abi, functionName: "decimals" }),
-    read<[bigint, bigint, bigint]>("insuranceCoverage"),
+    read.lens<[bigint, bigint, bigint]>("insuranceCoverage"),
   ]);
   const usd = (atoms: bigint) => Number(formatUnits(atoms, decimals)).toFixed(2);
   const lines = [
@@ -50,8 +34,8 @@ export async function statusReport(client: PublicClient, book: AddressBook, inde
 
   for (const market of book.markets) {
     const [price, state] = await Promise.all([
-      client.readContract({ address: market.oracle, abi: oracleAbi, functionName: "price" }) as Promise<bigint>,
-      read<MarketAdlState>("marketAdlState", [market.marketId]),
+      read.oraclePrice(market.oracle),
+      read.lens<MarketAdlStateView>("marketAdlState", [market.marketId]),
     ]);
     lines.push(
       `market ${market.name} (#${market.marketId}): price ${wad(price)}`,
@@ -59,15 +43,15 @@ export async function statusReport(client: PublicClient, book: AddressBook, inde
       `  pnl factor longs ${percent(state.longPnlFactor)}, shorts ${percent(state.shortPnlFactor)} (pool ADL above ${percent(state.maxPnlFactor)})`,
     );
     for (const isLong of [true, false]) {
-      const [top] = await read<[bigint[], bigint[]]>("adlRanking", [market.marketId, isLong, QUEUE_TOP_SHOWN]);
-      const entries = await Promise.all(top.map((id) => read<AdlPosition>("positionAdl", [id])));
+      const [top] = await read.lens<[bigint[], bigint[]]>("adlRanking", [market.marketId, isLong, QUEUE_TOP_SHOWN]);
+      const entries = await Promise.all(top.map((id) => read.lens<AdlPosition>("positionAdl", [id])));
       const shown = entries.map((a, i) => `#${top[i]} rank ${a.rank}/${a.sideCount} score ${a.score} lights ${a.quantile}/5`);
       lines.push(`  ADL queue ${isLong ? "long" : "short"} top: ${shown.join("; ") || "empty"}`);
     }
   }
 
   const ids = indexer.openIds();
-  const health = ids.length ? await read<Health[]>("positionHealthBatch", [ids]) : [];
+  const health = ids.length ? await read.lens<PositionHealthView[]>("positionHealthBatch", [ids]) : [];
   const atRisk = [...health].sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : 1)).slice(0, AT_RISK_SHOWN);
   lines.push(`open positions: ${ids.length}; most at risk (margin ratio, 1.00 = maintenance):`);
   for (const h of atRisk) lines.push(`  #${h.positionId} ratio ${wad(h.marginRatio, 3)}${h.liquidatable ? " LIQUIDATABLE" : ""}`);

@@ -8,7 +8,7 @@ import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import type { KeeperConfig } from "./config.ts";
 import { type MarketFundingState, fundingIndexAt } from "../client/predict.ts";
 import type { RefTier } from "../client/math.ts";
-import { engineAbi, lensAbi, oracleAbi } from "./contracts.ts";
+import { type MarketAdlStateView, type PositionHealthView, type ProtocolReader, engineAbi, protocolReader } from "./contracts.ts";
 import { type MarketSnapshot, scanAtRisk } from "./risk.ts";
 import type { PositionIndexer } from "./indexer.ts";
 import type { KeeperMetrics } from "./metrics.ts";
@@ -24,12 +24,6 @@ interface MarketConfigView {
 interface Preview {
   liquidatable: boolean;
   hint: number;
-}
-interface Health {
-  positionId: bigint;
-  size: bigint;
-  marginRatio: bigint;
-  liquidatable: boolean;
 }
 
 export interface StrategyDeps {
@@ -53,11 +47,15 @@ export class KeeperStrategy {
   private readonly metrics: KeeperMetrics;
   private readonly config: KeeperConfig;
   private readonly log: Logger;
+  private readonly read: ProtocolReader;
+  /** The engine's value divisor is immutable: read once, not every tick. */
+  private valueDivisor: bigint | undefined;
   private balanceLow = false;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
     ({ metrics: this.metrics, config: this.config, log: this.log } = deps);
+    this.read = protocolReader(this.client, this.book);
   }
 
   async tick(): Promise<void> {
@@ -96,23 +94,14 @@ export class KeeperStrategy {
     const snapshots = new Map<number, MarketSnapshot>();
     const [block, valueDivisor] = await Promise.all([
       this.client.getBlock(),
-      this.client.readContract({ address: this.book.engine, abi: engineAbi, functionName: "valueDivisor" }) as Promise<bigint>,
+      this.valueDivisor ?? this.read.engine<bigint>("valueDivisor"),
     ]);
+    this.valueDivisor = valueDivisor; // kept only once read: a failed read is retried next tick
     for (const { marketId, oracle } of this.book.markets) {
       const [config, state, price] = await Promise.all([
-        this.client.readContract({
-          address: this.book.engine,
-          abi: engineAbi,
-          functionName: "marketConfig",
-          args: [marketId],
-        }) as Promise<MarketConfigView>,
-        this.client.readContract({
-          address: this.book.engine,
-          abi: engineAbi,
-          functionName: "marketState",
-          args: [marketId],
-        }) as Promise<MarketFundingState>,
-        this.client.readContract({ address: oracle, abi: oracleAbi, functionName: "price" }) as Promise<bigint>,
+        this.read.engine<MarketConfigView>("marketConfig", [marketId]),
+        this.read.engine<MarketFundingState>("marketState", [marketId]),
+        this.read.oraclePrice(oracle),
       ]);
       const params = { ...config, valueDivisor };
       snapshots.set(marketId, {
@@ -131,15 +120,8 @@ export class KeeperStrategy {
     for (let i = 0; i < ids.length; i += 200) {
       const chunk = ids.slice(i, i + 200);
       const [health, previews] = await Promise.all([
-        this.client.readContract({ address: this.book.lens, abi: lensAbi, functionName: "positionHealthBatch", args: [chunk] }) as Promise<
-          Health[]
-        >,
-        this.client.readContract({
-          address: this.book.lens,
-          abi: lensAbi,
-          functionName: "previewLiquidationBatch",
-          args: [chunk],
-        }) as Promise<Preview[]>,
+        this.read.lens<PositionHealthView[]>("positionHealthBatch", [chunk]),
+        this.read.lens<Preview[]>("previewLiquidationBatch", [chunk]),
       ]);
       health.forEach((h, j) => {
         if (h.size === 0n) this.indexer.forget(chunk[j]);
@@ -150,29 +132,13 @@ export class KeeperStrategy {
   }
 
   private async deleverageMarket(marketId: number) {
-    const state = (await this.client.readContract({
-      address: this.book.lens,
-      abi: lensAbi,
-      functionName: "marketAdlState",
-      args: [marketId],
-    })) as {
-      longAdlDebt: bigint;
-      shortAdlDebt: bigint;
-      longPnlFactor: bigint;
-      shortPnlFactor: bigint;
-      maxPnlFactor: bigint;
-    };
+    const state = await this.read.lens<MarketAdlStateView>("marketAdlState", [marketId]);
     for (const isLong of [true, false]) {
       const debt = isLong ? state.longAdlDebt : state.shortAdlDebt;
       const factor = isLong ? state.longPnlFactor : state.shortPnlFactor;
       this.metrics.deficitOutstanding.set({ market: String(marketId), side: isLong ? "long" : "short" }, Number(debt));
       if (debt === 0n && factor <= state.maxPnlFactor) continue;
-      const [ranked, scores] = (await this.client.readContract({
-        address: this.book.lens,
-        abi: lensAbi,
-        functionName: "adlRanking",
-        args: [marketId, isLong, MAX_FILLS_PER_DELEVERAGE],
-      })) as [bigint[], bigint[]];
+      const [ranked, scores] = await this.read.lens<[bigint[], bigint[]]>("adlRanking", [marketId, isLong, MAX_FILLS_PER_DELEVERAGE]);
       // Only profit is ever taken: naming an unprofitable position would revert the whole call. With
       // none profitable left, an empty list lets the engine hand the rest of the debt to the vault.
       const ids = ranked.filter((_, i) => scores[i] > 0n);

@@ -7,31 +7,34 @@ import { pino } from "pino";
 import { type EIP1193Provider, type PublicClient, createPublicClient, custom } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { keeperConfigSchema } from "../../keeper/config.ts";
-import { PositionIndexer } from "../../keeper/indexer.ts";
+import { indexerForBook } from "../../keeper/indexer.ts";
 import { KeeperMetrics } from "../../keeper/metrics.ts";
 import { TransactionSender } from "../../keeper/sender.ts";
 import { KeeperStrategy } from "../../keeper/strategy.ts";
 import type { AddressBook } from "./addressBook.ts";
 
-/** Returns one keeper tick (index, scan, liquidate, deleverage) and the keeper's metrics. */
-export async function embeddedKeeper(provider: unknown, book: AddressBook, privateKey: `0x${string}`) {
-  const config = keeperConfigSchema.parse({
-    rpcUrls: ["http://127.0.0.1:8545"], // unused: the client talks to the in-process chain
-    chainId: book.chainId,
+/** A viem client over an in-process chain's EIP-1193 provider, uncached like the daemon's. */
+export const inProcessClient = (provider: unknown) =>
+  createPublicClient({ transport: custom(provider as EIP1193Provider), cacheTime: 0 }) as PublicClient;
+
+/** A keeper config for an in-process chain; `rpcUrls` is required by the schema but unused. */
+export function inProcessKeeperConfig(chainId: number, privateKey: `0x${string}`, overrides: Record<string, unknown> = {}) {
+  return keeperConfigSchema.parse({
+    rpcUrls: ["http://127.0.0.1:8545"],
+    chainId,
     privateKey,
     addressBook: "in-memory",
     stateFile: join(mkdtempSync(join(tmpdir(), "embedded-keeper-")), "state.json"),
+    ...overrides,
   });
-  const client = createPublicClient({ transport: custom(provider as EIP1193Provider), cacheTime: 0 }) as PublicClient;
+}
+
+/** Returns one keeper tick (index, scan, liquidate, deleverage) and the keeper's metrics. */
+export function embeddedKeeper(provider: unknown, book: AddressBook, privateKey: `0x${string}`) {
+  const config = inProcessKeeperConfig(book.chainId, privateKey);
+  const client = inProcessClient(provider);
   const log = pino({ level: "warn" });
-  const indexer = new PositionIndexer({
-    client,
-    engine: book.engine,
-    lens: book.lens,
-    deploymentBlock: BigInt(book.deploymentBlock),
-    confirmations: 0n,
-    stateFile: config.stateFile,
-  });
+  const indexer = indexerForBook(client, book, 0n, config.stateFile);
   const sender = new TransactionSender({ client, account: privateKeyToAccount(privateKey), config, log });
   const metrics = new KeeperMetrics();
   const strategy = new KeeperStrategy({ client, book, indexer, sender, metrics, config, log });

@@ -6,31 +6,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { createPublicClient, custom } from "viem";
-import { hardhat } from "viem/chains";
 import { PositionIndexer } from "../../keeper/indexer.ts";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { deployMarket } from "../helpers/inProcessMarket.ts";
+import { inProcessClient } from "../../scripts/lib/embeddedKeeper.ts";
 
 const { ethers, provider } = await network.create();
-const client = createPublicClient({ chain: hardhat, transport: custom(provider) });
+const client = inProcessClient(provider);
 const usd = (n: number) => BigInt(n) * 10n ** 6n;
 const eth = (n: number) => BigInt(n) * 10n ** 18n;
 
 async function setup() {
-  const [, alice, bob, carol] = await ethers.getSigners();
-  const { engine, token, vault, addressBook } = await deployProtocol(ethers, {
-    markets: [{ name: "ETH", initialAnswer: 3000_00000000n }],
-  });
-  await token.mint(alice.address, usd(1_000_000));
-  await token.connect(alice).approve(await vault.getAddress(), ethers.MaxUint256);
-  await vault.connect(alice).deposit(usd(1_000_000), alice.address);
-  for (const trader of [alice, bob, carol]) {
-    await token.mint(trader.address, usd(100_000));
-    await token.connect(trader).approve(await engine.getAddress(), ethers.MaxUint256);
-    await engine.connect(trader).deposit(usd(100_000));
-  }
-  const open = async (trader: typeof alice, size: bigint, margin: bigint) =>
-    engine.connect(trader).openPosition(0, size, margin, size > 0n ? ethers.MaxUint256 : 0n, 2n ** 40n, 0);
+  const { engine, addressBook, signers, open } = await deployMarket(ethers, usd(1_000_000));
+  const [, alice, bob, carol] = signers;
   const indexerAt = (stateFile: string) =>
     new PositionIndexer({
       client: client as never,

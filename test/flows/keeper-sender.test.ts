@@ -3,11 +3,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { pino } from "pino";
-import { createPublicClient, custom, type Abi } from "viem";
+import type { Abi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { hardhat } from "viem/chains";
-import { keeperConfigSchema } from "../../keeper/config.ts";
 import { TransactionSender } from "../../keeper/sender.ts";
+import { inProcessClient, inProcessKeeperConfig } from "../../scripts/lib/embeddedKeeper.ts";
 
 const { ethers, provider } = await network.create();
 // Hardhat's first default account: a well-known test key, funded on the in-process chain.
@@ -21,18 +20,10 @@ interface LogLine {
 }
 
 function makeSender(overrides: Record<string, unknown>, signal?: AbortSignal) {
-  const transport = custom(provider);
-  const publicClient = createPublicClient({ chain: hardhat, transport });
+  const publicClient = inProcessClient(provider);
   const lines: LogLine[] = [];
   const log = pino({}, { write: (line: string) => lines.push(JSON.parse(line)) });
-  const config = keeperConfigSchema.parse({
-    rpcUrls: ["http://127.0.0.1:8545"],
-    chainId: 31337,
-    privateKey: KEY,
-    addressBook: "unused.json",
-    replaceAfterMs: 200,
-    ...overrides,
-  });
+  const config = inProcessKeeperConfig(31337, KEY, { replaceAfterMs: 200, ...overrides });
   return {
     sender: new TransactionSender({ client: publicClient, account: privateKeyToAccount(KEY), config, log, signal }),
     lines,

@@ -3,39 +3,21 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { pino } from "pino";
-import { type PublicClient, createPublicClient, custom } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { rankSide } from "../../client/adl.ts";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
-import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
+import { embeddedKeeper, inProcessClient, inProcessKeeperConfig } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
-import { keeperConfigSchema } from "../../keeper/config.ts";
 import { engineAbi } from "../../keeper/contracts.ts";
 import { TransactionSender } from "../../keeper/sender.ts";
+import { deployMarket } from "../helpers/inProcessMarket.ts";
 
 const { ethers, provider } = await network.create();
 const usd = (n: number) => BigInt(n) * 10n ** 6n;
 const eth = (n: number) => BigInt(n) * 10n ** 18n;
 const WAD = 10n ** 18n;
 
-/** The protocol at $3,000 with a 40,000 vault, and a helper that opens a position for a signer. */
-async function market() {
-  const signers = await ethers.getSigners();
-  const [lp] = signers;
-  const deployed = await deployProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: 3000_00000000n }] });
-  const { engine, token, vault } = deployed;
-  await token.mint(lp.address, usd(40_000));
-  await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
-  await vault.connect(lp).deposit(usd(40_000), lp.address);
-  const open = async (trader: (typeof signers)[number], size: bigint, margin: bigint) => {
-    await token.mint(trader.address, margin * 2n);
-    await token.connect(trader).approve(await engine.getAddress(), ethers.MaxUint256);
-    await engine.connect(trader).deposit(margin * 2n);
-    await engine.connect(trader).openPosition(0, size, margin, size > 0n ? ethers.MaxUint256 : 0n, 2n ** 40n, 0);
-    return engine.positionIdOf(trader.address, 0) as Promise<bigint>;
-  };
-  return { ...deployed, feed: deployed.markets[0].feed, signers, open };
-}
+/** The protocol at $3,000 with a 40,000 vault. */
+const market = () => deployMarket(ethers, usd(40_000));
 
 describe("keeper strategy", () => {
   it("deleverages a side whose profit is over the pnl-factor cap down to the target, top-ranked profitable positions first", async () => {
@@ -91,13 +73,8 @@ describe("keeper strategy", () => {
     const id = await open(signers[2], eth(10), usd(1_600));
     await feed.setAnswer(2700_00000000n); // far underwater: the first liquidation closes it all
     const { hint } = await lens.previewLiquidation(id);
-    const client = createPublicClient({ transport: custom(provider), cacheTime: 0 }) as PublicClient;
-    const config = keeperConfigSchema.parse({
-      rpcUrls: ["http://127.0.0.1:8545"],
-      chainId: 31337,
-      privateKey: devPrivateKey(7),
-      addressBook: "-",
-    });
+    const client = inProcessClient(provider);
+    const config = inProcessKeeperConfig(31337, devPrivateKey(7));
     const sent: string[] = [];
     const log = pino({}, { write: (line: string) => sent.push(JSON.parse(line).msg) });
     const keepers = [7, 8].map((i) => new TransactionSender({ client, account: privateKeyToAccount(devPrivateKey(i)), config, log }));
