@@ -8,6 +8,7 @@ import { deployProtocol } from "./lib/deployProtocol.ts";
 import { embeddedKeeper } from "./lib/embeddedKeeper.ts";
 import { fmtUsd, fmtWad, printTable } from "./lib/format.ts";
 import { devPrivateKey } from "./lib/localChain.ts";
+import { openPositionsOf } from "./lib/positions.ts";
 
 const { ethers, provider } = await network.create();
 const usd = (n: number) => ethers.parseUnits(String(n), 6);
@@ -61,13 +62,6 @@ for (const [i, [sizeEth, margin]] of book.entries()) {
   ids.push(await engine.positionIdOf(trader.address, ETH));
 }
 
-async function openPositions(isLong: boolean) {
-  const positions = await Promise.all(ids.map(async (id) => ({ id, p: await engine.position(id) })));
-  return positions
-    .filter(({ p }) => p.size !== 0n && p.size > 0n === isLong)
-    .map(({ id, p }) => ({ id, size: p.size, margin: p.margin, entryPrice: p.entryPrice, fundingSnapshot: p.fundingSnapshot }));
-}
-
 async function printPositions(title: string) {
   console.log(title);
   const health = await lens.positionHealthBatch(ids);
@@ -105,7 +99,7 @@ let adlChecked = 0;
 for (let tick = 1; tick <= 10; tick++) {
   const due = (await lens.positionHealthBatch(ids)).filter((h) => h.size !== 0n && h.liquidatable);
   if (due.length === 0) break;
-  const shortsBefore = await openPositions(false);
+  const shortsBefore = await openPositionsOf(engine, ids, false);
   const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
   await keeperTick();
   const events = async (name: "Liquidated" | "AdlFill") =>

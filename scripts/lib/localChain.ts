@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, Wallet, parseUnits } from "ethers";
 import { type AddressBook, readAddressBook } from "./addressBook.ts";
+import type { PositionSource } from "./positions.ts";
 
 const BIN = join(process.cwd(), "node_modules/.bin");
 const env = { ...process.env, PATH: `${BIN}:${process.env.PATH}` };
@@ -118,7 +119,8 @@ export async function protocolAt(bookPath: string, signer: Signer) {
   return {
     book,
     token: new Contract(book.collateralToken, await artifactAbi("mocks/TestToken.sol/TestToken.json"), signer),
-    engine: new Contract(book.engine, await artifactAbi("core/PerpEngine.sol/PerpEngine.json"), signer),
+    // Untyped, except for the view the ADL checks read back.
+    engine: new Contract(book.engine, await artifactAbi("core/PerpEngine.sol/PerpEngine.json"), signer) as Contract & PositionSource,
     vault: new Contract(book.vault, await artifactAbi("vault/LiquidityVault.sol/LiquidityVault.json"), signer),
     feed: new Contract(book.markets[0].feed, await artifactAbi("oracle/SettableAggregator.sol/SettableAggregator.json"), signer),
   };

@@ -10,6 +10,7 @@ import { adlScore, bucketOf, keyOf, rankSide, ranksBefore, type RankedPosition }
 import { predictTrade } from "../../client/predict.ts";
 import { DIVISOR, fundedTraders } from "../helpers/adl.ts";
 import { ETH, MAX_PRICE, answer, ethers, networkHelpers, protocolFixture, size, usd } from "../helpers/fixture.ts";
+import { openPositionsOf } from "../../scripts/lib/positions.ts";
 
 const SEED = Number(process.env.ADL_MODEL_SEED ?? 20261125);
 const TRADERS = Number(process.env.ADL_MODEL_TRADERS ?? 220);
@@ -121,12 +122,7 @@ describe("ADL queue against a brute-force model (randomized)", function () {
       }
     }
 
-    async function openPositions(): Promise<RankedPosition[]> {
-      const all = await Promise.all([...knownIds].map(async (id) => ({ id, p: await engine.position(id) })));
-      return all
-        .filter(({ p }) => p.size !== 0n)
-        .map(({ id, p }) => ({ id, size: p.size, margin: p.margin, entryPrice: p.entryPrice, fundingSnapshot: p.fundingSnapshot }));
-    }
+    const openPositions = () => openPositionsOf(engine, knownIds);
 
     /** Structure and ranking of both queues against the brute force. */
     async function verify() {

@@ -9,6 +9,7 @@ import { embeddedKeeper, inProcessClient, inProcessKeeperConfig } from "../../sc
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
 import { engineAbi } from "../../keeper/contracts.ts";
 import { TransactionSender } from "../../keeper/sender.ts";
+import { openPositionsOf } from "../../scripts/lib/positions.ts";
 import { deployMarket } from "../helpers/inProcessMarket.ts";
 
 const { ethers, provider } = await network.create();
@@ -37,12 +38,7 @@ describe("keeper strategy", () => {
     const config = await engine.marketConfig(0);
     expect(factorBefore > config.maxPnlFactor).to.equal(true);
 
-    const positions = await Promise.all(
-      [...shorts, late].map(async (id) => {
-        const { size, margin, entryPrice, fundingSnapshot } = await engine.position(id);
-        return { id, size, margin, entryPrice, fundingSnapshot };
-      }),
-    );
+    const positions = await openPositionsOf(engine, [...shorts, late], false);
     const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
     const { tick, metrics } = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
     const balanceAtTick = await ethers.provider.getBalance(keeper.address);

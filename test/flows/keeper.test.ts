@@ -21,6 +21,7 @@ import {
 } from "../../scripts/lib/localChain.ts";
 import { startFaultyProxy } from "../helpers/faultyRpcProxy.ts";
 import { eventually, keeperConfigFile, runKeeper as runKeeperIn } from "../helpers/keeperProcess.ts";
+import { openPositionsOf } from "../../scripts/lib/positions.ts";
 
 describe("keeper (end to end against a real node)", function () {
   this.timeout(180_000);
@@ -140,7 +141,7 @@ describe("keeper (end to end against a real node)", function () {
     await (await feed.setAnswer(3000_00000000n)).wait();
     const shorts = [await openFor(12, "-4", "12000"), await openFor(13, "-4", "1500"), await openFor(14, "-4", "4000")];
     const whale = await openFor(15, "30", "4600");
-    const before = await Promise.all(shorts.map(async (id) => ({ id, ...(await engine.position(id)).toObject() })));
+    const before = await openPositionsOf(engine, shorts);
     const run = await runKeeper({ privateKey: wallet(16, provider).privateKey, stateFile: join(dir, "adl.json") });
     const insuranceBefore = (await engine.insuranceFund()) as bigint;
     await (await feed.setAnswer(2700_00000000n)).wait(); // the 30 ETH long loses 9,000 on ~4,555
@@ -159,7 +160,7 @@ describe("keeper (end to end against a real node)", function () {
     expect(insuranceBefore > 0n).to.equal(true);
     expect(uncovered.amount).to.equal(liquidated.deficit - insuranceBefore);
     const x = 2700n * 10n ** 18n - (await engine.marketState(0)).fundingIndex;
-    const ranking = rankSide(before as never, x, 10n ** 30n).map((r) => r.position.id);
+    const ranking = rankSide(before, x, 10n ** 30n).map((r) => r.position.id);
     expect(fills).to.deep.equal(ranking.slice(0, fills.length));
   });
 

@@ -1,6 +1,7 @@
 // Helpers for ADL tests: funded traders, hinted trades, and the brute-force view of a side.
 import type { Signer } from "ethers";
 import { type RankedPosition, bucketOf, keyOf, rankSide } from "../../client/adl.ts";
+import { openPositionsOf } from "../../scripts/lib/positions.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, usd } from "./fixture.ts";
 
 export const DIVISOR = 10n ** 30n; // 6-decimal settlement token
@@ -46,12 +47,7 @@ export async function openHinted(engine: Engine, lens: Lens, trader: Signer, siz
 }
 
 /** Every open position of one side, read from the engine by walking the given ids. */
-export async function sidePositions(engine: Engine, ids: bigint[], isLong: boolean): Promise<RankedPosition[]> {
-  const all = await Promise.all(ids.map(async (id) => ({ id, p: await engine.position(id) })));
-  return all
-    .filter(({ p }) => p.size !== 0n && p.size > 0n === isLong)
-    .map(({ id, p }) => ({ id, size: p.size, margin: p.margin, entryPrice: p.entryPrice, fundingSnapshot: p.fundingSnapshot }));
-}
+export const sidePositions = (engine: Engine, ids: bigint[], isLong: boolean) => openPositionsOf(engine, ids, isLong);
 
 export function bruteForceRanking(positions: RankedPosition[], x: bigint) {
   return rankSide(positions, x, DIVISOR);
