@@ -33,6 +33,8 @@ contract EngineBench is PerpEngine {
             uint256 id = nextPositionId++;
             address account = address(uint160(0x100000 + id));
             positionIdOf[account][marketId] = id;
+            // Like a real trader who deposited and moved all of it into margin.
+            _freeBalances[account] = FreeBalance(0, true);
             Position memory empty;
             (empty.account, empty.marketId) = (account, marketId);
             Position memory p = Position(

@@ -44,6 +44,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         uint256 sizeLeft; // pool mode, explicit size: size still to close
         uint32 hint;
         Heads heads; // the side's bucket heads, ranked in memory across the fills of the run
+        int256[] headScores; // each head's published score at x: recomputed only for a head that changed
         // Applied once when the run ends, instead of once per fill:
         int256 vaultCashDelta;
         int256 sizeDelta;
@@ -130,7 +131,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         run.hint = hint;
         run.debt = isLong ? s.longAdlDebt : s.shortAdlDebt;
         run.bankruptcyMode = run.debt > 0;
-        run.heads = AdlQueue.heads(_queue(marketId, isLong));
+        _loadHeads(run);
         if (run.bankruptcyMode) {
             uint256 debtPrice = isLong ? s.longAdlPrice : s.shortAdlPrice;
             // Longs are cut at a price below the oracle, shorts at one above it.
@@ -155,28 +156,41 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         return run.excessPnl <= 0 && run.sizeLeft == 0;
     }
 
-    /// @dev Rejects a named counterparty that is not the side's best-ranked profitable position now;
-    /// returns its slot among the run's bucket heads.
+    /// @dev Accepts a named counterparty only if it is the side's best-ranked position now and in
+    /// profit; returns its slot among the run's bucket heads. The top of the queue is by construction
+    /// an open position of this side, so only a rejected name is read to say why it was rejected.
     function _checkTopRanked(AdlRun memory run, uint256 positionId) private view returns (uint256 slot) {
+        (uint256 topSlot, uint32 top, int256 topScore) = _top(run);
+        if (top == positionId && topScore > 0) return topSlot;
         Position memory p = _positions[positionId];
         if (p.size == 0) revert PositionNotFound(positionId);
         if (p.marketId != run.marketId || (p.size > 0) != run.isLong) revert WrongAdlSide(positionId, run.marketId, run.isLong);
         QueueNode memory node = _nodes[positionId];
         int256 score = AdlGrid.score(node.bucket, node.k, run.x, run.isLong);
         if (score <= 0) revert NotProfitable(positionId, score);
-        uint32 top;
-        (slot, top, ) = _top(run);
-        if (top != positionId) revert NotTopRanked(positionId, top);
+        revert NotTopRanked(positionId, top);
     }
 
     /// @dev The best bucket head at the run's X: the same choice as AdlQueue.best, from memory.
     function _top(AdlRun memory run) private pure returns (uint256 slot, uint32 id, int256 bestScore) {
-        Heads memory h = run.heads;
-        for (uint256 i = 0; i < h.ids.length; ++i) {
-            if (h.ids[i] == 0) continue;
-            int256 s = AdlGrid.score(h.buckets[i], h.keys[i], run.x, run.isLong);
-            if (id == 0 || s > bestScore || (s == bestScore && h.ids[i] < id)) (slot, id, bestScore) = (i, h.ids[i], s);
+        uint32[] memory ids = run.heads.ids;
+        int256[] memory scores = run.headScores;
+        for (uint256 i = 0; i < ids.length; ++i) {
+            if (ids[i] == 0) continue;
+            int256 s = scores[i];
+            if (id == 0 || s > bestScore || (s == bestScore && ids[i] < id)) (slot, id, bestScore) = (i, ids[i], s);
         }
+    }
+
+    /// @dev Reads every non-empty bucket's head and scores it at the run's X.
+    function _loadHeads(AdlRun memory run) private view {
+        run.heads = AdlQueue.heads(_queue(run.marketId, run.isLong));
+        run.headScores = new int256[](run.heads.ids.length);
+        for (uint256 i = 0; i < run.heads.ids.length; ++i) _scoreHead(run, i);
+    }
+
+    function _scoreHead(AdlRun memory run, uint256 slot) private pure {
+        run.headScores[slot] = AdlGrid.score(run.heads.buckets[slot], run.heads.keys[slot], run.x, run.isLong);
     }
 
     /// @dev After a fill from `slot`, re-reads that bucket's head; if the filled position moved to
@@ -185,10 +199,11 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         SideQueue storage q = _queue(run.marketId, run.isLong);
         QueueNode memory node = _nodes[positionId];
         if (node.queued && node.bucket != bucketBefore) {
-            run.heads = AdlQueue.heads(q);
+            _loadHeads(run);
             return;
         }
         (run.heads.ids[slot], run.heads.keys[slot]) = (AdlQueue.head(q, bucketBefore), AdlQueue.headKey(q, bucketBefore));
+        _scoreHead(run, slot);
     }
 
     /// @dev Applies the run's accumulated ledger and open-interest changes.

@@ -37,6 +37,14 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         uint128 vaultCash;
     }
 
+    /// @dev `credited` keeps the slot non-zero once an account has held a balance, so crediting an
+    /// account whose collateral all went into margin (a close, a liquidation remainder, every ADL
+    /// fill) rewrites a live slot (~5k gas) instead of a cleared one (~22k).
+    struct FreeBalance {
+        uint248 amount;
+        bool credited;
+    }
+
     // One slot, read by every trade (pause, market count) and written by every opening (id counter).
     address public vault;
     bool public riskPaused;
@@ -46,7 +54,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     address public guardian;
     Ledgers internal _ledgers;
 
-    mapping(address account => uint256 balance) public freeBalance;
+    mapping(address account => FreeBalance) internal _freeBalances;
     mapping(address account => mapping(uint32 marketId => uint256 positionId)) public positionIdOf;
     mapping(uint256 positionId => Position) internal _positions;
     mapping(uint32 marketId => MarketConfig) internal _configs;
@@ -186,17 +194,22 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
 
     // ─── Ledgers ────────────────────────────────────────────────────────────────────────────
 
+    /// @inheritdoc IEngineState
+    function freeBalance(address account) public view returns (uint256) {
+        return _freeBalances[account].amount;
+    }
+
     function _creditFree(address account, uint256 amount) internal {
         if (amount == 0) return;
-        uint256 balance = freeBalance[account] + amount;
-        freeBalance[account] = balance;
+        uint256 balance = _freeBalances[account].amount + amount;
+        _freeBalances[account] = FreeBalance(balance.toUint248(), true);
         emit BalanceChanged(account, balance, amount.toInt256());
     }
 
     function _debitFree(address account, uint256 amount) internal {
-        uint256 balance = freeBalance[account];
+        uint256 balance = _freeBalances[account].amount;
         if (amount > balance) revert InsufficientBalance(account, balance, amount);
-        freeBalance[account] = balance - amount;
+        _freeBalances[account] = FreeBalance(uint248(balance - amount), true);
         emit BalanceChanged(account, balance - amount, -amount.toInt256());
     }
 

@@ -8,6 +8,7 @@ import {IPerpEngineEvents} from "./IPerpEngineEvents.sol";
 interface IEngineState is IPerpEngineEvents {
     function vaultCash() external view returns (uint256);
     function insuranceFund() external view returns (uint256);
+    /// @notice Collateral of `account` that backs no position: withdrawable, or margin for a trade.
     function freeBalance(address account) external view returns (uint256);
     function valueDivisor() external view returns (uint256);
     function riskPaused() external view returns (bool);

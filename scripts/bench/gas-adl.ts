@@ -15,7 +15,7 @@ import { defaultMarketConfig } from "../lib/marketConfig.ts";
 const { ethers } = await network.create();
 const [owner, trader] = await ethers.getSigners();
 const SIZES = (process.env.ADL_BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
-const SEED_CHUNK = 100;
+const SEED_CHUNK = 75;
 const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => Number((await (await tx).wait())!.gasUsed);
 
 const adlQueue = await ethers.deployContract("AdlQueue");
