@@ -3,9 +3,12 @@ pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
+import {PerpMath} from "../libraries/PerpMath.sol";
+import {Position} from "../types/PerpTypes.sol";
 import {AdlGrid} from "./AdlGrid.sol";
 
-/// @notice A position's place in its side's ADL queue. One slot.
+/// @notice A position's place in its side's ADL queue, as views report it. Only the links are
+/// stored (Position.adlPrev / adlNext); the rest follows from the position itself.
 struct QueueNode {
     uint32 prev; // better-ranked neighbour in the bucket, 0 at the head
     uint32 next; // worse-ranked neighbour, 0 at the tail
@@ -39,50 +42,60 @@ struct Heads {
 /// best first: ascending k for longs, descending k for shorts, ties by lower position id. Since all
 /// positions of a bucket share the slope edge, this order is the score order at every price, so a
 /// bucket never needs re-sorting. The best position of the side at X is the best bucket head.
+/// Membership is the position's own state: every open position is queued, in the bucket of its
+/// current slope, with k = entry - fundingSnapshot. The engine unlinks a position before that state
+/// changes and links it again after, passing the bucket and k it had or will have.
 /// @dev Linked as an external library to keep the engine under the contract size limit.
 library AdlQueue {
     /// @notice How far an insert may walk from its hint before giving up.
     uint256 internal constant MAX_HINT_WALK = 16;
 
-    /// @notice Inserts `id` into `bucket` after `hint` (0: at the head). The hint is verified
-    /// against its neighbours; a stale one is corrected by a walk of at most MAX_HINT_WALK steps
-    /// (from the bucket head if the hint is no longer in the bucket), else the insert reverts.
+    /// @notice Links `id` into `bucket` after `hint` (0: at the head) and returns its links, which
+    /// the caller stores with the position. The hint is verified against the queue; a stale one is
+    /// corrected by a walk of at most MAX_HINT_WALK steps (from the bucket head if the hint is no
+    /// longer in the bucket), else the insert reverts.
     function insert(
         SideQueue storage q,
-        mapping(uint256 => QueueNode) storage nodes,
+        mapping(uint256 => Position) storage positions,
+        uint256 valueDivisor,
         uint32 id,
         uint32 marketId,
         bool isLong,
         uint16 bucket,
         int128 k,
         uint32 hint
-    ) external {
-        (uint32 prev, uint32 next) = _place(q, nodes, id, marketId, isLong, bucket, k, hint);
-        nodes[id] = QueueNode(prev, next, marketId, bucket, isLong, true, k);
+    ) external returns (uint32 prev, uint32 next) {
+        (prev, next) = _place(q, positions, valueDivisor, id, marketId, isLong, bucket, k, hint);
         if (prev == 0) {
             _setHead(q, bucket, id, k);
             _setNonEmpty(q, bucket, true);
         } else {
-            nodes[prev].next = id;
+            positions[prev].adlNext = id;
         }
-        if (next != 0) nodes[next].prev = id;
+        if (next != 0) positions[next].adlPrev = id;
     }
 
-    /// @notice Unlinks `id` from its bucket.
-    function remove(SideQueue storage q, mapping(uint256 => QueueNode) storage nodes, uint32 id) external {
-        QueueNode memory n = nodes[id];
-        if (n.prev == 0) {
-            if (n.next == 0) {
-                _setNonEmpty(q, n.bucket, false);
-                _setHead(q, n.bucket, 0, 0);
+    /// @notice Unlinks `id` from `bucket`, where it sits. Its own links go stale: the caller
+    /// rewrites or deletes the position next.
+    function remove(SideQueue storage q, mapping(uint256 => Position) storage positions, uint32 id, uint16 bucket) external {
+        Position storage p = positions[id];
+        (uint32 prev, uint32 next) = (p.adlPrev, p.adlNext);
+        if (prev == 0) {
+            if (next == 0) {
+                _setNonEmpty(q, bucket, false);
+                _setHead(q, bucket, 0, 0);
             } else {
-                _setHead(q, n.bucket, n.next, nodes[n.next].k);
+                _setHead(q, bucket, next, int128(keyOf(positions[next])));
             }
         } else {
-            nodes[n.prev].next = n.next;
+            positions[prev].adlNext = next;
         }
-        if (n.next != 0) nodes[n.next].prev = n.prev;
-        delete nodes[id];
+        if (next != 0) positions[next].adlPrev = prev;
+    }
+
+    /// @notice A position's key k = entry - fundingSnapshot: the order inside its bucket.
+    function keyOf(Position storage p) internal view returns (int256) {
+        return int256(uint256(p.entryPrice)) - p.fundingSnapshot;
     }
 
     /// @notice Every non-empty bucket with its head and head key: a deleverage ranks these in memory
@@ -146,7 +159,8 @@ library AdlQueue {
     /// @dev Finds (prev, next) for the new node, starting from the hint and walking a bounded distance.
     function _place(
         SideQueue storage q,
-        mapping(uint256 => QueueNode) storage nodes,
+        mapping(uint256 => Position) storage positions,
+        uint256 valueDivisor,
         uint32 id,
         uint32 marketId,
         bool isLong,
@@ -154,22 +168,35 @@ library AdlQueue {
         int128 k,
         uint32 hint
     ) private view returns (uint32 prev, uint32 next) {
-        QueueNode memory h = nodes[hint];
-        if (hint != 0 && h.queued && h.marketId == marketId && h.isLong == isLong && h.bucket == bucket) {
-            (prev, next) = (hint, h.next);
+        if (hint != id && _isQueuedIn(positions[hint], valueDivisor, marketId, isLong, bucket)) {
+            (prev, next) = (hint, positions[hint].adlNext);
         } else {
             // No hint, or one that left this bucket since it was computed: walk from the head.
             next = head(q, bucket);
         }
         uint256 steps;
-        while (prev != 0 && !ranksBefore(nodes[prev].k, prev, k, id, isLong)) {
-            (next, prev) = (prev, nodes[prev].prev);
+        while (prev != 0 && !ranksBefore(keyOf(positions[prev]), prev, k, id, isLong)) {
+            (next, prev) = (prev, positions[prev].adlPrev);
             if (++steps > MAX_HINT_WALK) revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
         }
-        while (next != 0 && ranksBefore(nodes[next].k, next, k, id, isLong)) {
-            (prev, next) = (next, nodes[next].next);
+        while (next != 0 && ranksBefore(keyOf(positions[next]), next, k, id, isLong)) {
+            (prev, next) = (next, positions[next].adlNext);
             if (++steps > MAX_HINT_WALK) revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
         }
+    }
+
+    /// @dev Whether an open position (hence a queued one) sits in this market side's `bucket`.
+    /// Position 0 never exists, so a zero hint is never queued.
+    function _isQueuedIn(
+        Position storage p,
+        uint256 valueDivisor,
+        uint32 marketId,
+        bool isLong,
+        uint16 bucket
+    ) private view returns (bool) {
+        int256 size = p.size;
+        if (size == 0 || (size > 0) != isLong || p.marketId != marketId) return false;
+        return AdlGrid.bucketOf(PerpMath.abs(size), p.margin, valueDivisor) == bucket;
     }
 
     function _setHead(SideQueue storage q, uint256 bucket, uint32 id, int128 k) private {

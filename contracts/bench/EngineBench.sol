@@ -43,7 +43,9 @@ contract EngineBench is PerpEngine {
                 (isLong ? entryPrice + id * 1e9 : entryPrice - id * 1e9).toUint128(),
                 index,
                 account,
-                marketId
+                marketId,
+                0,
+                0
             );
             _updateSideTotals(marketId, empty, p);
             bytes32 key = keccak256(abi.encode(marketId, isLong, AdlGrid.bucketOf(absSize, p.margin, valueDivisor)));

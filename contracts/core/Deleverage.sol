@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
-import {AdlQueue, Heads, QueueNode} from "../adl/AdlQueue.sol";
+import {AdlQueue, Heads} from "../adl/AdlQueue.sol";
 import {IRiskModule} from "../interfaces/IRiskModule.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
@@ -165,8 +165,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         Position memory p = _positions[positionId];
         if (p.size == 0) revert PositionNotFound(positionId);
         if (p.marketId != run.marketId || (p.size > 0) != run.isLong) revert WrongAdlSide(positionId, run.marketId, run.isLong);
-        QueueNode memory node = _nodes[positionId];
-        int256 score = AdlGrid.score(node.bucket, node.k, run.x, run.isLong);
+        int256 score = AdlGrid.score(_bucketOf(p), _k(p), run.x, run.isLong);
         if (score <= 0) revert NotProfitable(positionId, score);
         revert NotTopRanked(positionId, top);
     }
@@ -193,12 +192,11 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         run.headScores[slot] = AdlGrid.score(run.heads.buckets[slot], run.heads.keys[slot], run.x, run.isLong);
     }
 
-    /// @dev After a fill from `slot`, re-reads that bucket's head; if the filled position moved to
+    /// @dev After a fill from `slot`, re-reads that bucket's head; if the filled position `p` moved to
     /// another bucket (rare: rounding of its released margin), reloads every head.
-    function _refreshHeads(AdlRun memory run, uint256 slot, uint256 positionId, uint16 bucketBefore) private view {
+    function _refreshHeads(AdlRun memory run, uint256 slot, Position memory p, uint16 bucketBefore) private view {
         SideQueue storage q = _queue(run.marketId, run.isLong);
-        QueueNode memory node = _nodes[positionId];
-        if (node.queued && node.bucket != bucketBefore) {
+        if (p.size != 0 && _bucketOf(p) != bucketBefore) {
             _loadHeads(run);
             return;
         }
@@ -242,7 +240,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         run.vaultCashDelta -= int256(realised);
         _creditFree(p.account, released + realised);
         _storePosition(positionId, p, -f.closed, f.fillPrice, 0, run.hint);
-        _refreshHeads(run, slot, positionId, run.heads.buckets[slot]);
+        _refreshHeads(run, slot, p, run.heads.buckets[slot]);
         emit AdlFill(run.marketId, positionId, run.isLong, f.closeSize, f.fillPrice, int256(realised), f.haircut, run.debt);
     }
 

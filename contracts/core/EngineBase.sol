@@ -8,7 +8,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
-import {AdlQueue, QueueNode, SideQueue} from "../adl/AdlQueue.sol";
+import {AdlQueue, SideQueue} from "../adl/AdlQueue.sol";
 import {IEngineState} from "../interfaces/IEngineState.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
@@ -61,7 +61,6 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     mapping(uint32 marketId => MarketState) internal _states;
     mapping(uint32 marketId => SideQueue) internal _longQueues;
     mapping(uint32 marketId => SideQueue) internal _shortQueues;
-    mapping(uint256 positionId => QueueNode) internal _nodes;
 
     constructor(IERC20Metadata token, address initialOwner) Ownable(initialOwner) {
         uint8 decimals = token.decimals();
@@ -138,16 +137,21 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         return int256(uint256(p.entryPrice)) - p.fundingSnapshot;
     }
 
+    /// @dev The ADL bucket of an open position: the one its current slope maps to.
+    function _bucketOf(Position memory p) internal view returns (uint16) {
+        return AdlGrid.bucketOf(PerpMath.abs(p.size), p.margin, valueDivisor);
+    }
+
     /// @dev Writes the position, keeps its ADL queue membership in step (`hint`: the position that
     /// should precede it in its new bucket, 0 for the head) and emits its full new state.
     function _storePosition(uint256 positionId, Position memory p, int256 sizeDelta, uint256 fillPrice, uint256 fee, uint32 hint) internal {
+        _syncQueue(positionId, p, hint);
         if (p.size == 0) {
             delete _positions[positionId];
             delete positionIdOf[p.account][p.marketId];
         } else {
             _positions[positionId] = p;
         }
-        _syncQueue(positionId, p, hint);
         emit PositionUpdated(
             positionId,
             p.account,
@@ -168,28 +172,37 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         return isLong ? _longQueues[marketId] : _shortQueues[marketId];
     }
 
-    /// @dev Membership follows every change of size, margin or funding snapshot: a position whose
-    /// bucket or k changed is unlinked and reinserted; one whose bucket and k are unchanged stays.
+    /// @dev Membership follows every change of size, margin or funding snapshot. Called before the
+    /// position is written, so storage still holds its old state and place: a position whose bucket
+    /// or k changed is unlinked and reinserted; one whose bucket and k are unchanged keeps its links.
+    /// Sets `p`'s links for the write that follows.
     function _syncQueue(uint256 positionId, Position memory p, uint32 hint) private {
-        QueueNode memory node = _nodes[positionId];
+        Position memory stored = _positions[positionId];
+        (p.adlPrev, p.adlNext) = (stored.adlPrev, stored.adlNext);
         bool isLong = p.size > 0;
-        if (p.size == 0) {
-            if (node.queued) _dequeue(positionId, node);
-            return;
+        uint16 bucket;
+        int128 k;
+        if (p.size != 0) (bucket, k) = (_bucketOf(p), _k(p).toInt128());
+        if (stored.size != 0) {
+            uint16 storedBucket = _bucketOf(stored);
+            int128 storedK = int128(_k(stored));
+            if (p.size != 0 && storedBucket == bucket && storedK == k) return;
+            AdlQueue.remove(_queue(stored.marketId, stored.size > 0), _positions, uint32(positionId), storedBucket);
+            emit QueueUpdated(positionId, stored.marketId, stored.size > 0, false, storedBucket, storedK);
         }
-        uint16 bucket = AdlGrid.bucketOf(PerpMath.abs(p.size), p.margin, valueDivisor);
-        int128 k = _k(p).toInt128();
-        if (node.queued) {
-            if (node.bucket == bucket && node.k == k) return;
-            _dequeue(positionId, node);
-        }
-        AdlQueue.insert(_queue(p.marketId, isLong), _nodes, positionId.toUint32(), p.marketId, isLong, bucket, k, hint);
+        if (p.size == 0) return;
+        (p.adlPrev, p.adlNext) = AdlQueue.insert(
+            _queue(p.marketId, isLong),
+            _positions,
+            valueDivisor,
+            positionId.toUint32(),
+            p.marketId,
+            isLong,
+            bucket,
+            k,
+            hint
+        );
         emit QueueUpdated(positionId, p.marketId, isLong, true, bucket, k);
-    }
-
-    function _dequeue(uint256 positionId, QueueNode memory node) private {
-        AdlQueue.remove(_queue(node.marketId, node.isLong), _nodes, uint32(positionId));
-        emit QueueUpdated(positionId, node.marketId, node.isLong, false, node.bucket, node.k);
     }
 
     // ─── Ledgers ────────────────────────────────────────────────────────────────────────────

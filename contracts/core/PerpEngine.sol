@@ -158,8 +158,10 @@ contract PerpEngine is Trading {
     }
 
     /// @inheritdoc IPerpEngine
-    function queueNode(uint256 positionId) external view returns (QueueNode memory) {
-        return _nodes[positionId];
+    function queueNode(uint256 positionId) external view returns (QueueNode memory node) {
+        Position memory p = _positions[positionId];
+        if (p.size == 0) return node;
+        return QueueNode(p.adlPrev, p.adlNext, p.marketId, _bucketOf(p), p.size > 0, true, int128(_k(p)));
     }
 
     /// @inheritdoc IPerpEngine

@@ -60,6 +60,8 @@ struct MarketState {
 
 /// @notice An isolated-margin position. Size 0 means no position.
 /// @dev Packed into three slots. int128/uint128 casts are checked with SafeCast on every write.
+/// An open position is always in its side's ADL queue (AdlQueue); its two links there share the
+/// last slot with account and market, so joining the queue writes no slot of its own.
 struct Position {
     int128 size;
     uint128 margin;
@@ -67,4 +69,6 @@ struct Position {
     int128 fundingSnapshot;
     address account;
     uint32 marketId;
+    uint32 adlPrev; // better-ranked neighbour in its ADL bucket, 0 at the head
+    uint32 adlNext; // worse-ranked neighbour, 0 at the tail
 }

@@ -28,15 +28,15 @@ async function queueOnly(n: number, buckets: number) {
   // A node with a successor in its bucket, near the middle of the queue: the new key lands
   // between the two, so every size pays for relinking both neighbours.
   let middle = BigInt(Math.floor(n / 2) + 1);
-  let node = await bench.node(middle);
-  while (node.next === 0n && middle > 1n) node = await bench.node(--middle);
+  let node = await bench.position(middle);
+  while (node.adlNext === 0n && middle > 1n) node = await bench.position(--middle);
   /** "operation gas (transaction gas)": the harness logs the library call's own gas. */
   const measure = async (tx: ReturnType<typeof bench.remove>) => {
     const receipt = (await (await tx).wait())!;
     const opGas = bench.interface.parseLog(receipt.logs[receipt.logs.length - 1])!.args.gas;
     return `${opGas} (tx ${receipt.gasUsed})`;
   };
-  const insert = await measure(bench.insert(node.bucket, node.k + 1n, middle));
+  const insert = await measure(bench.insert(await bench.bucketOf(middle), node.entryPrice - node.fundingSnapshot + 1n, middle));
   const remove = await measure(bench.remove(BigInt(Math.floor(n / 3) + 1)));
   const takeBest = await measure(bench.takeBest(10n ** 30n));
   return { insert, remove, takeBest };
