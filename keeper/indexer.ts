@@ -12,7 +12,8 @@ import { type TrackedPosition, track } from "./risk.ts";
 const positionUpdated = parseAbiItem(
   "event PositionUpdated(uint256 indexed positionId, address indexed account, uint32 indexed marketId, int256 size, uint256 margin, uint256 entryPrice, int256 fundingSnapshot, int256 sizeDelta, uint256 fillPrice, uint256 fee)",
 );
-const RESYNC_CHUNK = 500n;
+/** Accounts per resync call: each brings one stored position per listed market. */
+const RESYNC_ACCOUNTS = 500n;
 
 type StoredPosition = Omit<TrackedPosition, "id" | "approx">;
 interface SavedPosition {
@@ -143,11 +144,15 @@ export class PositionIndexer {
       return;
     }
     const read = protocolReader(client, { engine, lens });
-    const nextId = await read.engine<bigint>("nextPositionId", [], safe);
-    for (let first = 1n; first < nextId; first += RESYNC_CHUNK) {
-      const positions = await read.lens<readonly StoredPosition[]>("positionRange", [first, RESYNC_CHUNK], safe);
+    const accounts = BigInt(await read.engine<number>("accountCount", [], safe));
+    for (let first = 1n; first <= accounts; first += RESYNC_ACCOUNTS) {
+      const [ids, positions] = await read.lens<readonly [readonly bigint[], readonly StoredPosition[]]>(
+        "accountPositions",
+        [first, RESYNC_ACCOUNTS],
+        safe,
+      );
       positions.forEach(({ marketId, size, margin, entryPrice, fundingSnapshot }, i) => {
-        if (size !== 0n) this.remember(first + BigInt(i), { marketId: Number(marketId), size, margin, entryPrice, fundingSnapshot });
+        if (size !== 0n) this.remember(ids[i], { marketId: Number(marketId), size, margin, entryPrice, fundingSnapshot });
       });
     }
     await this.advanceTo(safe);

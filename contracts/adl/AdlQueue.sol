@@ -68,7 +68,8 @@ library AdlQueue {
         (prev, next) = _place(q, positions, valueDivisor, id, marketId, isLong, bucket, k, hint);
         if (prev == 0) {
             _setHead(q, bucket, id, k);
-            _setNonEmpty(q, bucket, true);
+            // A new head with a successor joined a bucket that was already non-empty.
+            if (next == 0) _setNonEmpty(q, bucket, true);
         } else {
             positions[prev].adlNext = id;
         }

@@ -5,7 +5,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
 import {PerpEngine} from "../core/PerpEngine.sol";
-import {Position} from "../types/PerpTypes.sol";
+import {MAX_MARKETS, Position} from "../types/PerpTypes.sol";
 
 /// @title EngineBench
 /// @notice Benchmark harness (scripts/bench/gas-adl.ts): the real engine plus an owner-only way to
@@ -30,11 +30,11 @@ contract EngineBench is PerpEngine {
     ) external onlyOwner {
         int128 index = _states[marketId].fundingIndex;
         for (uint256 i = 0; i < margins.length; ++i) {
-            uint256 id = nextPositionId++;
-            address account = address(uint160(0x100000 + id));
-            positionIdOf[account][marketId] = id;
             // Like a real trader who deposited and moved all of it into margin.
-            _freeBalances[account] = FreeBalance(0, true);
+            address account = address(uint160(0x100000 + accountCount));
+            uint32 number = _register(account);
+            _accounts[account] = Account(0, number);
+            uint256 id = number * MAX_MARKETS + marketId;
             Position memory empty;
             (empty.account, empty.marketId) = (account, marketId);
             Position memory p = Position(

@@ -13,7 +13,7 @@ import {IEngineState} from "../interfaces/IEngineState.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
-import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
+import {MAX_MARKETS, MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
 
 /// @title EngineBase
 /// @notice Storage and the ledger primitives shared by every action. Every token the protocol holds
@@ -24,8 +24,8 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     using SafeCast for uint256;
     using SafeCast for int256;
 
-    /// @dev Bounds the loop in vaultEquity(), which every LP deposit and withdrawal runs.
-    uint256 internal constant MAX_MARKETS = 16;
+    /// @dev Keeps every position id within the uint32 the ADL queue links use.
+    uint256 internal constant MAX_ACCOUNTS = type(uint32).max / MAX_MARKETS - 1;
 
     IERC20Metadata public immutable collateralToken;
     /// @notice size(1e18) * price(WAD) / valueDivisor = token atoms; 10**(36 - token decimals).
@@ -37,25 +37,26 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         uint128 vaultCash;
     }
 
-    /// @dev `credited` keeps the slot non-zero once an account has held a balance, so crediting an
-    /// account whose collateral all went into margin (a close, a liquidation remainder, every ADL
-    /// fill) rewrites a live slot (~5k gas) instead of a cleared one (~22k).
-    struct FreeBalance {
-        uint248 amount;
-        bool credited;
+    /// @dev An account gets its number when it is first credited. The number makes its position
+    /// ids (number * MAX_MARKETS + marketId), so opening a position writes no index slot; and being
+    /// non-zero it keeps the slot live, so crediting an account whose collateral all went into margin
+    /// (a close, a liquidation remainder, every ADL fill) rewrites it (~5k gas) instead of a cleared
+    /// slot (~22k).
+    struct Account {
+        uint224 freeBalance;
+        uint32 number;
     }
 
-    // One slot, read by every trade (pause, market count) and written by every opening (id counter).
+    // One slot, read by every trade (pause, market count).
     address public vault;
     bool public riskPaused;
-    uint64 public nextPositionId = 1;
+    uint32 public accountCount;
     uint16 internal _marketCount;
 
     address public guardian;
     Ledgers internal _ledgers;
 
-    mapping(address account => FreeBalance) internal _freeBalances;
-    mapping(address account => mapping(uint32 marketId => uint256 positionId)) public positionIdOf;
+    mapping(address account => Account) internal _accounts;
     mapping(uint256 positionId => Position) internal _positions;
     mapping(uint32 marketId => MarketConfig) internal _configs;
     mapping(uint32 marketId => MarketState) internal _states;
@@ -77,8 +78,9 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     }
 
     /// @dev The parameters a trade reads, without the liquidation-only fields (penalty, buffer,
-    /// keeper reward, chunk and dust sizes), which stay zero here. It saves two cold storage reads
-    /// per trade; liquidation paths must use _config.
+    /// keeper reward, chunk and dust sizes), which stay zero here, and without the risk tiers, which
+    /// _loadTiersFor adds once the notional is known. It saves cold storage reads on every trade;
+    /// liquidation paths must use _config.
     function _tradingConfig(uint32 marketId) internal view returns (MarketConfig memory c) {
         if (marketId >= _marketCount) revert UnknownMarket(marketId);
         MarketConfig storage stored = _configs[marketId];
@@ -90,7 +92,16 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         c.maxFundingRatePerSecond = stored.maxFundingRatePerSecond;
         c.skewScale = stored.skewScale;
         c.tierCount = stored.tierCount;
-        for (uint256 i = 0; i < c.tierCount; ++i) c.tiers[i] = stored.tiers[i];
+    }
+
+    /// @dev Loads the risk tiers up to the one that covers `notional` (all of them if none does):
+    /// MarketConfigLib.tierFor reads no further, so most trades read one tier, not all of them.
+    function _loadTiersFor(MarketConfig memory c, uint32 marketId, uint256 notional) internal view {
+        MarketConfig storage stored = _configs[marketId];
+        for (uint256 i = 0; i < c.tierCount; ++i) {
+            c.tiers[i] = stored.tiers[i];
+            if (notional <= c.tiers[i].maxNotional) return;
+        }
     }
 
     /// @dev Reads the validated oracle price and brings the funding index up to now.
@@ -142,13 +153,24 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         return AdlGrid.bucketOf(PerpMath.abs(p.size), p.margin, valueDivisor);
     }
 
+    /// @inheritdoc IEngineState
+    function positionIdOf(address account, uint32 marketId) public view returns (uint256 positionId) {
+        positionId = positionIdFor(account, marketId);
+        if (positionId != 0 && _positions[positionId].size == 0) return 0;
+    }
+
+    /// @inheritdoc IEngineState
+    function positionIdFor(address account, uint32 marketId) public view returns (uint256) {
+        uint256 number = _accounts[account].number;
+        return number == 0 ? 0 : number * MAX_MARKETS + marketId;
+    }
+
     /// @dev Writes the position, keeps its ADL queue membership in step (`hint`: the position that
     /// should precede it in its new bucket, 0 for the head) and emits its full new state.
     function _storePosition(uint256 positionId, Position memory p, int256 sizeDelta, uint256 fillPrice, uint256 fee, uint32 hint) internal {
         _syncQueue(positionId, p, hint);
         if (p.size == 0) {
             delete _positions[positionId];
-            delete positionIdOf[p.account][p.marketId];
         } else {
             _positions[positionId] = p;
         }
@@ -209,21 +231,31 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IEngineState
     function freeBalance(address account) public view returns (uint256) {
-        return _freeBalances[account].amount;
+        return _accounts[account].freeBalance;
     }
 
     function _creditFree(address account, uint256 amount) internal {
         if (amount == 0) return;
-        uint256 balance = _freeBalances[account].amount + amount;
-        _freeBalances[account] = FreeBalance(balance.toUint248(), true);
+        Account memory a = _accounts[account];
+        if (a.number == 0) a.number = _register(account);
+        uint256 balance = a.freeBalance + amount;
+        _accounts[account] = Account(balance.toUint224(), a.number);
         emit BalanceChanged(account, balance, amount.toInt256());
     }
 
     function _debitFree(address account, uint256 amount) internal {
-        uint256 balance = _freeBalances[account].amount;
-        if (amount > balance) revert InsufficientBalance(account, balance, amount);
-        _freeBalances[account] = FreeBalance(uint248(balance - amount), true);
-        emit BalanceChanged(account, balance - amount, -amount.toInt256());
+        Account memory a = _accounts[account];
+        if (amount > a.freeBalance) revert InsufficientBalance(account, a.freeBalance, amount);
+        uint256 balance = a.freeBalance - amount;
+        _accounts[account] = Account(uint224(balance), a.number);
+        emit BalanceChanged(account, balance, -amount.toInt256());
+    }
+
+    /// @dev Gives `account` the next account number. The caller stores it.
+    function _register(address account) internal returns (uint32 number) {
+        if (accountCount >= MAX_ACCOUNTS) revert AccountLimitReached(MAX_ACCOUNTS);
+        number = ++accountCount;
+        emit AccountRegistered(account, number);
     }
 
     function insuranceFund() public view returns (uint256) {

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IRiskModule} from "../interfaces/IRiskModule.sol";
 import {MarketConfigLib} from "../libraries/MarketConfigLib.sol";
-import {MarketConfig} from "../types/PerpTypes.sol";
+import {MAX_MARKETS, MarketConfig} from "../types/PerpTypes.sol";
 import {EngineBase} from "./EngineBase.sol";
 import {ModuleGuard} from "./ModuleGuard.sol";
 

@@ -38,7 +38,7 @@ abstract contract Trading is EngineBase, IPerpEngine {
         uint32 hint
     ) external nonReentrant returns (uint256 positionId) {
         if (size == 0 || margin == 0) revert ZeroAmount();
-        uint256 existing = positionIdOf[msg.sender][marketId];
+        uint256 existing = positionIdOf(msg.sender, marketId);
         if (existing != 0) revert PositionExists(msg.sender, marketId, existing);
         return _trade(msg.sender, TradeRequest(marketId, size, margin, 0, acceptablePrice, deadline, hint));
     }
@@ -52,6 +52,7 @@ abstract contract Trading is EngineBase, IPerpEngine {
         uint32 hint
     ) external nonReentrant {
         if (sizeDelta == 0) revert ZeroAmount();
+        _existingPositionId(msg.sender, marketId);
         _trade(msg.sender, TradeRequest(marketId, sizeDelta, 0, 0, acceptablePrice, deadline, hint));
     }
 
@@ -83,7 +84,7 @@ abstract contract Trading is EngineBase, IPerpEngine {
     }
 
     function _existingPositionId(address account, uint32 marketId) private view returns (uint256 positionId) {
-        positionId = positionIdOf[account][marketId];
+        positionId = positionIdOf(account, marketId);
         if (positionId == 0) revert NoPosition(account, marketId);
     }
 
@@ -91,17 +92,14 @@ abstract contract Trading is EngineBase, IPerpEngine {
     function _trade(address account, TradeRequest memory r) private returns (uint256 positionId) {
         if (block.timestamp > r.deadline) revert DeadlineExpired(r.deadline, block.timestamp);
         MarketConfig memory c = _tradingConfig(r.marketId);
-        positionId = positionIdOf[account][r.marketId];
-        Position memory before;
-        Position memory p;
-        if (positionId == 0) {
-            positionId = nextPositionId++;
-            positionIdOf[account][r.marketId] = positionId;
+        positionId = positionIdFor(account, r.marketId);
+        // An account that never held collateral has no number, hence nothing to trade with.
+        if (positionId == 0) revert InsufficientBalance(account, 0, r.marginIn);
+        Position memory before = _positions[positionId];
+        Position memory p = _positions[positionId];
+        if (p.size == 0) {
             before.account = p.account = account;
             before.marketId = p.marketId = r.marketId;
-        } else {
-            before = _positions[positionId];
-            p = _positions[positionId];
         }
         (uint256 price, int256 index) = _priceAndAccrue(r.marketId, c);
         if (r.sizeDelta != 0) _checkAcceptablePrice(price, r.acceptablePrice, r.sizeDelta > 0);
@@ -159,6 +157,7 @@ abstract contract Trading is EngineBase, IPerpEngine {
         int256 index,
         bool riskGrows
     ) private view {
+        _loadTiersFor(c, p.marketId, PerpMath.abs(p.size).notionalUp(price, valueDivisor));
         PositionMath.Health memory h = PositionMath.health(p, c, price, index, valueDivisor);
         if (riskGrows) {
             if (riskPaused) revert RiskPaused();

@@ -12,9 +12,14 @@ interface IEngineState is IPerpEngineEvents {
     function freeBalance(address account) external view returns (uint256);
     function valueDivisor() external view returns (uint256);
     function riskPaused() external view returns (bool);
+    /// @notice The id of `account`'s open position in `marketId`, 0 if it has none. An account's
+    /// position in market m always has id number * 16 + m, `number` from AccountRegistered.
     function positionIdOf(address account, uint32 marketId) external view returns (uint256);
-    /// @notice The id the next new position gets; every id below it has been used.
-    function nextPositionId() external view returns (uint64);
+    /// @notice The id `account`'s position in `marketId` has whenever it is open, so a frontend
+    /// knows it (and its ADL insert hint) before opening; 0 for an account never credited.
+    function positionIdFor(address account, uint32 marketId) external view returns (uint256);
+    /// @notice How many accounts have been numbered; numbers run from 1 to accountCount.
+    function accountCount() external view returns (uint32);
     /// @notice Vault cash minus traders' aggregate unrealised PnL net of funding, across markets.
     function vaultEquity() external view returns (int256);
     /// @notice Vault cash the traders' aggregate unrealised profit needs; LPs cannot withdraw it.

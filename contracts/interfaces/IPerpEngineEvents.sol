@@ -45,8 +45,12 @@ interface IPerpEngineEvents {
     error NoDeleverageProgress(uint32 marketId, bool isLong);
     error CloseSizeInBankruptcyMode(uint256 closeSize);
     error PnlOvercorrected(uint256 pnlFactor, uint256 targetPnlFactor);
+    error AccountLimitReached(uint256 limit);
 
     // ─── Events ─────────────────────────────────────────────────────────────────────────────
+    /// @notice `account` was credited for the first time and got `number`: its position in market m
+    /// has id number * 16 + m.
+    event AccountRegistered(address indexed account, uint32 number);
     /// @notice The free (unallocated) collateral of `account` is now `balance`, after `delta`.
     event BalanceChanged(address indexed account, uint256 balance, int256 delta);
     /// @notice Full new state of a position after any change. `size == 0` means it is closed.

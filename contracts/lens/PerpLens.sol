@@ -11,7 +11,7 @@ import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 import {MarketConfigLib} from "../libraries/MarketConfigLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
-import {MarketConfig, MarketState, Position, RiskTier} from "../types/PerpTypes.sol";
+import {MAX_MARKETS, MarketConfig, MarketState, Position, RiskTier} from "../types/PerpTypes.sol";
 
 /// @title PerpLens
 /// @notice Read-only views for keepers and frontends, computed with the engine's own math at the
@@ -113,12 +113,21 @@ contract PerpLens {
         for (uint256 i = 0; i < positionIds.length; ++i) out[i] = positionHealth(positionIds[i]);
     }
 
-    /// @notice The stored state of up to `count` positions from `firstId` on (ids past the last one
-    /// used are left out; closed ones come back with size 0): one call resyncs a keeper's index.
-    function positionRange(uint256 firstId, uint256 count) external view returns (Position[] memory out) {
-        uint256 end = Math.min(firstId + count, engine.nextPositionId());
-        out = new Position[](end > firstId ? end - firstId : 0);
-        for (uint256 i = 0; i < out.length; ++i) out[i] = engine.position(firstId + i);
+    /// @notice The stored state of every listed market's position of up to `count` accounts, from
+    /// account number `firstAccount` on (numbers past the last are left out; closed positions come
+    /// back with size 0), each with its id: one call resyncs a keeper's index.
+    function accountPositions(
+        uint256 firstAccount,
+        uint256 count
+    ) external view returns (uint256[] memory ids, Position[] memory positions) {
+        uint256 end = Math.min(firstAccount + count, uint256(engine.accountCount()) + 1);
+        uint256 markets = engine.marketCount();
+        uint256 length = end > firstAccount ? (end - firstAccount) * markets : 0;
+        (ids, positions) = (new uint256[](length), new Position[](length));
+        for (uint256 i = 0; i < length; ++i) {
+            ids[i] = (firstAccount + i / markets) * MAX_MARKETS + (i % markets);
+            positions[i] = engine.position(ids[i]);
+        }
     }
 
     /// @notice What liquidating `positionId` would do at the current price, with the hint for it.

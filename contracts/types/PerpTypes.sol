@@ -4,6 +4,9 @@ pragma solidity 0.8.28;
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 
 uint256 constant MAX_RISK_TIERS = 4;
+/// @dev Markets an engine can list; also the stride of position ids (account number * MAX_MARKETS +
+/// market id), so bounding it bounds every loop over markets and keeps ids dense.
+uint256 constant MAX_MARKETS = 16;
 
 /// @notice One notional bracket. A position whose notional is at most `maxNotional` (token atoms)
 /// uses these rates; brackets are ascending and the last one caps the position size.

@@ -40,8 +40,14 @@ await measure("deposit", "existing account", engine.connect(a).deposit(usd(1_000
 await measure("withdraw", "", engine.connect(a).withdraw(usd(1_000), a.address));
 await measure(
   "openPosition",
-  "new position, first touch this block",
+  "new position, first in its ADL bucket",
   engine.connect(a).openPosition(ETH, eth(10), usd(3_000), MAX, await deadline(), 0),
+);
+// The common case: the same leverage as a position already open, so its bucket is in use.
+await measure(
+  "openPosition",
+  "new position, bucket in use",
+  engine.connect(traders[6]).openPosition(ETH, eth(10), usd(3_000), MAX, await deadline(), 0),
 );
 await measure("modifyPosition", "increase", engine.connect(a).modifyPosition(ETH, eth(2), MAX, await deadline(), 0));
 await measure("modifyPosition", "reduce", engine.connect(a).modifyPosition(ETH, -eth(3), 0, await deadline(), 0));

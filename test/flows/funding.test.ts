@@ -8,7 +8,7 @@ const params = defaultMarketConfig(ethers.ZeroAddress, 6);
 
 describe("funding", () => {
   it("accrues the skew-based rate into the cumulative index on every touch", async () => {
-    const { engine, alice, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
+    const { engine, alice, bob, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
     await engine.connect(alice).openPosition(ETH, size(300), usd(99_000), MAX_PRICE, await farDeadline(), 0);
     await engine.connect(bob).openPosition(ETH, -size(50), usd(20_000), 0, await farDeadline(), 0);
     const s0 = await engine.marketState(ETH);
@@ -39,20 +39,20 @@ describe("funding", () => {
   });
 
   it("makes the heavy side pay the light side, with the vault taking the imbalance", async () => {
-    const { engine, alice, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
+    const { engine, alice, bob, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
     await engine.connect(alice).openPosition(ETH, size(300), usd(99_000), MAX_PRICE, await farDeadline(), 0);
     await engine.connect(bob).openPosition(ETH, -size(50), usd(20_000), 0, await farDeadline(), 0);
-    const aliceBefore = await engine.position(1n);
-    const bobBefore = await engine.position(2n);
+    const aliceBefore = await engine.position(ids.alice);
+    const bobBefore = await engine.position(ids.bob);
     await networkHelpers.time.increase(86_400);
     await setPrice(feed, 3000);
     await engine.connect(alice).addMargin(ETH, 1n, 0);
     const cash0 = await engine.vaultCash();
     await engine.connect(alice).removeMargin(ETH, 1n, await farDeadline(), 0);
-    const aliceAfter = await engine.position(1n);
+    const aliceAfter = await engine.position(ids.alice);
     const cash1 = await engine.vaultCash();
     await engine.connect(bob).removeMargin(ETH, 1n, await farDeadline(), 0);
-    const bobAfter = await engine.position(2n);
+    const bobAfter = await engine.position(ids.bob);
     const cash2 = await engine.vaultCash();
 
     const alicePaid = -ref.traderValue(size(300), aliceBefore.fundingSnapshot - aliceAfter.fundingSnapshot, DIVISOR);

@@ -14,16 +14,17 @@ describe("PerpLens views", () => {
     return base;
   }
 
-  for (const [label, id] of [
-    ["long", 1n],
-    ["short", 2n],
+  for (const [label, trader] of [
+    ["long", "alice"],
+    ["short", "bob"],
   ] as const) {
+    const towardDanger = trader === "alice" ? -1n : 1n;
     it(`gives a ${label}'s liquidation price: liquidatable just beyond it, not just before`, async () => {
-      const { lens, feed } = await networkHelpers.loadFixture(withPositions);
+      const { lens, feed, ids } = await networkHelpers.loadFixture(withPositions);
+      const id = ids[trader];
       const h = await lens.positionHealth(id);
       expect(h.liquidatable).to.equal(false);
       const liq = h.liquidationPrice;
-      const towardDanger = id === 1n ? -1n : 1n;
       // The engine rounds equity down and margin up by an atom or two; 1e-5 of a dollar covers it.
       const dangerSide = toAnswer(liq) + towardDanger * 1_000n;
       const safeSide = toAnswer(liq) - towardDanger * 1_000n;
@@ -36,11 +37,11 @@ describe("PerpLens views", () => {
     });
 
     it(`gives a ${label}'s bankruptcy price, where equity crosses zero`, async () => {
-      const { lens, engine, feed } = await networkHelpers.loadFixture(withPositions);
+      const { lens, engine, feed, ids } = await networkHelpers.loadFixture(withPositions);
+      const id = ids[trader];
       const bankruptcy = (await lens.positionHealth(id)).bankruptcyPrice;
       const p = await engine.position(id);
       const index = (await engine.marketState(ETH)).fundingIndex;
-      const towardDanger = id === 1n ? -1n : 1n;
       expect(ref.equity(p, bankruptcy - towardDanger * 10n ** 10n, index, DIVISOR) >= 0n).to.equal(true);
       expect(ref.equity(p, bankruptcy + towardDanger * 10n ** 10n, index, DIVISOR) < 0n).to.equal(true);
       await feed.setAnswer(toAnswer(bankruptcy) + towardDanger * 2n);
@@ -49,9 +50,9 @@ describe("PerpLens views", () => {
   }
 
   it("reports equity and margins that match the reference model", async () => {
-    const { lens, engine } = await networkHelpers.loadFixture(withPositions);
-    const [h] = await lens.positionHealthBatch([1n]);
-    const p = await engine.position(1n);
+    const { lens, engine, ids } = await networkHelpers.loadFixture(withPositions);
+    const [h] = await lens.positionHealthBatch([ids.alice]);
+    const p = await engine.position(ids.alice);
     const index = (await engine.marketState(ETH)).fundingIndex;
     expect(h.equity).to.equal(ref.equity(p, price(3000), index, DIVISOR));
     expect(h.notional).to.equal(usd(30_000));

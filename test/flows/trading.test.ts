@@ -35,13 +35,39 @@ describe("trading", () => {
       expect(state.shortSize).to.equal(0n);
     });
 
+    it("numbers an account at its first credit and keeps its position id across close and reopen", async () => {
+      const { engine, token, alice, keeper } = await networkHelpers.loadFixture(protocolFixture);
+      await token.mint(keeper.address, usd(10_000));
+      await token.connect(keeper).approve(await engine.getAddress(), ethers.MaxUint256);
+      const count = BigInt(await engine.accountCount());
+      await expect(engine.connect(keeper).deposit(usd(5_000)))
+        .to.emit(engine, "AccountRegistered")
+        .withArgs(keeper.address, count + 1n);
+      expect(await engine.accountCount()).to.equal(count + 1n);
+      const id = (count + 1n) * 16n + BigInt(ETH);
+      expect(await engine.positionIdFor(keeper.address, ETH)).to.equal(id);
+      expect(await engine.positionIdOf(keeper.address, ETH)).to.equal(0n); // nothing open yet
+      // A second deposit does not renumber the account.
+      await expect(engine.connect(keeper).deposit(usd(1))).not.to.emit(engine, "AccountRegistered");
+
+      await engine.connect(keeper).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, await farDeadline(), 0);
+      expect(await engine.positionIdOf(keeper.address, ETH)).to.equal(id);
+      await engine.connect(keeper).closePosition(ETH, 0, await farDeadline());
+      expect(await engine.positionIdOf(keeper.address, ETH)).to.equal(0n);
+      await engine.connect(keeper).openPosition(ETH, -size(1), usd(1_000), 0, await farDeadline(), 0);
+      expect(await engine.positionIdOf(keeper.address, ETH)).to.equal(id);
+      expect((await engine.position(id)).account).to.equal(keeper.address);
+      // Another account's ids never collide with it.
+      expect(await engine.positionIdFor(alice.address, ETH)).to.not.equal(id);
+    });
+
     it("emits the full new position state", async () => {
-      const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, ids } = await networkHelpers.loadFixture(protocolFixture);
       const tx = engine.connect(alice).openPosition(ETH, -size(2), usd(1_000), 0, await farDeadline(), 0);
       await expect(tx)
         .to.emit(engine, "PositionUpdated")
         .withArgs(
-          1n,
+          ids.alice,
           alice.address,
           ETH,
           -size(2),
@@ -55,7 +81,7 @@ describe("trading", () => {
     });
 
     it("rejects zero size, zero margin, an existing position and an unknown market", async () => {
-      const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, ids } = await networkHelpers.loadFixture(protocolFixture);
       const deadline = await farDeadline();
       await expect(engine.connect(alice).openPosition(ETH, 0n, usd(10), MAX_PRICE, deadline, 0)).to.be.revertedWithCustomError(
         engine,
@@ -68,7 +94,7 @@ describe("trading", () => {
       await engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline, 0);
       await expect(engine.connect(alice).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, deadline, 0))
         .to.be.revertedWithCustomError(engine, "PositionExists")
-        .withArgs(alice.address, ETH, 1n);
+        .withArgs(alice.address, ETH, ids.alice);
       await expect(engine.connect(alice).openPosition(7, size(1), usd(1_000), MAX_PRICE, deadline, 0))
         .to.be.revertedWithCustomError(engine, "UnknownMarket")
         .withArgs(7);
@@ -114,18 +140,18 @@ describe("trading", () => {
     });
 
     it("rejects leverage beyond the initial margin of the position's tier", async () => {
-      const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, ids } = await networkHelpers.loadFixture(protocolFixture);
       // 10 ETH = 30,000 notional, tier 1: initial margin 5% = 1,500 on top of the 15 fee.
       const needed = ref.initialMargin(tiers, size(10), price(3000), DIVISOR);
       const margin = needed + fee(size(10), price(3000)) - 1n;
       await expect(engine.connect(alice).openPosition(ETH, size(10), margin, MAX_PRICE, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "BelowInitialMargin")
-        .withArgs(1n, needed - 1n, needed);
+        .withArgs(ids.alice, needed - 1n, needed);
       await engine.connect(alice).openPosition(ETH, size(10), margin + 1n, MAX_PRICE, await farDeadline(), 0);
     });
 
     it("rejects open interest beyond the cap and notional beyond the last tier", async () => {
-      const { engine, alice, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, bob, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
       await setPrice(feed, 1);
       await engine.connect(alice).openPosition(ETH, size(9_000), usd(5_000), MAX_PRICE, await farDeadline(), 0);
       await expect(engine.connect(bob).openPosition(ETH, size(1_001), usd(5_000), MAX_PRICE, await farDeadline(), 0))
@@ -135,33 +161,33 @@ describe("trading", () => {
       // 1,001 ETH at 10,000 = 10.01M notional, beyond the last 10M bracket.
       await expect(engine.connect(bob).openPosition(ETH, -size(1_001), usd(100_000), 0, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "NotionalAboveMaxTier")
-        .withArgs(2n, usd(10_010_000));
+        .withArgs(ids.bob, usd(10_010_000));
     });
   });
 
   describe("modifyPosition", () => {
     it("averages the entry on increase, rounding against the trader", async () => {
-      const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
       await engine.connect(alice).openPosition(ETH, size(1), usd(5_000), MAX_PRICE, await farDeadline(), 0);
       await setPrice(feed, "3000.00000001");
       await engine.connect(alice).modifyPosition(ETH, size(2), MAX_PRICE, await farDeadline(), 0);
-      const p = await engine.position(1n);
+      const p = await engine.position(ids.alice);
       const weighted = size(1) * price(3000) + size(2) * price("3000.00000001");
       expect(p.entryPrice).to.equal(ref.divCeil(weighted, size(3)));
       expect(p.size).to.equal(size(3));
     });
 
     it("realises PnL into margin on reduce, paid by the vault", async () => {
-      const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
       await engine.connect(alice).openPosition(ETH, size(4), usd(2_000), MAX_PRICE, await farDeadline(), 0);
-      const before = await engine.position(1n);
+      const before = await engine.position(ids.alice);
       await setPrice(feed, 3100);
       const cashBefore = await engine.vaultCash();
       const insuranceBefore = await engine.insuranceFund();
       await engine.connect(alice).modifyPosition(ETH, -size(1), 0, await farDeadline(), 0);
       const realised = ref.traderValue(size(1), price(100), DIVISOR); // 100 per ETH
       const reduceFee = fee(size(1), price(3100));
-      const p = await engine.position(1n);
+      const p = await engine.position(ids.alice);
       // Funding accrued since the open (longs are the heavy side and pay) is settled on the same touch.
       const funding = ref.traderValue(size(4), before.fundingSnapshot - p.fundingSnapshot, DIVISOR);
       expect(funding < 0n).to.equal(true);
@@ -191,14 +217,25 @@ describe("trading", () => {
         .to.be.revertedWithCustomError(engine, "NoPosition")
         .withArgs(alice.address, ETH);
       await expect(engine.connect(alice).addMargin(ETH, usd(1), 0)).to.be.revertedWithCustomError(engine, "NoPosition");
+      await expect(engine.connect(alice).modifyPosition(ETH, size(1), MAX_PRICE, await farDeadline(), 0))
+        .to.be.revertedWithCustomError(engine, "NoPosition")
+        .withArgs(alice.address, ETH);
+    });
+
+    it("refuses an account that never deposited, before it has a position id", async () => {
+      const { engine, keeper } = await networkHelpers.loadFixture(protocolFixture);
+      expect(await engine.positionIdFor(keeper.address, ETH)).to.equal(0n);
+      await expect(engine.connect(keeper).openPosition(ETH, size(1), usd(1_000), MAX_PRICE, await farDeadline(), 0))
+        .to.be.revertedWithCustomError(engine, "InsufficientBalance")
+        .withArgs(keeper.address, 0n, usd(1_000));
     });
   });
 
   describe("closePosition", () => {
     it("returns margin plus PnL minus the fee to the free balance and deletes the position", async () => {
-      const { engine, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, bob, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
       await engine.connect(bob).openPosition(ETH, -size(5), usd(3_000), 0, await farDeadline(), 0);
-      const { margin, fundingSnapshot } = await engine.position(1n);
+      const { margin, fundingSnapshot } = await engine.position(ids.bob);
       await setPrice(feed, 2_950);
       const freeBefore = await engine.freeBalance(bob.address);
       await engine.connect(bob).closePosition(ETH, MAX_PRICE, await farDeadline());
@@ -208,7 +245,7 @@ describe("trading", () => {
       const funding = ref.traderValue(-size(5), fundingSnapshot - index, DIVISOR);
       expect(await engine.freeBalance(bob.address)).to.equal(freeBefore + margin + funding + pnl - fee(size(5), price(2950)));
       expect(await engine.positionIdOf(bob.address, ETH)).to.equal(0n);
-      expect((await engine.position(1n)).size).to.equal(0n);
+      expect((await engine.position(ids.bob)).size).to.equal(0n);
       expect((await engine.marketState(ETH)).shortSize).to.equal(0n);
       expect((await engine.marketState(ETH)).shortSizeK).to.equal(0n);
     });
@@ -226,23 +263,23 @@ describe("trading", () => {
 
   describe("margin", () => {
     it("adds margin without reading the oracle", async () => {
-      const { engine, alice, feed } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
       await engine.connect(alice).openPosition(ETH, size(1), usd(500), MAX_PRICE, await farDeadline(), 0);
-      const marginBefore = (await engine.position(1n)).margin;
+      const marginBefore = (await engine.position(ids.alice)).margin;
       await feed.setAnswer(0n); // the oracle is now unusable
       await engine.connect(alice).addMargin(ETH, usd(100), 0);
-      expect((await engine.position(1n)).margin).to.equal(marginBefore + usd(100));
+      expect((await engine.position(ids.alice)).margin).to.equal(marginBefore + usd(100));
       await expect(engine.connect(alice).addMargin(ETH, 0n, 0)).to.be.revertedWithCustomError(engine, "ZeroAmount");
     });
 
     it("removes margin only down to the initial margin", async () => {
-      const { engine, alice } = await networkHelpers.loadFixture(protocolFixture);
+      const { engine, alice, ids } = await networkHelpers.loadFixture(protocolFixture);
       await engine.connect(alice).openPosition(ETH, size(10), usd(3_000), MAX_PRICE, await farDeadline(), 0);
-      const margin = (await engine.position(1n)).margin;
+      const margin = (await engine.position(ids.alice)).margin;
       const im = ref.initialMargin(tiers, size(10), price(3000), DIVISOR);
       await expect(engine.connect(alice).removeMargin(ETH, margin + 1n, await farDeadline(), 0))
         .to.be.revertedWithCustomError(engine, "InsufficientMargin")
-        .withArgs(1n, margin, margin + 1n);
+        .withArgs(ids.alice, margin, margin + 1n);
       // The lone long pays funding every second, so leave a cushion for the blocks in between.
       const cushion = usd(1);
       await expect(engine.connect(alice).removeMargin(ETH, margin - im + 1n, await farDeadline(), 0)).to.be.revertedWithCustomError(
@@ -251,7 +288,7 @@ describe("trading", () => {
       );
       const freeBefore = await engine.freeBalance(alice.address);
       await engine.connect(alice).removeMargin(ETH, margin - im - cushion, await farDeadline(), 0);
-      const after = await engine.position(1n);
+      const after = await engine.position(ids.alice);
       const index = (await engine.marketState(ETH)).fundingIndex;
       const funding = ref.traderValue(size(10), -index, DIVISOR); // the snapshot at open was 0
       expect(after.margin).to.equal(im + cushion + funding);

@@ -15,15 +15,15 @@ describe("liquidity vault (ERC-4626)", () => {
   });
 
   it("prices shares at cash minus traders' unrealised PnL", async () => {
-    const { vault, engine, alice, bob, feed } = await networkHelpers.loadFixture(protocolFixture);
+    const { vault, engine, alice, bob, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
     // A balanced book keeps the funding rate at zero, so the view's projection to "now" is exact.
     await engine.connect(alice).openPosition(ETH, size(20), usd(10_000), MAX_PRICE, await farDeadline(), 0);
     await engine.connect(bob).openPosition(ETH, -size(20), usd(10_000), 0, await farDeadline(), 0);
     await setPrice(feed, 3_300);
     const index = (await engine.marketState(ETH)).fundingIndex;
     const { longPnl, shortPnl } = await engine.sidePnl(ETH);
-    const alicePos = await engine.position(1n);
-    const bobPos = await engine.position(2n);
+    const alicePos = await engine.position(ids.alice);
+    const bobPos = await engine.position(ids.bob);
     // sidePnl projects funding to now; this block has the same timestamp as the last touch.
     const aliceValue = ref.equity(alicePos, price(3300), index, DIVISOR) - alicePos.margin;
     const bobValue = ref.equity(bobPos, price(3300), index, DIVISOR) - bobPos.margin;

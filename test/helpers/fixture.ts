@@ -37,7 +37,13 @@ export async function protocolFixture() {
   await engine.connect(owner).fundInsurance(usd(10_000));
   for (const trader of [alice, bob, carol]) await engine.connect(trader).deposit(usd(100_000));
   const feed = deployed.markets[ETH].feed;
-  return { ...deployed, feed, owner, lp, alice, bob, carol, keeper, guardian };
+  // Each trader's ETH position id, fixed by the account's number whether or not it is open.
+  const ids = {
+    alice: await engine.positionIdFor(alice.address, ETH),
+    bob: await engine.positionIdFor(bob.address, ETH),
+    carol: await engine.positionIdFor(carol.address, ETH),
+  };
+  return { ...deployed, feed, owner, lp, alice, bob, carol, keeper, guardian, ids };
 }
 
 export async function setPrice(feed: { setAnswer(a: bigint): Promise<unknown> }, dollars: number | string) {
