@@ -15,6 +15,8 @@ import { defaultMarketConfig } from "../lib/marketConfig.ts";
 const { ethers } = await network.create();
 const [owner, trader] = await ethers.getSigners();
 const SIZES = (process.env.ADL_BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
+// Positions seeded per transaction, within the block gas limit.
+const QUEUE_SEED_CHUNK = 150;
 const SEED_CHUNK = 75;
 const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => Number((await (await tx).wait())!.gasUsed);
 
@@ -24,7 +26,9 @@ const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueu
 async function queueOnly(n: number, buckets: number) {
   const bench = await (await ethers.getContractFactory("AdlQueueBench", { libraries })).deploy();
   const first = 500; // a realistic slope range
-  for (let seeded = 0; seeded < n; seeded += 400) await (await bench.seed(Math.min(400, n - seeded), first, buckets)).wait();
+  for (let seeded = 0; seeded < n; seeded += QUEUE_SEED_CHUNK) {
+    await (await bench.seed(Math.min(QUEUE_SEED_CHUNK, n - seeded), first, buckets)).wait();
+  }
   // A node with a successor in its bucket, near the middle of the queue: the new key lands
   // between the two, so every size pays for relinking both neighbours.
   let middle = BigInt(Math.floor(n / 2) + 1);

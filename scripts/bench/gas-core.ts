@@ -14,7 +14,8 @@ const signers = await ethers.getSigners();
 const [owner, lp, keeper, ...traders] = signers;
 const { token, engine, vault, markets } = await deployProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: 3000_00000000n }] });
 const feed = markets[ETH].feed;
-for (const who of [owner, lp, ...traders.slice(0, 12)]) {
+const newcomer = traders[12]; // funded, but never deposited
+for (const who of [owner, lp, ...traders.slice(0, 13)]) {
   await token.mint(who.address, usd(10_000_000));
   await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
   await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
@@ -36,6 +37,7 @@ async function measure(operation: string, note: string, tx: Promise<{ wait(): Pr
 }
 
 const [a, b, c, d, e, f] = traders;
+await measure("deposit", "first, numbers the account", engine.connect(newcomer).deposit(usd(1_000)));
 await measure("deposit", "existing account", engine.connect(a).deposit(usd(1_000)));
 await measure("withdraw", "", engine.connect(a).withdraw(usd(1_000), a.address));
 await measure(
