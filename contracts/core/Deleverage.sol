@@ -4,11 +4,10 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
-import {AdlQueue, Heads} from "../adl/AdlQueue.sol";
+import {AdlQueue, Heads, SideQueue} from "../adl/AdlQueue.sol";
 import {IRiskModule} from "../interfaces/IRiskModule.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
-import {SideQueue} from "../adl/AdlQueue.sol";
 import {EngineBase} from "./EngineBase.sol";
 import {ModuleGuard} from "./ModuleGuard.sol";
 
