@@ -17,11 +17,14 @@ contract EngineBench is PerpEngine {
 
     mapping(bytes32 sideBucket => uint32) private _tails;
 
+    /// @dev The engine's own constructor arguments, so deployEngine (scripts/lib/deployProtocol.ts)
+    /// deploys this harness exactly as it deploys the engine.
     constructor(
         IERC20Metadata token,
+        address initialOwner,
         address liquidation,
         address governance
-    ) PerpEngine(token, msg.sender, liquidation, governance) {}
+    ) PerpEngine(token, initialOwner, liquidation, governance) {}
 
     /// @notice Opens one position of `absSize` per entry of `margins` on one side at `entryPrice`.
     /// Entries drift away from the head, so each position joins its bucket's tail with an exact hint.

@@ -1,29 +1,32 @@
-// Gas of the ADL queue and of ADL fills at 10, 100, 1,000 and 10,000 positions in the queue.
-// Run: npm run bench:adl
+// Gas of the ADL queue and of ADL fills at 10 to 10,000 positions in the queue. Used by `npm run bench`
+// (the sizes come from its options) and by the gas guard (the engine at a small n).
 //
-// Part 1 measures the queue library alone (AdlQueueBench): insert into the middle of a bucket with
-// an exact hint, remove from the middle, and the queue work of one full ADL fill (find the best
-// bucket head and unlink it), with the bucket count held fixed so only the queue size varies, and
-// with a realistic spread of buckets. Part 2 measures the engine (EngineBench, the real engine plus
-// bulk seeding): opening and closing a position, and pool-protection deleverage fills.
-import { network } from "hardhat";
+// The queue library alone (AdlQueueBench): insert into the middle of a bucket with an exact hint,
+// remove from the middle, and the queue work of one full ADL fill (find the best bucket head and
+// unlink it), with the bucket count held fixed so only the queue size varies, and with a realistic
+// spread of buckets. The engine (EngineBench, the real engine plus bulk seeding, deployed by
+// deployProtocol like the engine itself): opening and closing a position, and pool-protection
+// deleverage fills.
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { bucketOf } from "../../client/adl.ts";
 import { predictTrade } from "../../client/predict.ts";
-import { printTable } from "../lib/format.ts";
-import { defaultMarketConfig } from "../lib/marketConfig.ts";
+import type { EngineBench } from "../../types/ethers-contracts/index.ts";
+import { deployProtocol } from "../lib/deployProtocol.ts";
 
-const { ethers } = await network.create();
-const [owner, trader] = await ethers.getSigners();
-const SIZES = (process.env.ADL_BENCH_SIZES ?? "10,100,1000,10000").split(",").map(Number);
 // Positions seeded per transaction, within the block gas limit.
 const QUEUE_SEED_CHUNK = 150;
 const SEED_CHUNK = 75;
 const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => Number((await (await tx).wait())!.gasUsed);
 
-const adlQueue = await ethers.deployContract("AdlQueue");
-const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueue.getAddress() };
+/** The library call's own gas (logged by the harness) and the whole transaction's. */
+export interface QueueOpGas {
+  op: number;
+  tx: number;
+}
 
-async function queueOnly(n: number, buckets: number) {
+export async function measureQueueGas(ethers: HardhatEthers, n: number, buckets: number) {
+  const adlQueue = await ethers.deployContract("AdlQueue");
+  const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueue.getAddress() };
   const bench = await (await ethers.getContractFactory("AdlQueueBench", { libraries })).deploy();
   const first = 500; // a realistic slope range
   for (let seeded = 0; seeded < n; seeded += QUEUE_SEED_CHUNK) {
@@ -34,35 +37,44 @@ async function queueOnly(n: number, buckets: number) {
   let middle = BigInt(Math.floor(n / 2) + 1);
   let node = await bench.position(middle);
   while (node.adlNext === 0n && middle > 1n) node = await bench.position(--middle);
-  /** "operation gas (transaction gas)": the harness logs the library call's own gas. */
-  const measure = async (tx: ReturnType<typeof bench.remove>) => {
+  const measure = async (tx: ReturnType<typeof bench.remove>): Promise<QueueOpGas> => {
     const receipt = (await (await tx).wait())!;
-    const opGas = bench.interface.parseLog(receipt.logs[receipt.logs.length - 1])!.args.gas;
-    return `${opGas} (tx ${receipt.gasUsed})`;
+    const op = bench.interface.parseLog(receipt.logs[receipt.logs.length - 1])!.args.gas;
+    return { op: Number(op), tx: Number(receipt.gasUsed) };
   };
   const insert = await measure(bench.insert(await bench.bucketOf(middle), node.entryPrice - node.fundingSnapshot + 1n, middle));
   const remove = await measure(bench.remove(BigInt(Math.floor(n / 3) + 1)));
-  const takeBest = await measure(bench.takeBest(10n ** 30n));
-  return { insert, remove, takeBest };
+  const bestUnlink = await measure(bench.takeBest(10n ** 30n));
+  return { insert, remove, bestUnlink };
 }
+export type QueueGas = Awaited<ReturnType<typeof measureQueueGas>>;
 
-async function engineLevel(n: number) {
-  const token = await ethers.deployContract("TestToken", ["Test USD", "tUSD", 6]);
-  const liquidationModule = await (await ethers.getContractFactory("LiquidationModule", { libraries })).deploy(await token.getAddress());
-  const governanceModule = await ethers.deployContract("GovernanceModule", [await token.getAddress()]);
-  const engine = await (
-    await ethers.getContractFactory("EngineBench", { libraries })
-  ).deploy(await token.getAddress(), await liquidationModule.getAddress(), await governanceModule.getAddress());
-  const vault = await ethers.deployContract("LiquidityVault", [await token.getAddress(), await engine.getAddress(), "V", "V"]);
-  await engine.setVault(await vault.getAddress());
-  const lens = await ethers.deployContract("PerpLens", [await engine.getAddress()]);
-  const feed = await ethers.deployContract("SettableAggregator", [8, "ETH / USD", 3000_00000000n]);
-  const oracle = await ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 0]);
-  const config = defaultMarketConfig(await oracle.getAddress(), 6);
-  config.maxShortSize = config.maxLongSize = 100_000n * 10n ** 18n;
-  config.maxPnlFactor = 10n ** 12n; // pool-protection ADL is always due, so fills can be measured
-  config.targetPnlFactor = 5n * 10n ** 11n;
-  await engine.listMarket(config);
+/** Transaction gas of the engine's queue-touching operations with `n` profitable shorts seeded. */
+export async function measureEngineGas(ethers: HardhatEthers, n: number) {
+  const [owner, trader] = await ethers.getSigners();
+  const {
+    token,
+    engine: deployed,
+    vault,
+    lens,
+  } = await deployProtocol(ethers, {
+    engineContract: "EngineBench",
+    markets: [
+      {
+        name: "ETH",
+        initialAnswer: 3000_00000000n,
+        configure: (config) => ({
+          ...config,
+          maxShortSize: 100_000n * 10n ** 18n,
+          maxLongSize: 100_000n * 10n ** 18n,
+          maxPnlFactor: 10n ** 12n, // pool-protection ADL is always due, so fills can be measured
+          targetPnlFactor: 5n * 10n ** 11n,
+        }),
+      },
+    ],
+  });
+  const engine = deployed as unknown as EngineBench;
+  const config = await engine.marketConfig(0);
   for (const who of [owner, trader]) {
     await token.mint(who.address, 10n ** 18n);
     await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
@@ -115,49 +127,30 @@ async function engineLevel(n: number) {
   return { nonEmptyBuckets, open, close, singleFill, perFill: Math.round(multi / fills), fills };
 }
 
-const queueRows = [];
-for (const n of SIZES) {
-  const fixed = await queueOnly(n, 8);
-  const spread = await queueOnly(n, Math.min(n, 53));
-  queueRows.push({
-    positions: n,
-    "insert (8 buckets)": fixed.insert,
-    "remove (8 buckets)": fixed.remove,
-    "best+unlink (8 buckets)": fixed.takeBest,
-    "insert (53 buckets)": spread.insert,
-    "remove (53 buckets)": spread.remove,
-    "best+unlink (53 buckets)": spread.takeBest,
-  });
-}
-console.log("Queue library alone: the operation's own gas (the whole transaction's in brackets):");
-printTable(queueRows);
+export type EngineGas = Awaited<ReturnType<typeof measureEngineGas>>;
 
-const engineRows = [];
-for (const n of SIZES) {
-  const r = await engineLevel(n);
-  engineRows.push({
-    positions: n,
-    "non-empty buckets": r.nonEmptyBuckets,
-    openPosition: r.open,
-    closePosition: r.close,
-    "deleverage, 1 fill": r.singleFill,
-    [`per fill, multi-fill`]: `${r.perFill} (${r.fills} fills)`,
-  });
+/** Every size's queue gas (8 buckets, and min(n, 53) buckets: a real book's spread) and engine gas. */
+export async function measureAdlGas(ethers: HardhatEthers, sizes: number[]) {
+  const rows = [];
+  for (const n of sizes) {
+    const fixed = await measureQueueGas(ethers, n, 8);
+    const spread = await measureQueueGas(ethers, n, Math.min(n, 53));
+    rows.push({ positions: n, queue8: fixed, queue53: spread, engine: await measureEngineGas(ethers, n) });
+  }
+  const [first, last] = [rows[0], rows.at(-1)!];
+  const ratio = (a: number, b: number) => Math.round((b / a) * 1000) / 1000;
+  // gas at the largest size / gas at the smallest (10,000 / 10 in a full run), for every queue-touching operation
+  const growth = {
+    queueInsert: ratio(first.queue8.insert.op, last.queue8.insert.op),
+    queueRemove: ratio(first.queue8.remove.op, last.queue8.remove.op),
+    queueBestUnlink: ratio(first.queue8.bestUnlink.op, last.queue8.bestUnlink.op),
+    queueInsertSpread: ratio(first.queue53.insert.op, last.queue53.insert.op),
+    queueRemoveSpread: ratio(first.queue53.remove.op, last.queue53.remove.op),
+    queueBestUnlinkSpread: ratio(first.queue53.bestUnlink.op, last.queue53.bestUnlink.op),
+    openPosition: ratio(first.engine.open, last.engine.open),
+    closePosition: ratio(first.engine.close, last.engine.close),
+    deleverageOneFill: ratio(first.engine.singleFill, last.engine.singleFill),
+    deleveragePerFill: ratio(first.engine.perFill, last.engine.perFill),
+  };
+  return { rows, growth };
 }
-console.log("\nEngine, transaction gas:");
-printTable(engineRows);
-const growth = (key: string, rows: Record<string, number | string>[]) =>
-  (Number(String(rows.at(-1)![key]).split(" ")[0]) / Number(String(rows[0][key]).split(" ")[0])).toFixed(3);
-console.log(`\nGrowth from ${SIZES[0]} to ${SIZES.at(-1)} positions:`);
-for (const key of [
-  "insert (8 buckets)",
-  "remove (8 buckets)",
-  "best+unlink (8 buckets)",
-  "insert (53 buckets)",
-  "remove (53 buckets)",
-  "best+unlink (53 buckets)",
-]) {
-  console.log(`  queue ${key}: ${growth(key, queueRows)}x`);
-}
-for (const key of ["openPosition", "closePosition", "deleverage, 1 fill", "per fill, multi-fill"])
-  console.log(`  engine ${key}: ${growth(key, engineRows)}x`);

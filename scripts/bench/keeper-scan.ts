@@ -1,8 +1,7 @@
 // Keeper scan cost: recomputing every position's health in memory with exact bigint math.
-// Run: npm run bench:keeper
+// Part of `npm run bench`.
 import { scanAtRisk, track, type MarketSnapshot, type TrackedPosition } from "../../keeper/risk.ts";
 import { defaultMarketConfig } from "../lib/marketConfig.ts";
-import { printTable } from "../lib/format.ts";
 
 const WAD = 10n ** 18n;
 const config = defaultMarketConfig("0x0000000000000000000000000000000000000000", 6);
@@ -12,10 +11,9 @@ const calm: MarketSnapshot = {
   tiers: config.tiers.slice(0, config.tierCount),
   valueDivisor: 10n ** 30n,
 };
-let seed = 7;
-const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-
 function book(n: number): TrackedPosition[] {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: n }, (_, i) => {
     const size = BigInt(Math.round((0.1 + rand() * 20) * 1e6)) * 10n ** 12n * (rand() < 0.5 ? 1n : -1n);
     const entryPrice = BigInt(Math.round((2910 + rand() * 180) * 1e6)) * 10n ** 12n;
@@ -35,24 +33,35 @@ function book(n: number): TrackedPosition[] {
 // Entries spread over $2,910-3,090 with leverage 1x-15x: at $3,000 a few positions are at risk,
 // after a 5% drop to $2,850 about 7% are, and each of those needs the exact bigint check.
 const scenarios = { "calm ($3,000)": calm, "after a 5% drop ($2,850)": { ...calm, price: 2850n * WAD } };
-const rows = [];
-for (const n of [1_000, 10_000, 100_000]) {
-  const positions = book(n);
-  for (const [name, market] of Object.entries(scenarios)) {
-    const markets = new Map([[0, market]]);
-    scanAtRisk(positions, markets); // warm-up
-    const runs = 5;
-    const started = process.hrtime.bigint();
-    let atRisk = 0;
-    for (let r = 0; r < runs; r++) atRisk = scanAtRisk(positions, markets).length;
-    const ms = Number(process.hrtime.bigint() - started) / 1e6 / runs;
-    rows.push({
-      positions: n,
-      market: name,
-      "scan ms": ms.toFixed(1),
-      "at risk": atRisk,
-      "RSS MB": (process.memoryUsage().rss / 2 ** 20).toFixed(0),
-    });
-  }
+export interface ScanRow {
+  positions: number;
+  market: string;
+  scanMs: number;
+  atRisk: number;
+  rssMb: number;
 }
-printTable(rows);
+
+/** Average of 5 scans after a warm-up, per book size and market; RSS of the whole process after. */
+export function measureKeeperScan(sizes: number[]): ScanRow[] {
+  const rows: ScanRow[] = [];
+  for (const n of sizes) {
+    const positions = book(n);
+    for (const [name, market] of Object.entries(scenarios)) {
+      const markets = new Map([[0, market]]);
+      scanAtRisk(positions, markets); // warm-up
+      const runs = 5;
+      const started = process.hrtime.bigint();
+      let atRisk = 0;
+      for (let r = 0; r < runs; r++) atRisk = scanAtRisk(positions, markets).length;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6 / runs;
+      rows.push({
+        positions: n,
+        market: name,
+        scanMs: Math.round(ms * 10) / 10,
+        atRisk,
+        rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      });
+    }
+  }
+  return rows;
+}

@@ -20,20 +20,26 @@ export interface DeployOptions {
   markets: MarketSpec[];
   owner?: HardhatEthersSigner;
   guardian?: string;
+  /** The engine contract: "PerpEngine", or a benchmark harness built on it with the same constructor. */
+  engineContract?: string;
 }
 
 /**
  * Deploys the ADL queue library, the liquidation and governance modules, and the engine that
  * delegates to them.
  */
-export async function deployEngine(ethers: HardhatEthers, token: string, owner: HardhatEthersSigner) {
+export async function deployEngine(ethers: HardhatEthers, token: string, owner: HardhatEthersSigner, engineContract = "PerpEngine") {
   const adlQueue = await ethers.deployContract("AdlQueue", [], owner);
   const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueue.getAddress() };
   const liquidationModule = await (await ethers.getContractFactory("LiquidationModule", { libraries, signer: owner })).deploy(token);
   const governanceModule = await ethers.deployContract("GovernanceModule", [token], owner);
-  const modules = [await liquidationModule.getAddress(), await governanceModule.getAddress()];
-  const engineFactory = await ethers.getContractFactory("PerpEngine", { libraries, signer: owner });
-  const engine = await engineFactory.deploy(token, owner.address, ...modules);
+  const engineFactory = await ethers.getContractFactory(engineContract as "PerpEngine", { libraries, signer: owner }); // typed as the engine it extends
+  const engine = await engineFactory.deploy(
+    token,
+    owner.address,
+    await liquidationModule.getAddress(),
+    await governanceModule.getAddress(),
+  );
   await engine.waitForDeployment();
   return { engine, liquidationModule, governanceModule, adlQueue };
 }
@@ -51,7 +57,7 @@ export async function deployProtocol(ethers: HardhatEthers, options: DeployOptio
   const token = options.collateralToken
     ? await ethers.getContractAt("TestToken", options.collateralToken, owner)
     : await ethers.deployContract("TestToken", ["Test USD", "tUSD", decimals], owner);
-  const { engine } = await deployEngine(ethers, await token.getAddress(), owner);
+  const { engine } = await deployEngine(ethers, await token.getAddress(), owner, options.engineContract);
   const vault = await ethers.deployContract(
     "LiquidityVault",
     [await token.getAddress(), await engine.getAddress(), "Perp Liquidity Vault", "PLV"],

@@ -1,0 +1,54 @@
+// The shape of bench/results.json, the one source of the figures in BENCHMARKS.md.
+import type { FidelityRow } from "./adl-fidelity.ts";
+import type { CoreOperation } from "./gas-core.ts";
+import type { measureAdlGas } from "./gas-adl.ts";
+import type { LatencyResult } from "./keeper-latency.ts";
+import type { ScanRow } from "./keeper-scan.ts";
+
+/** One crash storm: a block profile, a number of racing keepers, and how long solvency took. */
+export interface StormRun {
+  profile: "L1" | "L2";
+  blockGasLimit: number;
+  blockSeconds: number;
+  keepers: number;
+  positions: number;
+  /** Positions liquidatable right after the crash. */
+  liquidatable: number;
+  liquidations: number;
+  /** Gas of the liquidation transactions over the liquidations they made. */
+  gasPerLiquidation: number;
+  adlFills: number;
+  /** Blocks from the crash block (excluded) to the block after which nothing is liquidatable and no ADL debt is owed. */
+  blocksToSolvent: number;
+  secondsToSolvent: number;
+  /** liquidatable x gasPerLiquidation / blockGasLimit: the physical limit. */
+  limitBlocks: number;
+  /** Keeper transactions mined, and how many of them reverted (lost races). */
+  transactions: number;
+  reverted: number;
+  /** Real time from the crash to solvency on this machine. */
+  wallSeconds: number;
+}
+
+export interface BenchResults {
+  meta: { date: string; commit: string; options: string; cpus: number; seconds: number };
+  gas?: Record<CoreOperation, number>;
+  bytecode?: Record<string, number>;
+  gasGrowth?: Awaited<ReturnType<typeof measureAdlGas>>["growth"];
+  adlGas?: { rows: Awaited<ReturnType<typeof measureAdlGas>>["rows"] };
+  keeper?: {
+    scanMs100k?: number;
+    rssMb100k?: number;
+    reactionMsP50?: number;
+    reactionMsP90?: number;
+    scan?: ScanRow[];
+    latency?: LatencyResult;
+  };
+  adl?: { fidelity?: FidelityRow[] };
+  storm?: {
+    runs: StormRun[];
+    /** The headline figures of the single-keeper L1 and L2 runs, e.g. storm.L1.blocksToSolvent. */
+    L1?: StormRun;
+    L2?: StormRun;
+  };
+}

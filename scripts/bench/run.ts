@@ -1,0 +1,111 @@
+// Runs every benchmark, writes bench/results.json and regenerates the tables in BENCHMARKS.md.
+// Run: npm run bench                      (the full run)
+//      npm run bench -- --quick           (small sizes everywhere; writes bench/results-quick.json only)
+//      npm run bench -- --only gas,adl    (some parts; merged into bench/results.json)
+// Parts: gas (core entry points and bytecode), adl (queue and engine gas at each size, growth),
+// fidelity, scan (keeper scan cost), latency (keeper reaction), storm (the crash storm).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { network } from "hardhat";
+import { measureFidelity } from "./adl-fidelity.ts";
+import { bytecodeSizes } from "./bytecode.ts";
+import { measureAdlGas } from "./gas-adl.ts";
+import { measureCoreGas } from "./gas-core.ts";
+import { measureLatency } from "./keeper-latency.ts";
+import { measureKeeperScan } from "./keeper-scan.ts";
+import { renderBenchmarks } from "./report.ts";
+import type { BenchResults } from "./results.ts";
+
+const PARTS = ["gas", "adl", "fidelity", "scan", "latency"] as const;
+type Part = (typeof PARTS)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    "adl-sizes": { type: "string" },
+    "scan-sizes": { type: "string" },
+    "fidelity-books": { type: "string" },
+    "latency-rounds": { type: "string" },
+    "latency-positions": { type: "string" },
+  },
+});
+const quick = values.quick;
+const option = (name: keyof typeof values, full: string, small: string) => String(values[name] ?? (quick ? small : full));
+const list = (text: string) => text.split(",").map(Number);
+const adlSizes = list(option("adl-sizes", "10,100,1000,10000", "10,100"));
+const scanSizes = list(option("scan-sizes", "1000,10000,100000", "1000,10000"));
+const fidelityBooks = Number(option("fidelity-books", "200", "20"));
+const latencyRounds = Number(option("latency-rounds", "20", "5"));
+const latencyPositions = Number(option("latency-positions", "200", "50"));
+const parts = new Set<Part>(values.only ? (values.only.split(",") as Part[]) : PARTS);
+for (const part of parts) if (!PARTS.includes(part)) throw new Error(`unknown part "${part}"; parts: ${PARTS.join(", ")}`);
+
+const out = quick ? "bench/results-quick.json" : "bench/results.json";
+const started = Date.now();
+const step = async <T>(name: string, run: () => Promise<T> | T): Promise<T> => {
+  const t = Date.now();
+  console.log(`bench: ${name}...`);
+  const result = await run();
+  console.log(`bench: ${name} done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  return result;
+};
+
+// A partial run keeps the other parts' figures from the last run.
+const previous: Partial<BenchResults> = values.only && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {};
+const results: BenchResults = {
+  ...previous,
+  meta: {
+    date: new Date().toISOString().slice(0, 10),
+    commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim(),
+    options: process.argv.slice(2).join(" ") || "defaults",
+    cpus: availableParallelism(),
+    seconds: 0,
+  },
+};
+
+const { ethers } = await network.create();
+if (parts.has("gas")) {
+  results.gas = await step("core gas", () => measureCoreGas(ethers));
+  results.bytecode = bytecodeSizes();
+}
+if (parts.has("adl")) {
+  const { rows, growth } = await step(`ADL queue and engine gas at ${adlSizes.join(", ")} positions`, () =>
+    measureAdlGas(ethers, adlSizes),
+  );
+  results.adlGas = { rows };
+  results.gasGrowth = growth;
+}
+if (parts.has("fidelity")) {
+  const fidelity = await step(`fidelity over ${fidelityBooks} books`, () => measureFidelity(fidelityBooks, 1000));
+  results.adl = { ...results.adl, fidelity };
+}
+if (parts.has("scan")) {
+  const scan = await step(`keeper scan at ${scanSizes.join(", ")} positions`, () => measureKeeperScan(scanSizes));
+  const largest = scan.filter((s) => s.positions === 100_000);
+  results.keeper = {
+    ...results.keeper,
+    scan,
+    // The worst case at 100,000 positions: the scan after the drop, which checks the most positions exactly.
+    ...(largest.length
+      ? { scanMs100k: Math.max(...largest.map((s) => s.scanMs)), rssMb100k: Math.max(...largest.map((s) => s.rssMb)) }
+      : {}),
+  };
+}
+if (parts.has("latency")) {
+  const latency = await step(`keeper latency, ${latencyRounds} rounds`, () =>
+    measureLatency({ rounds: latencyRounds, positions: latencyPositions, pollMs: 1000, ws: true }),
+  );
+  results.keeper = { ...results.keeper, latency, reactionMsP50: latency.p50Ms, reactionMsP90: latency.p90Ms };
+}
+
+results.meta.seconds = Math.round((Date.now() - started) / 1000);
+mkdirSync("bench", { recursive: true });
+writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+console.log(`bench: wrote ${out} in ${results.meta.seconds} s`);
+if (!quick) {
+  writeFileSync("BENCHMARKS.md", renderBenchmarks(readFileSync("BENCHMARKS.md", "utf8"), results));
+  console.log("bench: BENCHMARKS.md tables regenerated from it");
+}
