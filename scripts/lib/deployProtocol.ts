@@ -31,9 +31,13 @@ export async function deployEngine(ethers: HardhatEthers, token: string, owner: 
   const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueue.getAddress() };
   const liquidationModule = await (await ethers.getContractFactory("LiquidationModule", { libraries, signer: owner })).deploy(token);
   const governanceModule = await ethers.deployContract("GovernanceModule", [token], owner);
-  const modules = [await liquidationModule.getAddress(), await governanceModule.getAddress()];
   const engineFactory = await ethers.getContractFactory("PerpEngine", { libraries, signer: owner });
-  const engine = await engineFactory.deploy(token, owner.address, ...modules);
+  const engine = await engineFactory.deploy(
+    token,
+    owner.address,
+    await liquidationModule.getAddress(),
+    await governanceModule.getAddress(),
+  );
   await engine.waitForDeployment();
   return { engine, liquidationModule, governanceModule, adlQueue };
 }
