@@ -34,7 +34,8 @@ function artifactsIn(dir: string): Artifact[] {
 function storageLayout(artifact: Artifact): StorageEntry[] {
   const output = JSON.parse(readFileSync(`artifacts/build-info/${artifact.buildInfoId}.output.json`, "utf8"));
   const compiled = output.output.contracts[`project/${artifact.sourceName}`]?.[artifact.contractName];
-  if (!compiled?.storageLayout) throw new Error(`no storageLayout for ${artifact.contractName}: is outputSelection set in hardhat.config.ts?`);
+  if (!compiled?.storageLayout)
+    throw new Error(`no storageLayout for ${artifact.contractName}: is outputSelection set in hardhat.config.ts?`);
   // Type ids carry AST numbers that differ between files; the label and position are what must match.
   return compiled.storageLayout.storage.map((e: StorageEntry & { astId: number; contract: string }) => ({
     label: e.label,

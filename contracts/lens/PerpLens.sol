@@ -106,7 +106,7 @@ contract PerpLens {
         r.liquidatable = PositionMath.isLiquidatable(h);
         r.bankrupt = h.equity < 0;
         int256 adjustedEntry = int256(uint256(p.entryPrice)) + (index - p.fundingSnapshot);
-        r.bankruptcyPrice = LiquidationMath.bankruptcyPrice(p.size, h.equity, price, engine.valueDivisor());
+        r.bankruptcyPrice = LiquidationMath.bankruptcyPrice(p, index, engine.valueDivisor());
         r.liquidationPrice = _liquidationPrice(p, c, adjustedEntry, engine.valueDivisor());
     }
 

@@ -52,24 +52,27 @@ library LiquidationMath {
         o.liquidatable = PositionMath.isLiquidatable(o.health);
         if (!o.liquidatable) return o;
         uint256 marginBefore = p.margin;
+        // A bankrupt position is always closed in full, so its bankruptcy price is read before the cut.
+        uint256 zeroEquityPrice = o.health.equity < 0 ? bankruptcyPrice(p, index, divisor) : 0;
         _cut(p, c, o, price, index, divisor);
         if (o.deficit == 0) return o;
         o.keeperReward = PerpMath.min(PositionMath.keeperReward(c, o.health.notional), marginBefore);
         uint256 owed = o.deficit + o.keeperReward;
         o.insuranceDraw = PerpMath.min(owed, insuranceFund);
         o.uncovered = owed - o.insuranceDraw;
-        if (o.uncovered > 0) o.bankruptcyPrice = bankruptcyPrice(o.closed, -int256(o.deficit), price, divisor);
+        if (o.uncovered > 0) o.bankruptcyPrice = zeroEquityPrice;
     }
 
-    /// @notice The one definition of a bankruptcy price: where a position of `size` that has
-    /// `equity` at `price` would have zero equity. The offset |equity| / |size| is rounded down, so
-    /// the price errs toward the trader's danger when equity is positive, and toward the oracle for
-    /// a deficit (ADL then closes a little more size to cover it exactly; never more profit).
-    function bankruptcyPrice(int256 size, int256 equity, uint256 price, uint256 divisor) internal pure returns (uint256) {
-        uint256 offset = Math.mulDiv(PerpMath.abs(equity), divisor, PerpMath.abs(size));
-        // A long's equity falls with the price: with equity to lose, zero lies below the price.
-        if ((size > 0) == (equity > 0)) return price > offset ? price - offset : 0;
-        return price + offset;
+    /// @notice The one definition of a bankruptcy price: where the position's equity is zero,
+    /// entry + (index - fundingSnapshot) -/+ margin / size for a long/short, floored at 0. The
+    /// margin per unit is rounded down, so the price errs toward the trader's danger (up for a long,
+    /// down for a short); for an ADL fill that means at most a hair less haircut per unit, so a
+    /// hair more size is closed to cover the debt exactly, never more profit.
+    function bankruptcyPrice(Position memory p, int256 index, uint256 divisor) internal pure returns (uint256) {
+        int256 adjustedEntry = int256(uint256(p.entryPrice)) + (index - p.fundingSnapshot);
+        int256 cushion = int256(Math.mulDiv(p.margin, divisor, PerpMath.abs(p.size)));
+        int256 zero = p.size > 0 ? adjustedEntry - cushion : adjustedEntry + cushion;
+        return zero > 0 ? uint256(zero) : 0;
     }
 
     /// @dev Decides the cut and applies it to `p`.
