@@ -22,7 +22,8 @@ export const keeperConfigSchema = z
     addressBook: z.string().min(1),
     confirmations: z.number().int().min(0).max(64).default(0),
     pollIntervalMs: z.number().int().min(100).max(60_000).default(1_000),
-    batchSize: z.number().int().min(1).max(200).default(20),
+    /** Most positions per liquidateBatch call; batches are also sized to the block gas limit (batching.ts). */
+    batchSize: z.number().int().min(1).max(2_000).default(500),
     maxFeePerGasGwei: z.number().positive().max(10_000).default(200),
     maxPriorityFeePerGasGwei: z.number().positive().max(1_000).default(2),
     replaceAfterMs: z.number().int().min(200).max(600_000).default(15_000),

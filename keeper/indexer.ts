@@ -4,7 +4,7 @@
 // index is then rebuilt from the chain's state at the new safe block, 500 positions per lens call.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { BlockNotFoundError, type PublicClient, parseAbiItem } from "viem";
+import { BaseError, BlockNotFoundError, type PublicClient, ResponseBodyTooLargeError, parseAbiItem } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import { protocolReader } from "./contracts.ts";
 import { type TrackedPosition, track } from "./risk.ts";
@@ -12,6 +12,8 @@ import { type TrackedPosition, track } from "./risk.ts";
 const positionUpdated = parseAbiItem(
   "event PositionUpdated(uint256 indexed positionId, address indexed account, uint32 indexed marketId, int256 size, uint256 margin, uint256 entryPrice, int256 fundingSnapshot, int256 sizeDelta, uint256 fillPrice, uint256 fee)",
 );
+const tooLarge = (error: unknown) => error instanceof BaseError && error.walk((e) => e instanceof ResponseBodyTooLargeError) !== null;
+
 /** Accounts per resync call: each brings one stored position per listed market. */
 const RESYNC_ACCOUNTS = 500n;
 
@@ -92,9 +94,19 @@ export class PositionIndexer {
     const safe = head - confirmations;
     const start = this.nextBlock;
     if (reorg) await this.resync(safe);
+    let range = maxRange;
     while (this.nextBlock <= safe) {
-      const to = this.nextBlock + maxRange - 1n < safe ? this.nextBlock + maxRange - 1n : safe;
-      const logs = await client.getLogs({ address: engine, event: positionUpdated, fromBlock: this.nextBlock, toBlock: to });
+      const to = this.nextBlock + range - 1n < safe ? this.nextBlock + range - 1n : safe;
+      let logs;
+      try {
+        logs = await client.getLogs({ address: engine, event: positionUpdated, fromBlock: this.nextBlock, toBlock: to });
+      } catch (error) {
+        // A range dense with trades (a crash, bulk activity on a fast chain) can exceed the
+        // transport's response limit: halve the range and go on, or the index never advances.
+        if (!tooLarge(error) || range === 1n) throw error;
+        range /= 2n;
+        continue;
+      }
       for (const { args } of logs) {
         const id = args.positionId!;
         if (args.size === 0n) this.open.delete(id);

@@ -37,8 +37,15 @@ export const BENIGN_REVERTS = new Set([
   "NotTopRanked",
 ]);
 
+/** The estimate plus headroom, but never above `maxGas`: a node rejects a transaction whose gas
+ * limit exceeds the block's, so a batch sized to fill a block would otherwise never be mined. */
+function withHeadroom(estimate: bigint, maxGas: bigint | undefined): bigint {
+  const gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
+  return maxGas !== undefined && gas > maxGas && estimate <= maxGas ? maxGas : gas;
+}
+
 export type SendOutcome =
-  | { status: "confirmed"; hash: `0x${string}`; logs: Log[] }
+  | { status: "confirmed"; hash: `0x${string}`; logs: Log[]; gasUsed: bigint }
   | { status: "benign" | "failed" | "dry-run"; reason: string }
   /** Shutdown came while the transaction was unmined: it may still land; a restart re-checks. */
   | { status: "pending"; hash: `0x${string}` };
@@ -74,7 +81,8 @@ export class TransactionSender {
     return this.account.address;
   }
 
-  async send(request: ContractCall): Promise<SendOutcome> {
+  /** `maxGas`: the block gas limit; the headroom never takes a transaction's gas limit above it. */
+  async send(request: ContractCall, maxGas?: bigint): Promise<SendOutcome> {
     const address = this.account.address;
     let gas: bigint, estimate: Fees, nonce: number;
     try {
@@ -101,7 +109,7 @@ export class TransactionSender {
       {
         to: request.address,
         data: encodeFunctionData(request),
-        gas: (gas * GAS_HEADROOM_PERCENT) / 100n,
+        gas: withHeadroom(gas, maxGas),
         nonce,
         chainId: this.config.chainId,
         ...cappedFees(estimate, cap),
@@ -121,7 +129,7 @@ export class TransactionSender {
       const receipt = await this.receiptOf(hashes);
       if (receipt) {
         if (receipt.status !== "success") return this.explainRevert(request, receipt.transactionHash);
-        return { status: "confirmed", hash: receipt.transactionHash, logs: receipt.logs };
+        return { status: "confirmed", hash: receipt.transactionHash, logs: receipt.logs, gasUsed: receipt.gasUsed };
       }
       if (this.signal?.aborted) {
         this.log.warn({ hash: hashes.at(-1), nonce: current.nonce }, "shutting down with a transaction still pending");

@@ -13,6 +13,7 @@ import { type MarketSnapshot, scanAtRisk } from "./risk.ts";
 import type { PositionIndexer } from "./indexer.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
+import { LiquidationBatcher } from "./batching.ts";
 
 interface MarketConfigView {
   tradingFeeRate: bigint;
@@ -58,11 +59,15 @@ export class KeeperStrategy {
   /** The engine's value divisor is immutable: read once, not every tick. */
   private valueDivisor: bigint | undefined;
   private balanceLow = false;
+  /** The latest block's gas limit, read with the market snapshots each tick. */
+  private blockGasLimit = 0n;
+  private readonly batcher: LiquidationBatcher;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
     ({ metrics: this.metrics, config: this.config, log: this.log } = deps);
     this.read = protocolReader(this.client, this.book);
+    this.batcher = new LiquidationBatcher(this.config.batchSize);
   }
 
   async tick(): Promise<void> {
@@ -83,14 +88,17 @@ export class KeeperStrategy {
     const candidates = scanAtRisk(this.indexer.positions(), markets).map((r) => r.id);
     const due = await this.liquidatable(candidates);
     this.metrics.positionsAtRisk.set(due.length);
-    for (let i = 0; i < due.length; i += this.config.batchSize) {
-      const batch = due.slice(i, i + this.config.batchSize);
-      const outcome = await this.sender.send({
+    for (let i = 0; i < due.length;) {
+      const batch = due.slice(i, i + this.batcher.size(this.blockGasLimit));
+      i += batch.length;
+      const call = {
         address: this.book.engine,
         abi: engineAbi,
         functionName: "liquidateBatch",
         args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
-      });
+      };
+      const outcome = await this.sender.send(call, this.blockGasLimit);
+      if (outcome.status === "confirmed") this.batcher.observe(batch.length, outcome.gasUsed);
       this.record(this.metrics.liquidations, outcome, { positions: batch.map((d) => d.id.toString()) }, "liquidation batch");
     }
     for (const market of this.book.markets) await this.deleverageMarket(market.marketId);
@@ -104,6 +112,7 @@ export class KeeperStrategy {
       this.valueDivisor ?? this.read.engine<bigint>("valueDivisor"),
     ]);
     this.valueDivisor = valueDivisor; // kept only once read: a failed read is retried next tick
+    this.blockGasLimit = block.gasLimit;
     for (const { marketId, oracle } of this.book.markets) {
       const [config, state, price] = await Promise.all([
         this.read.engine<MarketConfigView>("marketConfig", [marketId]),
