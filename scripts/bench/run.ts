@@ -3,7 +3,8 @@
 //      npm run bench -- --quick           (small sizes everywhere; writes bench/results-quick.json only)
 //      npm run bench -- --only gas,adl    (some parts; merged into bench/results.json)
 // Parts: gas (core entry points and bytecode), adl (queue and engine gas at each size, growth),
-// fidelity, scan (keeper scan cost), latency (keeper reaction), storm (the crash storm).
+// fidelity, scan (keeper scan cost), latency (keeper reaction), storm (the crash storm: one keeper,
+// then racing keepers, on the L1 and the L2 block profile).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -16,9 +17,10 @@ import { measureCoreGas } from "./gas-core.ts";
 import { measureLatency } from "./keeper-latency.ts";
 import { measureKeeperScan } from "./keeper-scan.ts";
 import { renderBenchmarks } from "./report.ts";
-import type { BenchResults } from "./results.ts";
+import type { BenchResults, StormRun } from "./results.ts";
+import { STORM_PROFILES, type StormProfile, measureStorm } from "./storm.ts";
 
-const PARTS = ["gas", "adl", "fidelity", "scan", "latency"] as const;
+const PARTS = ["gas", "adl", "fidelity", "scan", "latency", "storm"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -30,6 +32,8 @@ const { values } = parseArgs({
     "fidelity-books": { type: "string" },
     "latency-rounds": { type: "string" },
     "latency-positions": { type: "string" },
+    "storm-positions": { type: "string" },
+    "storm-keepers": { type: "string" },
   },
 });
 const quick = values.quick;
@@ -40,6 +44,8 @@ const scanSizes = list(option("scan-sizes", "1000,10000,100000", "1000,10000"));
 const fidelityBooks = Number(option("fidelity-books", "200", "20"));
 const latencyRounds = Number(option("latency-rounds", "20", "5"));
 const latencyPositions = Number(option("latency-positions", "200", "50"));
+const stormPositions = Number(option("storm-positions", "10000", "1000"));
+const stormKeepers = list(option("storm-keepers", "1,3", "1,3"));
 const parts = new Set<Part>(values.only ? (values.only.split(",") as Part[]) : PARTS);
 for (const part of parts) if (!PARTS.includes(part)) throw new Error(`unknown part "${part}"; parts: ${PARTS.join(", ")}`);
 
@@ -99,6 +105,24 @@ if (parts.has("latency")) {
     measureLatency({ rounds: latencyRounds, positions: latencyPositions, pollMs: 1000, ws: true }),
   );
   results.keeper = { ...results.keeper, latency, reactionMsP50: latency.p50Ms, reactionMsP90: latency.p90Ms };
+}
+if (parts.has("storm")) {
+  const runs: StormRun[] = [];
+  for (const profile of Object.keys(STORM_PROFILES) as StormProfile[]) {
+    for (const keepers of stormKeepers) {
+      // The limit is the single keeper's gas per liquidation: racing keepers' skipped entries are waste, not work.
+      const single = runs.find((r) => r.profile === profile && r.keepers === 1);
+      const run = await step(`crash storm, ${profile}, ${keepers} keeper(s), ${stormPositions} positions`, () =>
+        measureStorm({ profile, positions: stormPositions, keepers, limitGasPerLiquidation: single?.gasPerLiquidation }),
+      );
+      runs.push(run);
+    }
+  }
+  results.storm = {
+    runs,
+    L1: runs.find((r) => r.profile === "L1" && r.keepers === 1),
+    L2: runs.find((r) => r.profile === "L2" && r.keepers === 1),
+  };
 }
 
 results.meta.seconds = Math.round((Date.now() - started) / 1000);

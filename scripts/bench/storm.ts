@@ -50,18 +50,28 @@ const IDLE_MS = 3_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Seeds the book through the harness, in transactions that fit the block gas limit. */
-async function seedBook(engine: EngineBench, positions: number) {
+/**
+ * Seeds the book through the harness, in transactions that fit the block gas limit. They go out as
+ * raw eth_sendTransaction calls, mined at once (automine): ethers' contract call would also poll
+ * for each transaction to appear, about a second each.
+ */
+async function seedBook(ethers: HardhatEthers, engine: EngineBench, positions: number) {
+  const [owner] = await ethers.getSigners();
   const size = 10n ** 18n;
   const notional = 3000n * 10n ** 6n;
   const margins = Array.from({ length: positions }, (_, i) => (notional * 10n ** 6n) / BigInt(Math.round(20 ** ((i % 53) / 52) * 1e6)));
   const chunk = 60;
+  const hashes: string[] = [];
   for (const isLong of [true, false]) {
     const side = margins.filter((_, i) => i % 2 === (isLong ? 0 : 1));
     for (let i = 0; i < side.length; i += chunk) {
-      await (await engine.seedPositions(0, isLong, size, 3000n * 10n ** 18n, side.slice(i, i + chunk))).wait();
+      const data = engine.interface.encodeFunctionData("seedPositions", [0, isLong, size, 3000n * 10n ** 18n, side.slice(i, i + chunk)]);
+      const tx = { from: owner.address, to: await engine.getAddress(), data, gas: "0x1312d00" }; // 20M gas, unused gas is not charged
+      hashes.push(await ethers.provider.send("eth_sendTransaction", [tx]));
     }
   }
+  const receipts = await Promise.all(hashes.map((hash) => ethers.provider.waitForTransaction(hash)));
+  if (receipts.some((r) => r?.status !== 1)) throw new Error("storm: a seeding transaction failed");
 }
 
 /** How many positions are liquidatable and whether ADL debt is owed, at `blockTag`. */
@@ -125,13 +135,13 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
   const rpcUrl = `http://127.0.0.1:${port}`;
   const anvil = startProcess(
     join(process.cwd(), "node_modules/.bin/anvil"),
-    ["--host", "127.0.0.1", "--port", String(port), "--gas-limit", String(profile.blockGasLimit), "--accounts", "20", "--silent"],
-    null,
+    ["--host", "127.0.0.1", "--port", String(port), "--gas-limit", String(profile.blockGasLimit), "--accounts", "20"],
+    /Listening on/,
   );
   let keepers: StartedProcess[] = [];
   try {
-    const connection = await connectWhenUp(rpcUrl);
-    const { ethers } = connection;
+    await anvil.done;
+    const { ethers } = await network.create({ network: "localhost", override: { url: rpcUrl } });
     const deployed = await deployProtocol(ethers, {
       engineContract: "EngineBench",
       markets: [{ name: "ETH", initialAnswer: PRICE, configure: (c) => ({ ...c, maxLongSize: 10n ** 24n, maxShortSize: 10n ** 24n }) }],
@@ -147,7 +157,7 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
     // insurance that covers part of the bankrupt longs' deficits: the rest is ADL debt.
     await (await vault.deposit(usd(100_000_000n), owner.address)).wait();
     await (await engine.fundInsurance(usd(100_000n))).wait();
-    await seedBook(engine, options.positions);
+    await seedBook(ethers, engine, options.positions);
     // Seeded margin is not backed by tokens: back it, so liquidations can pay out.
     await (await token.mint(await engine.getAddress(), usd(BigInt(options.positions) * 3_000n))).wait();
 
@@ -160,7 +170,9 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
 
     // The crash: one price update, alone in its block.
     await ethers.provider.send("evm_setAutomine", [false]);
-    await markets[0].feed.setAnswer(CRASHED);
+    // A raw send: ethers' contract call would wait for the transaction, which no block mines yet.
+    const crash = markets[0].feed.interface.encodeFunctionData("setAnswer", [CRASHED]);
+    await ethers.provider.send("eth_sendTransaction", [{ from: owner.address, to: await markets[0].feed.getAddress(), data: crash }]);
     await ethers.provider.send("evm_mine", []);
     const crashBlock = await ethers.provider.getBlockNumber();
     const atCrash = await solvency(engine, lens, crashBlock);
@@ -222,19 +234,6 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
     for (const k of keepers) stopProcess(k.child);
     stopProcess(anvil.child);
   }
-}
-
-async function connectWhenUp(rpcUrl: string) {
-  for (let tries = 0; tries < 100; tries++) {
-    try {
-      const connection = await network.create({ network: "localhost", override: { url: rpcUrl } });
-      await connection.ethers.provider.getBlockNumber();
-      return connection;
-    } catch {
-      await sleep(100);
-    }
-  }
-  throw new Error(`anvil did not answer at ${rpcUrl}`);
 }
 
 /** Liquidations, ADL fills and gas of the keepers' transactions after the crash block. */
