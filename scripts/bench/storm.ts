@@ -44,7 +44,7 @@ const PRICE = 3000_00000000n;
 const CRASHED = (PRICE * 88n) / 100n; // -12% in one update
 const MAX_MARKETS = 16n;
 /** Gives up when the keepers have not restored solvency in this much real time. */
-const MAX_RUN_MS = 600_000;
+const MAX_RUN_MS = Number(process.env.STORM_MAX_SECONDS ?? 300) * 1000;
 /** The keepers are done when none has sent anything for this long and the check finds the book solvent. */
 const IDLE_MS = 3_000;
 
@@ -183,7 +183,19 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
     let lastBlockAt = Date.now();
     let solvent = false;
     while (!solvent) {
-      if (Date.now() - started > MAX_RUN_MS) throw new Error(`storm not solvent after ${MAX_RUN_MS / 1000} s`);
+      if (Date.now() - started > MAX_RUN_MS) {
+        const state = await solvency(engine, lens, await ethers.provider.getBlockNumber());
+        const complaints = keepers.flatMap((k) =>
+          k
+            .output()
+            .split("\n")
+            .filter((line) => /"level":(40|50)/.test(line))
+            .slice(-5),
+        );
+        throw new Error(
+          `storm not solvent after ${MAX_RUN_MS / 1000} s: ${state.liquidatable} liquidatable, ADL debt ${state.adlDebt}\n${complaints.map((l) => l.slice(0, 600)).join("\n")}`,
+        );
+      }
       const pending = await pendingCount(ethers);
       if (pending > 0) {
         lastSent = Date.now();
