@@ -25,6 +25,12 @@ export class LiquidationBatcher {
     return Math.max(1, Math.min(this.maxEntries, fitting));
   }
 
+  /** A batch failed in simulation (a batch the block cannot hold fails as FailedCall, out of gas
+   * inside the module): assume twice the gas per entry, so the next batch is half the size. */
+  failed() {
+    this.entryGas *= 2;
+  }
+
   /** Learns the gas per entry from a mined batch. */
   observe(entries: number, gasUsed: bigint) {
     if (entries > 0) this.entryGas = Math.max(1, Number(gasUsed) / entries);

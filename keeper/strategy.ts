@@ -106,6 +106,7 @@ export class KeeperStrategy {
       };
       const outcome = await this.sender.send(call, this.blockGasLimit);
       if (outcome.status === "confirmed") this.batcher.observe(batch.length, outcome.gasUsed);
+      else if (outcome.status === "failed") this.batcher.failed();
       this.record(this.metrics.liquidations, outcome, { positions: batch.map((d) => d.id.toString()) }, "liquidation batch");
     }
     for (const market of this.book.markets) await this.deleverageMarket(market.marketId);

@@ -1,7 +1,7 @@
 // Renders the tables of BENCHMARKS.md from bench/results.json. Each table sits between a pair of
 // markers, `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, and is rewritten whole on every run,
 // so the markdown never disagrees with the JSON; the prose around the markers is kept.
-import type { BenchResults } from "./results.ts";
+import type { BenchResults, StormRun } from "./results.ts";
 import { CORE_OPERATIONS, type CoreOperation } from "./gas-core.ts";
 
 const n = (value: number) => value.toLocaleString("en-US");
@@ -10,6 +10,38 @@ const x = (value: number) => `${value.toFixed(3)}x`;
 function table(headers: string[], rows: (string | number)[][], align: ("l" | "r")[]): string {
   const line = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
   return [line(headers), line(align.map((a) => (a === "r" ? "---:" : "---"))), ...rows.map(line)].join("\n");
+}
+
+function stormTable(runs: StormRun[]) {
+  return table(
+    [
+      "profile",
+      "keepers",
+      "liquidatable",
+      "liquidations",
+      "gas per liquidation",
+      "ADL fills",
+      "blocks to solvent",
+      "limit blocks",
+      "blocks / limit",
+      "seconds to solvent",
+      "keeper wall s",
+    ],
+    runs.map((s) => [
+      s.profile,
+      s.keepers,
+      n(s.liquidatable),
+      n(s.liquidations),
+      n(s.gasPerLiquidation),
+      n(s.adlFills),
+      s.blocksToSolvent,
+      s.limitBlocks.toFixed(2),
+      `${(s.blocksToSolvent / s.limitBlocks).toFixed(2)}x`,
+      s.secondsToSolvent,
+      s.wallSeconds.toFixed(1),
+    ]),
+    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+  );
 }
 
 const sections: Record<string, (r: BenchResults) => string | undefined> = {
@@ -102,35 +134,8 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
     ),
   storm: (r) =>
     r.storm?.runs &&
-    table(
-      [
-        "profile",
-        "keepers",
-        "liquidatable",
-        "liquidations",
-        "gas per liquidation",
-        "ADL fills",
-        "blocks to solvent",
-        "limit blocks",
-        "blocks / limit",
-        "seconds to solvent",
-        "keeper wall s",
-      ],
-      r.storm.runs.map((s) => [
-        s.profile,
-        s.keepers,
-        n(s.liquidatable),
-        n(s.liquidations),
-        n(s.gasPerLiquidation),
-        n(s.adlFills),
-        s.blocksToSolvent,
-        s.limitBlocks.toFixed(2),
-        `${(s.blocksToSolvent / s.limitBlocks).toFixed(2)}x`,
-        s.secondsToSolvent,
-        s.wallSeconds.toFixed(1),
-      ]),
-      ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
-    ),
+    stormTable(r.storm.runs) +
+      (r.storm.failures?.length ? `\n\nNot solvent in time:\n\n${r.storm.failures.map((f) => `- ${f}`).join("\n")}` : ""),
   meta: (r) =>
     `Measured ${r.meta.date} at commit \`${r.meta.commit}\` (${r.meta.options}), ${r.meta.cpus} CPU cores, in ${r.meta.seconds} s. ` +
     "Every figure below comes from `bench/results.json`.",

@@ -47,6 +47,8 @@ export interface BenchResults {
   adl?: { fidelity?: FidelityRow[] };
   storm?: {
     runs: StormRun[];
+    /** Runs that did not reach solvency in time, with the reason. */
+    failures: string[];
     /** The headline figures of the single-keeper L1 and L2 runs, e.g. storm.L1.blocksToSolvent. */
     L1?: StormRun;
     L2?: StormRun;
