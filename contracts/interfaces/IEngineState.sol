@@ -22,7 +22,9 @@ interface IEngineState is IPerpEngineEvents {
     function accountCount() external view returns (uint32);
     /// @notice Vault cash minus traders' aggregate unrealised PnL net of funding, across markets.
     function vaultEquity() external view returns (int256);
-    /// @notice Vault cash the traders' aggregate unrealised profit needs; LPs cannot withdraw it.
+    /// @notice Vault cash the winners may claim, whatever the losers of their side hold: per side,
+    /// its net unrealised PnL plus its positions' margins (no loser loses more than its margin
+    /// before it is liquidated), rounded up. LPs cannot withdraw it.
     function reservedTraderProfit() external view returns (uint256);
     /// @notice Each side's aggregate unrealised PnL net of pending funding at the current price.
     function sidePnl(uint32 marketId) external view returns (int256 longPnl, int256 shortPnl);

@@ -57,7 +57,7 @@ async function engineLevel(n: number) {
   await engine.setVault(await vault.getAddress());
   const lens = await ethers.deployContract("PerpLens", [await engine.getAddress()]);
   const feed = await ethers.deployContract("SettableAggregator", [8, "ETH / USD", 3000_00000000n]);
-  const oracle = await ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 0]);
+  const oracle = await ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 0, 1n, 10n ** 17n]);
   const config = defaultMarketConfig(await oracle.getAddress(), 6);
   config.maxShortSize = config.maxLongSize = 100_000n * 10n ** 18n;
   config.maxPnlFactor = 10n ** 12n; // pool-protection ADL is always due, so fills can be measured

@@ -53,7 +53,9 @@ contract EngineHandler is Test {
             AggregatorV3Interface(address(feed)),
             1 days,
             AggregatorV3Interface(address(0)),
-            0
+            0,
+            1,
+            1e17 // $1e9 with 8 decimals
         );
         engine.listMarket(_config(oracle));
         for (uint256 i = 1; i <= 5; ++i) actors.push(address(uint160(0xA000 + i)));
