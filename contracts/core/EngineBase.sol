@@ -23,6 +23,10 @@ import {MAX_MARKETS, MarketConfig, MarketState, Position} from "../types/PerpTyp
 abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTransient {
     using SafeCast for uint256;
     using SafeCast for int256;
+    using PerpMath for uint256;
+
+    /// @notice How far against the vault a market whose feed is stale is valued: 10% of its last price.
+    uint256 public constant STALE_VALUATION_HAIRCUT = 0.1e18;
 
     /// @dev Keeps every position id within the uint32 the ADL queue links use.
     uint256 internal constant MAX_ACCOUNTS = type(uint32).max / MAX_MARKETS - 1;
@@ -297,10 +301,17 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IEngineState
     function vaultEquity() public view returns (int256 equity) {
+        (equity, ) = vaultValuation();
+    }
+
+    /// @inheritdoc IEngineState
+    function vaultValuation() public view returns (int256 equity, bool allFresh) {
         equity = int256(vaultCash());
+        allFresh = true;
         for (uint32 m = 0; m < _marketCount; ++m) {
-            (int256 longPnl, int256 shortPnl) = sidePnl(m);
+            (int256 longPnl, int256 shortPnl, bool fresh) = _valuedSidePnl(m);
             equity -= longPnl + shortPnl;
+            allFresh = allFresh && fresh;
         }
     }
 
@@ -311,7 +322,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     /// loser has not paid yet.
     function reservedTraderProfit() public view returns (uint256 reserved) {
         for (uint32 m = 0; m < _marketCount; ++m) {
-            (int256 longPnl, int256 shortPnl) = sidePnl(m);
+            (int256 longPnl, int256 shortPnl, ) = _valuedSidePnl(m);
             MarketState storage s = _states[m];
             reserved += _sideReserve(longPnl, s.longMargin) + _sideReserve(shortPnl, s.shortMargin);
         }
@@ -325,8 +336,27 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     /// @notice Aggregate unrealised PnL net of pending funding of each side, at the current price.
     function sidePnl(uint32 marketId) public view returns (int256 longPnl, int256 shortPnl) {
         MarketConfig memory c = _config(marketId);
+        return _sidePnlAt(marketId, c, c.oracle.price());
+    }
+
+    /// @dev Each side's PnL for the vault's accounting. A market whose feed is stale is valued at its
+    /// last answer moved STALE_VALUATION_HAIRCUT against the vault on each side (longs higher,
+    /// shorts lower), so a dead feed in one market never blocks the vault, and what it lets LPs
+    /// withdraw is what the worse valuation still justifies.
+    function _valuedSidePnl(uint32 marketId) internal view returns (int256 longPnl, int256 shortPnl, bool fresh) {
+        MarketConfig memory c = _config(marketId);
+        uint256 price;
+        (price, fresh) = c.oracle.valuationPrice();
+        if (fresh) {
+            (longPnl, shortPnl) = _sidePnlAt(marketId, c, price);
+        } else {
+            (longPnl, ) = _sidePnlAt(marketId, c, price.mulWadUp(PerpMath.WAD + STALE_VALUATION_HAIRCUT));
+            (, shortPnl) = _sidePnlAt(marketId, c, price.mulWadDown(PerpMath.WAD - STALE_VALUATION_HAIRCUT));
+        }
+    }
+
+    function _sidePnlAt(uint32 marketId, MarketConfig memory c, uint256 price) private view returns (int256 longPnl, int256 shortPnl) {
         MarketState memory s = _states[marketId];
-        uint256 price = c.oracle.price();
         (int256 index, ) = FundingLib.indexAt(c, s.fundingIndex, s.lastFundingTime, s.longSize, s.shortSize, price, block.timestamp);
         int256 x = int256(price) - index;
         longPnl = PerpMath.traderValueFloor(1, int256(uint256(s.longSize)) * x - s.longSizeK, valueDivisor);

@@ -63,7 +63,7 @@ contract PerpEngine is Trading {
     }
 
     /// @inheritdoc ILiquidationModule
-    function deleverage(uint32, bool, uint256[] calldata, uint256, uint32) external returns (uint256) {
+    function deleverage(uint32, bool, uint256, uint256, uint32) external returns (uint256) {
         return abi.decode(Address.functionDelegateCall(liquidationModule, msg.data), (uint256));
     }
 
@@ -140,7 +140,7 @@ contract PerpEngine is Trading {
     function _checkPnlFactorsAfter(uint256 withdrawn) private view {
         int256 equityAfter = vaultEquity() - int256(withdrawn);
         for (uint32 m = 0; m < _marketCount; ++m) {
-            (int256 longPnl, int256 shortPnl) = sidePnl(m);
+            (int256 longPnl, int256 shortPnl, ) = _valuedSidePnl(m);
             uint256 maxFactor = _configs[m].maxPnlFactor;
             _checkFactor(m, true, longPnl, equityAfter, maxFactor);
             _checkFactor(m, false, shortPnl, equityAfter, maxFactor);
@@ -149,7 +149,8 @@ contract PerpEngine is Trading {
 
     function _checkFactor(uint32 marketId, bool isLong, int256 pnl, int256 equityAfter, uint256 maxFactor) private pure {
         if (pnl <= 0) return;
-        uint256 factor = equityAfter > 0 ? Math.mulDiv(uint256(pnl), PerpMath.WAD, uint256(equityAfter), Math.Rounding.Ceil) : type(uint256).max;
+        uint256 factor =
+            equityAfter > 0 ? Math.mulDiv(uint256(pnl), PerpMath.WAD, uint256(equityAfter), Math.Rounding.Ceil) : type(uint256).max;
         if (factor > maxFactor) revert WithdrawalExceedsPnlFactor(marketId, isLong, factor, maxFactor);
     }
 

@@ -37,9 +37,6 @@ interface IPerpEngineEvents {
     error ZeroAddress();
     error DeleveragePending(uint32 marketId, bool isLong, uint256 debt);
     error NothingToDeleverage(uint32 marketId, bool isLong, uint256 pnlFactor, uint256 maxPnlFactor);
-    error WrongAdlSide(uint256 positionId, uint32 marketId, bool isLong);
-    error NotProfitable(uint256 positionId, int256 score);
-    error NotTopRanked(uint256 positionId, uint256 topPositionId);
     error NoDeleverageProgress(uint32 marketId, bool isLong);
     error CloseSizeInBankruptcyMode(uint256 closeSize);
     /// @notice A pool-protection deleverage took the side's profit below its target by more than rounding.

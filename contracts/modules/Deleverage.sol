@@ -43,6 +43,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         bool cashExhausted; // pool mode: the vault's cash cannot pay any more profit at the oracle price
         uint256 sizeLeft; // pool mode, explicit size: size still to close
         uint32 hint;
+        uint256 minPositionNotional; // pool mode: a remainder below it is closed too
         Heads heads; // the side's bucket heads, ranked in memory across the fills of the run
         int256[] headScores; // each head's published score at x: recomputed only for a head that changed
         // Applied once when the run ends, instead of once per fill:
@@ -55,7 +56,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
     function deleverage(
         uint32 marketId,
         bool isLong,
-        uint256[] calldata positionIds,
+        uint256 maxFills,
         uint256 closeSize,
         uint32 hint
     ) external onlyDelegated nonReentrant returns (uint256 fills) {
@@ -69,9 +70,12 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
             if (factorBefore <= c.maxPnlFactor) revert NothingToDeleverage(marketId, isLong, factorBefore, c.maxPnlFactor);
             _startPoolMode(run, c, closeSize);
         }
-        for (uint256 i = 0; i < positionIds.length && !_done(run); ++i) {
-            uint256 slot = _checkTopRanked(run, positionIds[i]);
-            if (_fill(run, positionIds[i], slot)) ++fills;
+        // Every fill takes the side's top at the current price, found on-chain: no caller's list can
+        // go stale, be front-run or be reordered into a revert.
+        for (uint256 i = 0; i < maxFills && !_done(run); ++i) {
+            (uint256 slot, uint32 top, int256 topScore) = _top(run);
+            if (top == 0 || topScore <= 0) break;
+            if (_fill(run, top, slot)) ++fills;
         }
         bool borne = run.bankruptcyMode && _bearRestIfNoCounterparty(run);
         if (fills == 0 && !borne) revert NoDeleverageProgress(marketId, isLong);
@@ -101,7 +105,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         for (uint256 i = 0; i < MAX_INLINE_ADL_FILLS && !_done(run); ++i) {
             (uint256 slot, uint32 top, int256 topScore) = _top(run);
             if (top == 0 || topScore <= 0) break;
-            _fill(run, top, slot);
+            if (!_fill(run, top, slot)) break;
         }
         _bearRestIfNoCounterparty(run);
         _finishRun(run);
@@ -129,6 +133,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         run.price = price;
         run.x = int256(price) - index;
         run.hint = hint;
+        run.minPositionNotional = c.minPositionNotional;
         run.debt = isLong ? s.longAdlDebt : s.shortAdlDebt;
         run.bankruptcyMode = run.debt > 0;
         _loadHeads(run);
@@ -157,20 +162,6 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
     function _done(AdlRun memory run) private pure returns (bool) {
         if (run.bankruptcyMode) return run.debt == 0;
         return (run.excessPnl <= 0 && run.sizeLeft == 0) || run.cashExhausted;
-    }
-
-    /// @dev Accepts a named counterparty only if it is the side's best-ranked position now and in
-    /// profit; returns its slot among the run's bucket heads. The top of the queue is by construction
-    /// an open position of this side, so only a rejected name is read to say why it was rejected.
-    function _checkTopRanked(AdlRun memory run, uint256 positionId) private view returns (uint256 slot) {
-        (uint256 topSlot, uint32 top, int256 topScore) = _top(run);
-        if (top == positionId && topScore > 0) return topSlot;
-        Position memory p = _positions[positionId];
-        if (p.size == 0) revert PositionNotFound(positionId);
-        if (p.marketId != run.marketId || (p.size > 0) != run.isLong) revert WrongAdlSide(positionId, run.marketId, run.isLong);
-        int256 score = AdlGrid.score(_bucketOf(p), _k(p), run.x, run.isLong);
-        if (score <= 0) revert NotProfitable(positionId, score);
-        revert NotTopRanked(positionId, top);
     }
 
     /// @dev The best bucket head at the run's X: the same choice as AdlQueue.best, from memory.
@@ -294,6 +285,13 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
             closeSize = Math.mulDiv(uint256(run.excessPnl), valueDivisor, unitProfit, Math.Rounding.Ceil);
         }
         closeSize = PerpMath.min(closeSize, absSize);
+        if (
+            !run.bankruptcyMode &&
+            closeSize < absSize &&
+            PerpMath.notionalDown(absSize - closeSize, run.price, valueDivisor) < run.minPositionNotional
+        ) {
+            closeSize = absSize; // no dust left behind; a bankruptcy fill stays exact instead
+        }
         if (!run.bankruptcyMode) {
             // At the oracle price the vault pays the closed part's whole profit from its cash: an
             // insolvent vault closes what its cash can pay, then the run stops.

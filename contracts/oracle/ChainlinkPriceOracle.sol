@@ -62,13 +62,34 @@ contract ChainlinkPriceOracle is IPriceOracle {
     /// @inheritdoc IPriceOracle
     function price() external view returns (uint256) {
         if (address(sequencerUptimeFeed) != address(0)) _checkSequencer();
-        (, int256 answer, , uint256 updatedAt, ) = feed.latestRoundData();
+        (uint256 priceWad, uint256 updatedAt) = _latest();
+        if (!_withinHeartbeat(updatedAt)) revert StalePrice(updatedAt, heartbeat, block.timestamp);
+        return priceWad;
+    }
+
+    /// @inheritdoc IPriceOracle
+    function valuationPrice() external view returns (uint256 priceWad, bool fresh) {
+        uint256 updatedAt;
+        (priceWad, updatedAt) = _latest();
+        fresh = _withinHeartbeat(updatedAt) && (address(sequencerUptimeFeed) == address(0) || _sequencerUp());
+    }
+
+    /// @dev The latest answer, validated for sign and range, as a WAD.
+    function _latest() private view returns (uint256 priceWad, uint256 updatedAt) {
+        int256 answer;
+        (, answer, , updatedAt, ) = feed.latestRoundData();
         if (answer <= 0) revert NonPositivePrice(answer);
         if (answer < minAnswer || answer > maxAnswer) revert AnswerOutOfBounds(answer, minAnswer, maxAnswer);
-        if (updatedAt > block.timestamp || block.timestamp - updatedAt > heartbeat) {
-            revert StalePrice(updatedAt, heartbeat, block.timestamp);
-        }
-        return (uint256(answer) * scaleUp) / scaleDown;
+        priceWad = (uint256(answer) * scaleUp) / scaleDown;
+    }
+
+    function _withinHeartbeat(uint256 updatedAt) private view returns (bool) {
+        return updatedAt <= block.timestamp && block.timestamp - updatedAt <= heartbeat;
+    }
+
+    function _sequencerUp() private view returns (bool) {
+        (, int256 status, uint256 startedAt, , ) = sequencerUptimeFeed.latestRoundData();
+        return startedAt != 0 && status == 0 && block.timestamp - startedAt > gracePeriod;
     }
 
     function _checkSequencer() private view {

@@ -27,6 +27,8 @@ contract LiquidityVault is ERC4626 {
     error DepositShortfall(uint256 expected, uint256 received);
     /// @notice Shares can't be bought while the vault's equity (cash minus traders' PnL) is not positive.
     error VaultInsolvent(int256 equity);
+    /// @notice Shares can't be bought while a market's feed is stale: the vault can't be priced fairly.
+    error VaultValuationStale(int256 conservativeEquity);
 
     constructor(IERC20 asset_, IPerpEngine engine_, string memory name_, string memory symbol_) ERC20(name_, symbol_) ERC4626(asset_) {
         engine = engine_;
@@ -75,14 +77,18 @@ contract LiquidityVault is ERC4626 {
     }
 
     function _requireSolvent() private view {
-        if (!_sharesForSale()) revert VaultInsolvent(engine.vaultEquity());
+        (int256 equity, bool allFresh) = engine.vaultValuation();
+        if (!allFresh) revert VaultValuationStale(equity);
+        if (!_sharesForSale()) revert VaultInsolvent(equity);
     }
 
     /// @dev An empty vault's first deposit is priced by the virtual shares alone; once shares exist,
-    /// they are sold only against positive equity.
+    /// they are sold only against positive equity. While a feed is stale the valuation is the
+    /// conservative one that protects withdrawals: selling shares at it would dilute the LPs, so
+    /// nothing is sold until every price is fresh.
     function _sharesForSale() private view returns (bool) {
-        int256 equity = engine.vaultEquity();
-        return equity > 0 || (equity == 0 && totalSupply() == 0);
+        (int256 equity, bool allFresh) = engine.vaultValuation();
+        return allFresh && (equity > 0 || (equity == 0 && totalSupply() == 0));
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {

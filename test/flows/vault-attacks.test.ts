@@ -92,7 +92,7 @@ describe("vault and winners under attack", () => {
     const [ranking] = await lens.adlRanking(ETH, true, 5);
     expect(ranking[0]).to.equal(ids.alice);
     // Before the fix the negative equity cast to a huge target and this reverted NoDeleverageProgress.
-    await engine.connect(keeper).deleverage(ETH, true, [...ranking], 0, 0);
+    await engine.connect(keeper).deleverage(ETH, true, 5, 0, 0);
     const after = await engine.position(ids.alice);
     expect(after.size < size(3_000) && after.size > 0n).to.equal(true);
     // The fill took the vault's cash down to less than one unit of size's profit, never below zero.
@@ -110,9 +110,74 @@ describe("vault and winners under attack", () => {
     await vault.connect(lp).withdraw((await vault.maxWithdraw(lp.address)) - usd(1_000), lp.address, lp.address);
     await engine.connect(owner).updateMarket(ETH, { ...config, maxPnlFactor: 10n ** 17n, targetPnlFactor: 5n * 10n ** 16n });
     expect(await engine.pnlFactor(ETH, true)).to.be.greaterThan(10n ** 17n);
-    const [ranking] = await lens.adlRanking(ETH, true, 5);
-    await engine.connect(keeper).deleverage(ETH, true, [...ranking], 0, 0);
+    await engine.connect(keeper).deleverage(ETH, true, 5, 0, 0);
     const factor = await engine.pnlFactor(ETH, true);
     expect(factor <= 10n ** 17n).to.equal(true);
+  });
+});
+
+describe("one dead feed freezes nothing else", () => {
+  const BTC = 1;
+
+  /** ETH and BTC markets, 1M of LP capital, a long in each; then BTC's feed stops updating. */
+  async function deadBtcFeed() {
+    const [owner, lp, alice, bob] = await ethers.getSigners();
+    const deployed = await deployProtocol(ethers, {
+      markets: [
+        { name: "ETH", initialAnswer: answer(3000) },
+        { name: "BTC", initialAnswer: answer(60_000) },
+      ],
+    });
+    const { token, engine, vault, markets } = deployed;
+    for (const who of [lp, alice, bob]) {
+      await token.mint(who.address, usd(2_000_000));
+      await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
+      await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
+    }
+    await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+    await engine.connect(alice).deposit(usd(100_000));
+    await engine.connect(bob).deposit(usd(100_000));
+    await engine.connect(alice).openPosition(ETH, size(10), usd(5_000), MAX_PRICE, await farDeadline(), 0);
+    await engine.connect(bob).openPosition(BTC, size(1), usd(10_000), MAX_PRICE, await farDeadline(), 0);
+    const fresh = await engine.vaultEquity();
+    // An hour and a bit later only ETH's feed has a new round.
+    await networkHelpers.time.increase(3_700);
+    await markets[ETH].feed.setAnswer(answer(3000));
+    return { ...deployed, owner, lp, alice, bob, freshEquity: fresh };
+  }
+
+  it("values the stale market 10% against the vault, lets LPs withdraw what that justifies, and sells no shares", async () => {
+    const { engine, vault, lp, markets, freshEquity } = await networkHelpers.loadFixture(deadBtcFeed);
+    await expect(markets[BTC].oracle.price()).to.be.revertedWithCustomError(markets[BTC].oracle, "StalePrice");
+    const [equity, allFresh] = await engine.vaultValuation();
+    expect(allFresh).to.equal(false);
+    // Bob's 1 BTC long is valued at 66,000: about 6,000 of profit the vault may owe.
+    expect(freshEquity - equity > usd(5_900) && freshEquity - equity < usd(6_100)).to.equal(true);
+    const before = await vault.balanceOf(lp.address);
+    await vault.connect(lp).withdraw(usd(100_000), lp.address, lp.address); // before the fix: StalePrice
+    expect(await vault.balanceOf(lp.address)).to.be.lessThan(before);
+    await expect(vault.connect(lp).deposit(usd(1_000), lp.address)).to.be.revertedWithCustomError(vault, "VaultValuationStale");
+  });
+
+  it("lets the other market trade, and the owner replace the dead oracle without reading it", async () => {
+    const { engine, vault, lp, owner, alice, markets } = await networkHelpers.loadFixture(deadBtcFeed);
+    await engine.connect(alice).closePosition(ETH, 0, await farDeadline());
+    expect(await engine.positionIdOf(alice.address, ETH)).to.equal(0n);
+    const newFeed = await ethers.deployContract("SettableAggregator", [8, "BTC / USD", answer(61_000)]);
+    const newOracle = await ethers.deployContract("ChainlinkPriceOracle", [
+      await newFeed.getAddress(),
+      3600,
+      ethers.ZeroAddress,
+      0,
+      1n,
+      10n ** 17n,
+    ]);
+    const config = { ...defaultMarketConfig(await newOracle.getAddress(), 6) };
+    // Before the fix updateMarket accrued funding through the dead feed first and always reverted.
+    await expect(engine.connect(owner).updateMarket(BTC, config)).to.emit(engine, "MarketConfigUpdated");
+    expect((await engine.marketConfig(BTC)).oracle).to.equal(await newOracle.getAddress());
+    expect((await engine.vaultValuation())[1]).to.equal(true);
+    await vault.connect(lp).deposit(usd(1_000), lp.address);
+    expect(markets.length).to.equal(2);
   });
 });
