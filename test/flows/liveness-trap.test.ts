@@ -198,7 +198,12 @@ describe("liveness: frozen side", () => {
     const predicted = predictTrade(
       bobPosition,
       state,
-      { tradingFeeRate: params.tradingFeeRate, maxFundingRatePerSecond: params.maxFundingRatePerSecond, skewScale: params.skewScale, valueDivisor: DIVISOR },
+      {
+        tradingFeeRate: params.tradingFeeRate,
+        maxFundingRatePerSecond: params.maxFundingRatePerSecond,
+        skewScale: params.skewScale,
+        valueDivisor: DIVISOR,
+      },
       { sizeDelta: size(5), marginIn: 0n, marginOut: 0n },
       price(CRASH),
       timestamp,
