@@ -57,7 +57,12 @@ describe("profit cannot escape pending ADL debt", () => {
     const predicted = predictTrade(
       position,
       await engine.marketState(ETH),
-      { tradingFeeRate: params.tradingFeeRate, maxFundingRatePerSecond: params.maxFundingRatePerSecond, skewScale: params.skewScale, valueDivisor: DIVISOR },
+      {
+        tradingFeeRate: params.tradingFeeRate,
+        maxFundingRatePerSecond: params.maxFundingRatePerSecond,
+        skewScale: params.skewScale,
+        valueDivisor: DIVISOR,
+      },
       { sizeDelta: size(1), marginIn: 0n, marginOut: 0n },
       price(2600),
       timestamp,

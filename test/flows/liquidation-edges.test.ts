@@ -9,7 +9,19 @@ import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { DIVISOR } from "../helpers/adl.ts";
 import { GAS, inOneBlock } from "../helpers/blocks.ts";
 import { eventsOf } from "../helpers/events.ts";
-import { ETH, MAX_PRICE, answer, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
+import {
+  ETH,
+  MAX_PRICE,
+  answer,
+  ethers,
+  farDeadline,
+  networkHelpers,
+  price,
+  protocolFixture,
+  setPrice,
+  size,
+  usd,
+} from "../helpers/fixture.ts";
 import { bucketMembers } from "../helpers/queue.ts";
 
 const params = defaultMarketConfig(ethers.ZeroAddress, 6);
@@ -111,7 +123,9 @@ describe("liquidation edges", () => {
     // and 453 / 1,875 = 604 / 2,500 exactly.
     const chunk = (config.maxLiquidationNotional * DIVISOR) / p;
     expect(chunk).to.equal(size(10));
-    const cutCost = ref.min(params.keeperRewardFixed + ref.mulWadDown(usd(25_000), params.keeperRewardRate), params.keeperRewardCap) + ref.mulWadUp(usd(25_000), params.liquidationPenaltyRate);
+    const cutCost =
+      ref.min(params.keeperRewardFixed + ref.mulWadDown(usd(25_000), params.keeperRewardRate), params.keeperRewardCap) +
+      ref.mulWadUp(usd(25_000), params.liquidationPenaltyRate);
     const equityAfterCut = equity - cutCost;
     const maintenanceAfterCut = ref.maintenanceMargin(tiers, size(30), p, DIVISOR);
     expect(equityAfterCut * maintenance).to.equal(equity * maintenanceAfterCut);
@@ -181,7 +195,8 @@ describe("ADL ties", () => {
     const [low, high] = [408, 416];
     expect([bucketEdge(low), bucketEdge(high)]).to.deep.equal([2n ** 51n, 2n ** 52n]);
     const marginIn = (bucket: number, at: number) =>
-      (size(3) * 10n ** 6n * 2n) / (bucketEdge(bucket) + bucketEdge(bucket + 1)) + ref.mulWadUp(ref.notionalUp(size(3), price(at), DIVISOR), params.tradingFeeRate);
+      (size(3) * 10n ** 6n * 2n) / (bucketEdge(bucket) + bucketEdge(bucket + 1)) +
+      ref.mulWadUp(ref.notionalUp(size(3), price(at), DIVISOR), params.tradingFeeRate);
     const deadline = await farDeadline();
     await inOneBlock([
       () => feed.setAnswer(answer(2800), GAS),
