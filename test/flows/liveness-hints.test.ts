@@ -92,7 +92,9 @@ describe("liveness: front-run hints", () => {
   });
 });
 
-describe(`liveness: gas of stale hints with ${ATTACKERS} attacker positions in the target bucket`, () => {
+describe(`liveness: gas of stale hints with ${ATTACKERS} attacker positions in the target bucket`, function () {
+  // Seeding a thousand accounts takes 20-40 s on a shared machine, past mocha's default.
+  this.timeout(300_000);
   /**
    * The bucket alice's partial liquidation moves her into, stuffed with ATTACKERS minimum-size longs
    * entered at $2,920: all rank ahead of alice (entry $3,000) and of carol and dave (entry $2,925),
