@@ -4,7 +4,7 @@ import { expect } from "chai";
 import type { Signer } from "ethers";
 import { bucketEdge, bucketOf, rankSide, slopeOf } from "../../client/adl.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
-import { DIVISOR, currentX, fundedTraders, openHinted } from "../helpers/adl.ts";
+import { DIVISOR, currentX, fundedTraders, openHinted, sidePositions } from "../helpers/adl.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
 import * as ref from "../../client/math.ts";
 
@@ -191,14 +191,7 @@ describe("ADL fills in detail", () => {
 
     await setPrice(feed, 2900);
     const x = await currentX(engine, feed);
-    const brute = rankSide(
-      [
-        { ...a.toObject(), id: ids.alice },
-        { ...b.toObject(), id: ids.bob },
-      ],
-      x,
-      DIVISOR,
-    );
+    const brute = rankSide(await sidePositions(engine, [ids.alice, ids.bob], false), x, DIVISOR);
     expect(brute[0].score).to.equal(brute[1].score);
     const [ranked] = await lens.adlRanking(ETH, false, 2);
     expect([...ranked]).to.deep.equal([ids.alice, ids.bob]);
