@@ -62,6 +62,15 @@ export const mutants: Mutant[] = [
     file: POSITION_MATH,
     search: "price * (targetRate - c.liquidationPenaltyRate), Math.Rounding.Ceil);",
     replace: "price * (targetRate - c.liquidationPenaltyRate));",
+    mocha: { files: [LIQUIDATION_KILLERS], grep: "least size" },
+    solidity: [MATH_FUZZ],
+  },
+  {
+    id: "rounding-slack-dropped",
+    file: POSITION_MATH,
+    search: "+ LIQUIDATION_ROUNDING_SLACK - uint256(h.equity)",
+    replace: "- uint256(h.equity)",
+    mocha: { files: [LIQUIDATION_KILLERS], grep: "least size" },
     solidity: [MATH_FUZZ],
   },
   {

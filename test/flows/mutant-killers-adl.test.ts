@@ -4,14 +4,29 @@ import { expect } from "chai";
 import type { Signer } from "ethers";
 import { bucketEdge, bucketOf, rankSide, slopeOf } from "../../client/adl.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
+import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
 import { DIVISOR, currentX, fundedTraders, openHinted, sidePositions } from "../helpers/adl.ts";
-import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
+import {
+  ETH,
+  MAX_PRICE,
+  answer,
+  ethers,
+  farDeadline,
+  networkHelpers,
+  price,
+  protocolFixture,
+  setPrice,
+  size,
+  usd,
+} from "../helpers/fixture.ts";
 import * as ref from "../../client/math.ts";
 
-const params = defaultMarketConfig(ethers.ZeroAddress, 6);
-const openingFee = (traded: bigint, at: bigint) => ref.mulWadUp(ref.notionalUp(traded, at, DIVISOR), params.tradingFeeRate);
+/** The market parameters and value divisor of a settlement token with `decimals` decimals. */
+const market = (decimals: number) => ({ params: defaultMarketConfig(ethers.ZeroAddress, decimals), divisor: ref.valueDivisor(decimals) });
+const SIX = market(6);
 
-type Engine = Awaited<ReturnType<typeof protocolFixture>>["engine"];
+type Base = Awaited<ReturnType<typeof protocolFixture>>;
+type Engine = Base["engine"];
 
 interface Fill {
   positionId: bigint;
@@ -32,45 +47,58 @@ async function fillsOf(engine: Engine, tx: { wait(): Promise<unknown> }): Promis
 }
 
 /** Opens a position whose stored margin is exactly `margin`: the opening fee is paid on top. */
-async function openWithMargin(engine: Engine, trader: Signer, traded: bigint, margin: bigint, at: bigint) {
-  await engine
-    .connect(trader)
-    .openPosition(ETH, traded, margin + openingFee(traded, at), traded > 0n ? MAX_PRICE : 0n, await farDeadline(), 0);
+async function openWithMargin(engine: Engine, trader: Signer, traded: bigint, margin: bigint, at: bigint, m = SIX) {
+  const fee = ref.mulWadUp(ref.notionalUp(traded, at, m.divisor), m.params.tradingFeeRate);
+  await engine.connect(trader).openPosition(ETH, traded, margin + fee, traded > 0n ? MAX_PRICE : 0n, await farDeadline(), 0);
   const id = await engine.positionIdOf(await trader.getAddress(), ETH);
   expect((await engine.position(id)).margin).to.equal(margin);
   return id;
 }
 
 /**
- * Liquidates a bankrupt 30 ETH long opened at $3,000 at `crash`, and returns the deficit, the
- * uncovered debt and the bankruptcy price as the model computes them, with the transaction.
+ * Opens a long at $3,000 and liquidates it, bankrupt, at `crash`; returns the transaction and the
+ * deficit, the uncovered debt and the bankruptcy price as the model computes them.
  */
 async function liquidateBankruptLong(
-  base: Awaited<ReturnType<typeof protocolFixture>>,
+  base: Pick<Base, "engine" | "feed" | "alice" | "keeper">,
   whaleSize: bigint,
   whaleMargin: bigint,
   crash: number,
+  m = SIX,
 ) {
   const { engine, feed, alice, keeper } = base;
   await setPrice(feed, 3000);
-  const whaleId = await openWithMargin(engine, alice, whaleSize, whaleMargin, price(3000));
+  const whaleId = await openWithMargin(engine, alice, whaleSize, whaleMargin, price(3000), m);
   await setPrice(feed, crash);
   const p = price(crash);
   const whale = await engine.position(whaleId);
   const insurance = await engine.insuranceFund();
   const tx = await engine.connect(keeper).liquidate(whaleId, 0);
-  const deficit = -ref.equity(whale, p, (await engine.marketState(ETH)).fundingIndex, DIVISOR);
-  const keeperReward = ref.min(
-    ref.min(
-      params.keeperRewardFixed + ref.mulWadDown(ref.notionalUp(whale.size, p, DIVISOR), params.keeperRewardRate),
-      params.keeperRewardCap,
-    ),
-    whale.margin,
-  );
-  const uncovered = deficit + keeperReward - ref.min(deficit + keeperReward, insurance);
+  const deficit = -ref.equity(whale, p, (await engine.marketState(ETH)).fundingIndex, m.divisor);
+  const notional = ref.notionalUp(whale.size, p, m.divisor);
+  const fullReward = ref.min(m.params.keeperRewardFixed + ref.mulWadDown(notional, m.params.keeperRewardRate), m.params.keeperRewardCap);
+  const owed = deficit + ref.min(fullReward, whale.margin);
+  const uncovered = owed - ref.min(owed, insurance);
   // LiquidationMath.bankruptcyPrice: the deficit per unit of size, rounded down, above the oracle.
-  const bankruptcyPrice = p + (deficit * DIVISOR) / whale.size;
+  const bankruptcyPrice = p + (deficit * m.divisor) / whale.size;
   return { tx, p, deficit, uncovered, bankruptcyPrice, whale };
+}
+
+/** The shared fixture's shape with an 18-decimal settlement token, where one atom is worth far less than a price tick. */
+async function eighteenDecimalFixture() {
+  const [owner, lp, alice, bob, keeper] = await ethers.getSigners();
+  const tokens = (n: number) => BigInt(n) * 10n ** 18n;
+  const deployed = await deployProtocol(ethers, { tokenDecimals: 18, markets: [{ name: "ETH", initialAnswer: answer(3000) }] });
+  const { token, engine, vault } = deployed;
+  for (const who of [owner, lp, alice, bob]) {
+    await token.mint(who.address, tokens(10_000_000));
+    await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
+    await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
+  }
+  await vault.connect(lp).deposit(tokens(1_000_000), lp.address);
+  await engine.connect(owner).fundInsurance(tokens(10_000));
+  for (const trader of [alice, bob]) await engine.connect(trader).deposit(tokens(100_000));
+  return { engine, feed: deployed.markets[ETH].feed, alice, bob, keeper, tokens };
 }
 
 describe("ADL fills in detail", () => {
@@ -95,6 +123,25 @@ describe("ADL fills in detail", () => {
     expect(fills[0].haircut).to.equal(uncovered);
     expect(fills[0].remainingDebt).to.equal(0n);
     expect((await engine.marketState(ETH)).shortAdlDebt).to.equal(0n);
+  });
+
+  it("caps the last fill's haircut at the deficit when one atom is worth less than the haircut per unit of size", async () => {
+    const base = await networkHelpers.loadFixture(eighteenDecimalFixture);
+    const m = market(18);
+    const shortId = await openWithMargin(base.engine, base.bob, -size(50), base.tokens(20_000), price(3000), m);
+    const { tx, p, uncovered, bankruptcyPrice } = await liquidateBankruptLong(base, size(149), base.tokens(45_000), 2600, m);
+    expect(uncovered > 0n).to.equal(true);
+
+    const fills = await fillsOf(base.engine, tx);
+    const haircutPerUnit = bankruptcyPrice - p;
+    const closeSize = ref.divCeil(uncovered * m.divisor, haircutPerUnit);
+    // The size is rounded up, so the closed part's haircut exceeds the deficit by some atoms.
+    expect((closeSize * haircutPerUnit) / m.divisor > uncovered).to.equal(true);
+    expect(fills.length).to.equal(1);
+    expect(fills[0].positionId).to.equal(shortId);
+    expect(fills[0].closedSize).to.equal(closeSize);
+    expect(fills[0].haircut).to.equal(uncovered);
+    expect((await base.engine.marketState(ETH)).shortAdlDebt).to.equal(0n);
   });
 
   it("never haircuts a counterparty beyond its break-even price", async () => {

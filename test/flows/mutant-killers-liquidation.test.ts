@@ -17,6 +17,20 @@ const penalty = (closedNotional: bigint) => ref.mulWadUp(closedNotional, params.
 type Engine = Awaited<ReturnType<typeof protocolFixture>>["engine"];
 const indexNow = async (engine: Engine) => (await engine.marketState(ETH)).fundingIndex;
 
+/**
+ * PositionMath.liquidationCloseSize recomputed, before the chunk cap and the dust rule: the least
+ * size, rounded up, whose closing restores maintenance x (1 + buffer) after the reward and penalty.
+ */
+function referenceCut(position: ref.RefPosition, p: bigint, index: bigint) {
+  const equity = ref.equity(position, p, index, DIVISOR);
+  const notional = ref.notionalUp(position.size, p, DIVISOR);
+  const mmRate = ref.tierFor(tiers, notional).maintenanceMarginRate;
+  expect(equity > 0n && equity < ref.mulWadUp(notional, mmRate)).to.equal(true); // liquidatable, not bankrupt
+  const targetRate = ref.mulWadUp(mmRate, ref.WAD + params.liquidationBufferRate);
+  const needed = ref.mulWadUp(notional, targetRate) + reward(notional) + ROUNDING_SLACK - equity;
+  return ref.divCeil(needed * ref.WAD * DIVISOR, p * (targetRate - params.liquidationPenaltyRate));
+}
+
 describe("liquidation amounts", () => {
   it("closes in full when the partial cut would leave less than the minimum size (dust)", async () => {
     const { engine, alice, keeper, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
@@ -28,20 +42,14 @@ describe("liquidation amounts", () => {
     await engine.connect(keeper).liquidate(ids.alice, 0);
     expect((await engine.position(ids.alice)).size).to.equal(0n);
 
-    // PositionMath's sizing, recomputed: the cut that restores maintenance x (1 + buffer) is
-    // partial, but what it would leave is below the minimum notional.
-    const equity = ref.equity(before, p, await indexNow(engine), DIVISOR);
-    const notional = ref.notionalUp(before.size, p, DIVISOR);
-    const mmRate = ref.tierFor(tiers, notional).maintenanceMarginRate;
-    expect(equity > 0n && equity < ref.mulWadUp(notional, mmRate)).to.equal(true);
-    const targetRate = ref.mulWadUp(mmRate, ref.WAD + params.liquidationBufferRate);
-    const needed = ref.mulWadUp(notional, targetRate) + reward(notional) + ROUNDING_SLACK - equity;
-    const cut = ref.divCeil(needed * ref.WAD * DIVISOR, p * (targetRate - params.liquidationPenaltyRate));
+    // The cut that restores maintenance x (1 + buffer) is partial, but what it would leave is
+    // below the minimum notional.
+    const cut = referenceCut(before, p, await indexNow(engine));
     expect(cut < before.size).to.equal(true);
     expect(ref.notionalDown(before.size - cut, p, DIVISOR) < params.minPositionNotional).to.equal(true);
   });
 
-  it("charges the keeper reward and the penalty of a partial cut to the position's margin", async () => {
+  it("closes exactly the least size that restores the target in a partial cut, and charges its reward and penalty to the margin", async () => {
     const { engine, alice, bob, keeper, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
     await engine.connect(bob).openPosition(ETH, -size(30), usd(20_000), 0, await farDeadline(), 0);
     await engine.connect(alice).openPosition(ETH, size(30), usd(4_600), MAX_PRICE, await farDeadline(), 0);
@@ -51,9 +59,12 @@ describe("liquidation amounts", () => {
     await engine.connect(keeper).liquidate(ids.alice, 0);
     const after = await engine.position(ids.alice);
     const closed = before.size - after.size;
-    expect(closed > 0n && after.size > 0n).to.equal(true);
+    const index = await indexNow(engine);
+    const chunk = (params.maxLiquidationNotional * DIVISOR) / p;
+    expect(closed).to.equal(ref.min(referenceCut(before, p, index), chunk));
+    expect(after.size > 0n).to.equal(true);
 
-    const funding = ref.traderValue(before.size, before.fundingSnapshot - (await indexNow(engine)), DIVISOR);
+    const funding = ref.traderValue(before.size, before.fundingSnapshot - index, DIVISOR);
     const realised = ref.traderValue(closed, p - before.entryPrice, DIVISOR);
     const keeperReward = reward(ref.notionalDown(closed, p, DIVISOR));
     const insurancePenalty = penalty(ref.notionalUp(closed, p, DIVISOR));
