@@ -34,7 +34,6 @@ export const BENIGN_REVERTS = new Set([
   "PositionNotFound",
   "NothingToDeleverage",
   "NoDeleverageProgress",
-  "NotTopRanked",
 ]);
 
 /** The estimate plus headroom, but never above `maxGas`: a node rejects a transaction whose gas

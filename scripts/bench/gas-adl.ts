@@ -121,9 +121,9 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
   // One fill, then a multi-fill deleverage over the next top-ranked shorts.
   const fills = Math.min(10, Math.floor(n / 2));
   const [first] = await lens.adlRanking(0, false, 1);
-  const singleFill = await gasOf(engine.deleverage(0, false, [...first], size, 0));
+  const singleFill = await gasOf(engine.deleverage(0, false, first.length, size, 0));
   const [ids] = await lens.adlRanking(0, false, fills);
-  const multi = await gasOf(engine.deleverage(0, false, [...ids], size * BigInt(fills), 0));
+  const multi = await gasOf(engine.deleverage(0, false, ids.length, size * BigInt(fills), 0));
   return { nonEmptyBuckets, open, close, singleFill, perFill: Math.round(multi / fills), fills };
 }
 
