@@ -10,6 +10,9 @@
 // - Haircut policies take profit in place and close nothing: pro-rata by profit, the water-filling
 //   cap, the level cap, and socialised by size (through the funding index, losers included). Each
 //   rounds every account's share up, as a contract must to never fall short, so they can overshoot.
+//   The first three take from an account at most what closing its whole position at the debt's
+//   bankruptcy price would (its "claimable" profit, the ranking policies' limit too), so every
+//   policy works within the same bound; socialised loss has no such bound, by design.
 import { rankSide } from "../client/adl.ts";
 import { WAD, divCeil, min } from "../client/math.ts";
 import { type AdlSetting, type Candidate, xOf } from "./book.ts";
@@ -48,19 +51,33 @@ export const POLICY_LABELS: Record<PolicyName, string> = {
 };
 
 const byId = (a: Candidate, b: Candidate) => (a.position.id < b.position.id ? -1 : 1);
+
+/** The haircut per unit of a run: the distance from the oracle to the bankruptcy price on the payer's losing side, 0 if none. */
+function runPerUnit(s: AdlSetting): bigint {
+  if (s.debtPrice === 0n) return 0n;
+  if (s.payerIsLong) return s.debtPrice < s.price ? s.price - s.debtPrice : 0n;
+  return s.debtPrice > s.price ? s.debtPrice - s.price : 0n;
+}
+
+/** What an in-place haircut may take from each winner: its profit, at most its size times the run's haircut per unit. */
+function claimable(side: Candidate[], s: AdlSetting): { c: Candidate; claim: bigint }[] {
+  const perUnit = runPerUnit(s);
+  return side
+    .filter((c) => c.profit > 0n)
+    .map((c) => ({ c, claim: perUnit === 0n ? c.profit : min(c.profit, (c.absSize * perUnit) / s.valueDivisor) }))
+    .filter(({ claim }) => claim > 0n);
+}
 const profitable = (side: Candidate[]) => side.filter((c) => c.unitProfit > 0n);
 
 /** Fills in the given order with the contracts' rule, until the deficit is covered or `maxFills` are done. */
 export function fillInOrder(order: Candidate[], s: AdlSetting, maxFills = Infinity): Hit[] {
   const hits: Hit[] = [];
-  // The run's haircut per unit: the distance from the oracle to the bankruptcy price, if it lies on the payer's losing side.
-  const runPerUnit =
-    s.debtPrice === 0n ? 0n : s.payerIsLong ? (s.debtPrice < s.price ? s.price - s.debtPrice : 0n) : s.debtPrice > s.price ? s.debtPrice - s.price : 0n;
+  const run = runPerUnit(s);
   let debt = s.deficit;
   for (const c of order) {
     if (debt === 0n || hits.length >= maxFills) break;
     if (c.unitProfit <= 0n) break;
-    const perUnit = runPerUnit === 0n || runPerUnit > c.unitProfit ? c.unitProfit : runPerUnit;
+    const perUnit = run === 0n || run > c.unitProfit ? c.unitProfit : run;
     const closeSize = min(divCeil(debt * s.valueDivisor, perUnit), c.absSize);
     const haircut = min(debt, (closeSize * perUnit) / s.valueDivisor);
     debt -= haircut;
@@ -108,56 +125,56 @@ function largestFirstOrder(side: Candidate[]): Candidate[] {
 
 const inPlace = (c: Candidate, haircut: bigint): Hit => ({ id: c.position.id, haircut, closedSize: 0n });
 
-/** Every winner pays the same share of its profit: ratio rounded up, each share rounded up, capped at the profit. */
+/** Every winner pays the same share of its claimable profit: ratio rounded up, each share rounded up. */
 function proRata(side: Candidate[], s: AdlSetting): Hit[] {
-  const winners = side.filter((c) => c.profit > 0n);
-  const total = winners.reduce((sum, c) => sum + c.profit, 0n);
+  const winners = claimable(side, s);
+  const total = winners.reduce((sum, w) => sum + w.claim, 0n);
   if (total === 0n) return [];
   const ratio = s.deficit >= total ? WAD : divCeil(s.deficit * WAD, total);
-  return winners.map((c) => inPlace(c, min(c.profit, divCeil(c.profit * ratio, WAD))));
+  return winners.map(({ c, claim }) => inPlace(c, min(claim, divCeil(claim * ratio, WAD))));
 }
 
-/** Water-filling: every winner pays the same amount c, capped at its profit; c is the lowest level that covers the deficit. */
+/** Water-filling: every winner pays the same amount, capped at its claimable profit; the lowest such amount that covers the deficit. */
 function cappedProRata(side: Candidate[], s: AdlSetting): Hit[] {
-  const winners = side.filter((c) => c.profit > 0n).sort((a, b) => (a.profit < b.profit ? -1 : a.profit > b.profit ? 1 : 0));
+  const winners = claimable(side, s).sort((a, b) => (a.claim < b.claim ? -1 : a.claim > b.claim ? 1 : 0));
   let remaining = s.deficit;
-  let cap = -1n; // -1: every winner pays its whole profit
+  let cap = -1n; // -1: every winner pays all it can
   for (let i = 0; i < winners.length; i++) {
     const left = BigInt(winners.length - i);
-    if (winners[i].profit * left >= remaining) {
+    if (winners[i].claim * left >= remaining) {
       cap = divCeil(remaining, left);
       break;
     }
-    remaining -= winners[i].profit;
+    remaining -= winners[i].claim;
   }
-  return winners.map((c) => inPlace(c, cap < 0n ? c.profit : min(c.profit, cap)));
+  return winners.map(({ c, claim }) => inPlace(c, cap < 0n ? claim : min(claim, cap)));
 }
 
 /**
- * Level cap: every winner's return on margin (profit / margin) is cut down to one common level L,
- * the highest that covers the deficit; nobody below L pays. Each cut is rounded up.
+ * Level cap: every winner's claimable return on margin (claim / margin) is cut down to one common
+ * level L, the highest that covers the deficit; nobody below L pays. Each cut is rounded up.
  */
 function levelCap(side: Candidate[], s: AdlSetting): Hit[] {
-  const winners = side
-    .filter((c) => c.profit > 0n && c.position.margin > 0n)
+  const winners = claimable(side, s)
+    .filter(({ c }) => c.position.margin > 0n)
     .sort((a, b) => {
-      const lhs = a.profit * b.position.margin;
-      const rhs = b.profit * a.position.margin;
-      return lhs !== rhs ? (lhs > rhs ? -1 : 1) : byId(a, b);
+      const lhs = a.claim * b.c.position.margin;
+      const rhs = b.claim * a.c.position.margin;
+      return lhs !== rhs ? (lhs > rhs ? -1 : 1) : byId(a.c, b.c);
     });
-  let sumProfit = 0n;
+  let sumClaim = 0n;
   let sumMargin = 0n;
   for (let j = 0; j < winners.length; j++) {
-    sumProfit += winners[j].profit;
-    sumMargin += winners[j].position.margin;
-    const excess = sumProfit - s.deficit; // L = excess / sumMargin
+    sumClaim += winners[j].claim;
+    sumMargin += winners[j].c.position.margin;
+    const excess = sumClaim - s.deficit; // L = excess / sumMargin
     const next = winners[j + 1];
     // Stop once the level is at or above the next winner's return: it pays nothing.
-    if (excess >= 0n && (next === undefined || excess * next.position.margin >= next.profit * sumMargin)) {
-      return winners.slice(0, j + 1).map((c) => inPlace(c, c.profit - (excess * c.position.margin) / sumMargin));
+    if (excess >= 0n && (next === undefined || excess * next.c.position.margin >= next.claim * sumMargin)) {
+      return winners.slice(0, j + 1).map(({ c, claim }) => inPlace(c, claim - (excess * c.position.margin) / sumMargin));
     }
   }
-  return winners.map((c) => inPlace(c, c.profit)); // the whole side's profit is not enough
+  return winners.map(({ c, claim }) => inPlace(c, claim)); // the whole side cannot cover it
 }
 
 /**

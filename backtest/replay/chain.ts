@@ -11,9 +11,16 @@ import { type MarketConfig, pct } from "../../scripts/lib/marketConfig.ts";
 import type { MarketSpec } from "../scenario.ts";
 
 export const MARKET = 0;
+/** Hardhat's dev accounts: 0 deploys and owns, 1 provides the LP capital, 2 runs the keeper. */
+export const KEEPER_SIGNER = 2;
 /** The feed's answers have 8 decimals; the oracle scales them to WAD. */
 export const answerOf = (price: number) => BigInt(Math.round(price * 1e8));
 export const wadOf = (price: number) => answerOf(price) * 10n ** 10n;
+/** A WAD price back to the feed's answer; only prices with at most 8 decimals can be set. */
+export function answerOfWad(wad: bigint): bigint {
+  if (wad % 10n ** 10n !== 0n) throw new Error(`price ${wad} has more than the feed's 8 decimals`);
+  return wad / 10n ** 10n;
+}
 
 type Request = { method: string; params?: unknown[] };
 type Provider = { request(args: Request): Promise<unknown> };
@@ -48,8 +55,13 @@ export interface Order {
 }
 
 export async function startChain(options: { startPrice: number; market: MarketSpec; lpCapital: bigint; insuranceSeed: bigint }) {
-  // Blocks of one step share its timestamp: a step is one instant of the price path.
-  const connection = await network.create({ override: { allowBlocksWithSameTimestamp: true } } as Parameters<typeof network.create>[0]);
+  // Blocks of one step share its timestamp: a step is one instant of the price path. Prague has no
+  // per-transaction gas cap (EIP-7825), so eth_call gets the block gas limit, as production nodes
+  // give views 50M (geth's default RPC gas cap): the keeper's 200-position lens batches need ~17M
+  // in a crash, above Osaka's 2^24.
+  const connection = await network.create({
+    override: { allowBlocksWithSameTimestamp: true, hardfork: "prague", blockGasLimit: 60_000_000n },
+  } as Parameters<typeof network.create>[0]);
   const { ethers } = connection;
   const provider = connection.provider as unknown as Provider;
   const request = <T>(method: string, params: unknown[] = []) => provider.request({ method, params }) as Promise<T>;
@@ -60,7 +72,8 @@ export async function startChain(options: { startPrice: number; market: MarketSp
   });
   const { token, engine, vault, lens, owner, addressBook } = deployed;
   const feed = deployed.markets[MARKET].feed;
-  const [, lp, keeper] = await ethers.getSigners();
+  const signers = await ethers.getSigners();
+  const [lp, keeper] = [signers[1], signers[KEEPER_SIGNER]];
   const engineAddress = addressBook.engine;
 
   let timestamp = Number((await request<{ timestamp: string }>("eth_getBlockByNumber", ["latest", false])).timestamp) + 1;
@@ -68,7 +81,7 @@ export async function startChain(options: { startPrice: number; market: MarketSp
   const pinTime = () => request("evm_setNextBlockTimestamp", [timestamp]);
   const send = async (from: string, to: string, data: string) => {
     await pinTime();
-    return request<`0x${string}`>("eth_sendTransaction", [{ from, to, data, gas: "0x1c9c380" }]); // 30M
+    return request<`0x${string}`>("eth_sendTransaction", [{ from, to, data, gas: "0x1000000" }]); // the transaction gas cap, 2^24
   };
 
   await pinTime();
@@ -132,10 +145,10 @@ export async function startChain(options: { startPrice: number; market: MarketSp
     }
   };
 
-  /** Moves the clock to `at` (never backwards) and the oracle to `price`. */
-  const moveTo = async (at: number, price: number) => {
+  /** Moves the clock to `at` (never backwards) and the oracle to `answer` (8 decimals). */
+  const moveTo = async (at: number, answer: bigint) => {
     timestamp = Math.max(timestamp, at);
-    await send(owner.address, addressBook.markets[MARKET].feed, feed.interface.encodeFunctionData("setAnswer", [answerOf(price)]));
+    await send(owner.address, addressBook.markets[MARKET].feed, feed.interface.encodeFunctionData("setAnswer", [answer]));
   };
 
   /** The provider the keeper sends through: each of its transactions is mined at the step's time. */

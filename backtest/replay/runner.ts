@@ -11,7 +11,7 @@ import { fillInOrder, queueOrder } from "../policies.ts";
 import { Rng } from "../random.ts";
 import type { Scenario } from "../scenario.ts";
 import { whatIf } from "../whatIf.ts";
-import { MARKET, startChain, traderAddress, wadOf } from "./chain.ts";
+import { KEEPER_SIGNER, MARKET, answerOf, startChain, traderAddress, wadOf } from "./chain.ts";
 import { EventTracker, type FillRecord, type LiquidationRecord, type RunRecord } from "./tracker.ts";
 import type { AdlEvent, ReplayData, StepRecord } from "../reportData.ts";
 
@@ -42,8 +42,7 @@ export async function runReplay(scenario: Scenario, seed: number, progress: Prog
   });
   const { engine, vault, lens, request } = chain;
   progress(`deployed; ${traders.length} traders over ${path.prices.length} steps`);
-  const signers = await chain.ethers.getSigners();
-  const keeper = embeddedKeeper(chain.keeperProvider, chain.addressBook, devPrivateKey(signers.indexOf(chain.keeper)), {
+  const keeper = embeddedKeeper(chain.keeperProvider, chain.addressBook, devPrivateKey(KEEPER_SIGNER), {
     batchSize: scenario.keeper.batchSize,
   });
   const tracker = new EventTracker(engine.interface, chain.valueDivisor);
@@ -62,7 +61,7 @@ export async function runReplay(scenario: Scenario, seed: number, progress: Prog
   for (let step = 0; step < path.prices.length; step++) {
     const price = path.prices[step];
     const wad = wadOf(price);
-    await chain.moveTo(chain.startTime + path.times[step], price);
+    await chain.moveTo(chain.startTime + path.times[step], answerOf(price));
 
     // Orders of the traders entering now, at this price, within the market's tier limits.
     for (; nextTrader < traders.length && traders[nextTrader].entryStep === step; nextTrader++) {

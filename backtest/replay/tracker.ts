@@ -55,10 +55,13 @@ export class EventTracker {
   private readonly debt = { long: 0n, short: 0n };
   private readonly debtPrice = { long: 0n, short: 0n };
 
-  constructor(
-    private readonly iface: Interface,
-    private readonly valueDivisor: bigint,
-  ) {}
+  private readonly iface: Interface;
+  private readonly valueDivisor: bigint;
+
+  constructor(iface: Interface, valueDivisor: bigint) {
+    this.iface = iface;
+    this.valueDivisor = valueDivisor;
+  }
 
   debtOf(isLong: boolean) {
     return this.debt[isLong ? "long" : "short"];
