@@ -27,7 +27,7 @@ const program = new Command()
       writeFileSync(resolve(import.meta.dirname, "scenario.schema.json"), JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
       return;
     }
-    if (!name) program.error("error: missing scenario (e.g. flash-crash)");
+    if (!name) throw new Error("missing scenario: give a name from backtest/scenarios/ (e.g. flash-crash) or a path");
     const scenario = loadScenario(name);
     const seed = opts.seed ?? scenario.seed;
     const out = resolve(opts.out ?? `backtest-out/${scenario.name}-${seed}`);
@@ -45,10 +45,15 @@ const program = new Command()
     }
     writeReport(report, out);
     console.log(formatTable(report.summaryTable));
-    console.log(Object.entries(report.summary).map(([k, v]) => `${k}: ${v}`).join(", "));
+    console.log(
+      Object.entries(report.summary)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(", "),
+    );
     console.log(`invariants: ${JSON.stringify(report.invariants)}`);
     console.log(`report: ${out}/report.html`);
-    const bad = report.invariants.solvent === false || !report.invariants.queueOvershootZero || report.invariants.queueMatchesChain === false;
+    const bad =
+      report.invariants.solvent === false || !report.invariants.queueOvershootZero || report.invariants.queueMatchesChain === false;
     if (bad) {
       console.error("backtest: an invariant failed (see above)");
       process.exitCode = 1;

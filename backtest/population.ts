@@ -20,14 +20,26 @@ export function generateTraders(spec: TraderSpec, steps: number, rng: Rng): Trad
   const lastStep = Math.max(0, steps - 1);
   for (const w of spec.whales) {
     for (let i = 0; i < w.count; i++) {
-      traders.push({ index: 0, isLong: w.side === "long", notional: w.notional, leverage: w.leverage, entryStep: Math.min(w.entryStep, lastStep) });
+      traders.push({
+        index: 0,
+        isLong: w.side === "long",
+        notional: w.notional,
+        leverage: w.leverage,
+        entryStep: Math.min(w.entryStep, lastStep),
+      });
     }
   }
   for (let i = 0; i < spec.count; i++) {
     const notional = Math.min(spec.notional.max, rng.pareto(spec.notional.min, spec.notional.alpha));
     const leverage = Math.min(spec.leverage.max, Math.max(1, rng.logNormal(spec.leverage.median, spec.leverage.sigma)));
     const entry = rng.uniform(spec.entry.from, spec.entry.to);
-    traders.push({ index: 0, isLong: rng.next() < spec.longShare, notional, leverage, entryStep: Math.min(lastStep, Math.floor(entry * steps)) });
+    traders.push({
+      index: 0,
+      isLong: rng.next() < spec.longShare,
+      notional,
+      leverage,
+      entryStep: Math.min(lastStep, Math.floor(entry * steps)),
+    });
   }
   // Accounts open in entry order; within a step, in generation order.
   traders.sort((a, b) => a.entryStep - b.entryStep);

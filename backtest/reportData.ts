@@ -86,7 +86,10 @@ export interface Report {
   summaryTable: Table;
   invariants: { solvent: boolean | null; queueOvershootZero: boolean; queueMatchesChain: boolean | null; runsChecked: number };
   series: Record<string, number[]> | null;
-  markers: { liquidations: { time: number; price: number; kind: string }[]; fills: { time: number; price: number; haircut: number }[] } | null;
+  markers: {
+    liquidations: { time: number; price: number; kind: string }[];
+    fills: { time: number; price: number; haircut: number }[];
+  } | null;
   events: ReportEvent[];
 }
 
@@ -150,7 +153,19 @@ const num = (x: number, digits = 2) => x.toFixed(digits);
 export function policyTable(event: ReportEvent, title: string): Table {
   return {
     title,
-    columns: ["policy", "accounts hit", "profit taken max", "p99", "median", "Gini", "top-10 share", "lev. median", "lev. max", "OI removed", "overshoot (atoms)"],
+    columns: [
+      "policy",
+      "accounts hit",
+      "profit taken max",
+      "p99",
+      "median",
+      "Gini",
+      "top-10 share",
+      "lev. median",
+      "lev. max",
+      "OI removed",
+      "overshoot (atoms)",
+    ],
     rows: event.policies.map(({ label, metrics: m }) => [
       label,
       String(m.accountsHit) + (Number(m.losersCharged) > 0 ? ` (${m.losersCharged} losing)` : ""),
@@ -167,7 +182,8 @@ export function policyTable(event: ReportEvent, title: string): Table {
   };
 }
 
-const queueOvershootZero = (events: ReportEvent[]) => events.every((e) => e.policies.find((p) => p.policy === "queue")?.metrics.overshootAtoms === "0");
+const queueOvershootZero = (events: ReportEvent[]) =>
+  events.every((e) => e.policies.find((p) => p.policy === "queue")?.metrics.overshootAtoms === "0");
 
 export function replayReport(scenario: Scenario, seed: number, data: ReplayData): Report {
   const d = data.tokenDecimals;

@@ -105,7 +105,10 @@ const market = z
   .default({});
 
 const whatIf = z.object({
-  book: z.string().optional().describe("Book CSV (account,side,size,entryPrice,margin[,fundingSnapshot]); generated from `traders` when omitted"),
+  book: z
+    .string()
+    .optional()
+    .describe("Book CSV (account,side,size,entryPrice,margin[,fundingSnapshot]); generated from `traders` when omitted"),
   price: positive.describe("Mark price the deficit is covered at"),
   fundingIndex: z.number().default(0),
   bankruptcyPrice: positive.optional().describe("Fill price of the debt; the mark (full profit of the closed part) when omitted"),

@@ -50,6 +50,8 @@ export function generatedBook(scenario: Scenario, seed: number): BookPosition[] 
 export function runWhatIf(scenario: Scenario, seed: number): { book: BookPosition[]; result: WhatIfResult } {
   const spec = scenario.whatIf!;
   const setting = settingOf(spec);
-  const book = spec.book ? readBookCsv(resolve(scenario.baseDir, spec.book), WHAT_IF_DECIMALS, setting.fundingIndex) : generatedBook(scenario, seed);
+  const book = spec.book
+    ? readBookCsv(resolve(scenario.baseDir, spec.book), WHAT_IF_DECIMALS, setting.fundingIndex)
+    : generatedBook(scenario, seed);
   return { book, result: whatIf(book, setting) };
 }

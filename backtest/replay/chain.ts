@@ -101,7 +101,12 @@ export async function startChain(options: { startPrice: number; market: MarketSp
 
   const config = await engine.marketConfig(MARKET);
   const valueDivisor = await engine.valueDivisor();
-  const tradeParams = { tradingFeeRate: config.tradingFeeRate, maxFundingRatePerSecond: config.maxFundingRatePerSecond, skewScale: config.skewScale, valueDivisor };
+  const tradeParams = {
+    tradingFeeRate: config.tradingFeeRate,
+    maxFundingRatePerSecond: config.maxFundingRatePerSecond,
+    skewScale: config.skewScale,
+    valueDivisor,
+  };
   const tiers = config.tiers.slice(0, Number(config.tierCount));
   const ZERO = { size: 0n, margin: 0n, entryPrice: 0n, fundingSnapshot: 0n };
 
@@ -130,7 +135,14 @@ export async function startChain(options: { startPrice: number; market: MarketSp
     const fee = feeOf(order.size, price);
     const deposit = order.margin + fee;
     const state = await engine.marketState(MARKET);
-    const predicted = predictTrade(ZERO, state, tradeParams, { sizeDelta: order.size, marginIn: deposit, marginOut: 0n }, price, BigInt(timestamp));
+    const predicted = predictTrade(
+      ZERO,
+      state,
+      tradeParams,
+      { sizeDelta: order.size, marginIn: deposit, marginOut: 0n },
+      price,
+      BigInt(timestamp),
+    );
     const bucket = bucketOf(predicted.size < 0n ? -predicted.size : predicted.size, predicted.margin, valueDivisor);
     const hint = await lens.adlInsertHint(MARKET, order.size > 0n, bucket, predicted.k, 0n);
     await send(owner.address, addressBook.collateralToken, token.interface.encodeFunctionData("mint", [order.account, deposit]));
@@ -138,7 +150,11 @@ export async function startChain(options: { startPrice: number; market: MarketSp
     await send(order.account, engineAddress, engine.interface.encodeFunctionData("deposit", [deposit]));
     const limit = order.size > 0n ? 2n ** 128n - 1n : 0n;
     try {
-      await send(order.account, engineAddress, engine.interface.encodeFunctionData("openPosition", [MARKET, order.size, deposit, limit, BigInt(timestamp) + 3600n, hint]));
+      await send(
+        order.account,
+        engineAddress,
+        engine.interface.encodeFunctionData("openPosition", [MARKET, order.size, deposit, limit, BigInt(timestamp) + 3600n, hint]),
+      );
       return true;
     } catch {
       return false; // e.g. the open-interest cap: the order is refused, the deposit stays free

@@ -13,7 +13,8 @@ export async function loadBook(chain: Chain, book: BookPosition[], firstTrader: 
     if (p.fundingSnapshot !== 0n) throw new Error(`position ${p.id}: only books with funding snapshot 0 can be loaded`);
     await chain.moveTo(chain.now(), answerOfWad(p.entryPrice));
     const account = await chain.traderAccount(firstTrader + i);
-    if (!(await chain.open({ account, size: p.size, margin: p.margin }, p.entryPrice))) throw new Error(`position ${p.id} was refused by the engine`);
+    if (!(await chain.open({ account, size: p.size, margin: p.margin }, p.entryPrice)))
+      throw new Error(`position ${p.id} was refused by the engine`);
     ids.set(p.id, await chain.engine.positionIdOf(account, MARKET));
   }
   return ids;

@@ -69,7 +69,11 @@ export async function runReplay(scenario: Scenario, seed: number, progress: Prog
       const notional = toFixed(t.notional, 6);
       const leverage = Math.min(t.leverage, chain.maxLeverage(notional) * 0.97);
       const size = toFixed(t.notional / price, 18);
-      const order = { account: await chain.traderAccount(t.index), size: t.isLong ? size : -size, margin: toFixed(t.notional / leverage, 6) };
+      const order = {
+        account: await chain.traderAccount(t.index),
+        size: t.isLong ? size : -size,
+        margin: toFixed(t.notional / leverage, 6),
+      };
       if (await chain.open(order, wad)) opened++;
       else rejected++;
     }
@@ -99,7 +103,14 @@ export async function runReplay(scenario: Scenario, seed: number, progress: Prog
       fills.push(...run.fills);
       runs.push(run);
       if (run.kind === "inline") {
-        events.push({ step, price: wad, bankruptId: run.bankruptId!, run, result: whatIf(run.book, run.setting), queueMatchesChain: queueMatches(run) });
+        events.push({
+          step,
+          price: wad,
+          bankruptId: run.bankruptId!,
+          run,
+          result: whatIf(run.book, run.setting),
+          queueMatchesChain: queueMatches(run),
+        });
       }
     }
 

@@ -77,7 +77,8 @@ export class EventTracker {
     let tx = "";
     const hasFill = new Set(logs.filter((l) => this.parse(l)?.name === "AdlFill").map((l) => l.transactionHash));
     const side = (isLong: boolean) => (isLong ? "long" : "short");
-    const payerBook = (positions: Map<bigint, BookPosition>, isLong: boolean) => [...positions.values()].filter((p) => p.size > 0n === isLong);
+    const payerBook = (positions: Map<bigint, BookPosition>, isLong: boolean) =>
+      [...positions.values()].filter((p) => p.size > 0n === isLong);
     const setting = (isLong: boolean, deficit: bigint): AdlSetting => ({
       price,
       fundingIndex: this.fundingIndex,

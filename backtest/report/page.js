@@ -88,7 +88,13 @@
           datasets: [
             { label: "insurance fund", data: xy(s.insuranceFund), borderColor: colors[1], pointRadius: 0, yAxisID: "y1" },
             { label: "vault equity", data: xy(s.vaultEquity), borderColor: colors[0], pointRadius: 0, yAxisID: "y" },
-            { label: "ADL debt (both sides)", data: xy(s.longAdlDebt.map((v, i) => v + s.shortAdlDebt[i])), borderColor: colors[3], pointRadius: 0, yAxisID: "y1" },
+            {
+              label: "ADL debt (both sides)",
+              data: xy(s.longAdlDebt.map((v, i) => v + s.shortAdlDebt[i])),
+              borderColor: colors[3],
+              pointRadius: 0,
+              yAxisID: "y1",
+            },
           ],
         },
         options: {
@@ -101,16 +107,25 @@
       }),
     );
     charts.push(
-      new Chart(chartBox("chart-oi", "Open interest (base units) and keeper blocks per step"), {
+      new Chart(chartBox("chart-oi", "Open interest (base units)"), {
         type: "line",
         data: {
           datasets: [
             { label: "long OI", data: xy(s.longOpenInterest), borderColor: colors[2], pointRadius: 0 },
             { label: "short OI", data: xy(s.shortOpenInterest), borderColor: colors[1], pointRadius: 0 },
-            { type: "bar", label: "keeper blocks", data: xy(s.keeperBlocks), backgroundColor: "#aaa", yAxisID: "y1" },
           ],
         },
-        options: { scales: { x: { type: "linear" }, y1: { position: "right", grid: { drawOnChartArea: false } } } },
+        options: { scales: { x: { type: "linear", title: { display: true, text: "hours" } } } },
+      }),
+    );
+    charts.push(
+      new Chart(chartBox("chart-keeper", "Blocks the keeper needed per step to bring every position back above maintenance"), {
+        type: "bar",
+        data: {
+          labels: s.time.map((t) => hours(t).toFixed(2)),
+          datasets: [{ label: "keeper blocks", data: s.keeperBlocks, backgroundColor: "#888" }],
+        },
+        options: { scales: { x: { title: { display: true, text: "hours" } } } },
       }),
     );
   }
@@ -136,7 +151,8 @@
     canvas.parentNode.appendChild(
       table(
         {
-          title: `event ${i + 1}: ${e.winners} winners of ${e.payerPositions} ${e.payer}s, side profit ${e.sideProfit.toFixed(2)}` +
+          title:
+            `event ${i + 1}: ${e.winners} winners of ${e.payerPositions} ${e.payer}s, side profit ${e.sideProfit.toFixed(2)}` +
             (e.queueMatchesChain === null ? "" : `, queue = on-chain fills: ${e.queueMatchesChain}`),
           columns: ["policy", "accounts hit", "taken max", "median", "Gini", "top-10", "overshoot (atoms)"],
           rows: e.policies.map((p) => [

@@ -24,11 +24,20 @@ export function writeReport(report: Report, dir: string): string[] {
   if (report.series) {
     const names = Object.keys(report.series);
     const series = report.series;
-    files["steps.csv"] = csv(names, series.time.map((_, i) => names.map((n) => series[n][i])));
+    files["steps.csv"] = csv(
+      names,
+      series.time.map((_, i) => names.map((n) => series[n][i])),
+    );
   }
   if (report.markers) {
-    files["liquidations.csv"] = csv(["time", "price", "kind"], report.markers.liquidations.map((l) => [l.time, l.price, l.kind]));
-    files["adl-fills.csv"] = csv(["time", "fillPrice", "haircut"], report.markers.fills.map((f) => [f.time, f.price, f.haircut]));
+    files["liquidations.csv"] = csv(
+      ["time", "price", "kind"],
+      report.markers.liquidations.map((l) => [l.time, l.price, l.kind]),
+    );
+    files["adl-fills.csv"] = csv(
+      ["time", "fillPrice", "haircut"],
+      report.markers.fills.map((f) => [f.time, f.price, f.haircut]),
+    );
   }
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return Object.keys(files).map((name) => join(dir, name));

@@ -23,8 +23,21 @@ const position = (id: number, sizeEth: number, marginUsd: number, entry: number)
 
 // Shorts at $2,000: #1 profit 4,000 on 4,000 margin (return 1.0, 5x); #2 profit 200 on 100 (2.0, 20x);
 // #3 profit 500 on 5,000 (0.1, 2x); #4 loses 200. #5 is a long, on the other side.
-const book = [position(1, -10, 4_000, 2_400), position(2, -1, 100, 2_200), position(3, -5, 5_000, 2_100), position(4, -2, 1_000, 1_900), position(5, 3, 1_000, 2_000)];
-const setting: AdlSetting = { price: 2_000n * WAD, fundingIndex: 0n, valueDivisor: 10n ** 30n, payerIsLong: false, deficit: usd(1_000), debtPrice: 0n };
+const book = [
+  position(1, -10, 4_000, 2_400),
+  position(2, -1, 100, 2_200),
+  position(3, -5, 5_000, 2_100),
+  position(4, -2, 1_000, 1_900),
+  position(5, 3, 1_000, 2_000),
+];
+const setting: AdlSetting = {
+  price: 2_000n * WAD,
+  fundingIndex: 0n,
+  valueDivisor: 10n ** 30n,
+  payerIsLong: false,
+  deficit: usd(1_000),
+  debtPrice: 0n,
+};
 
 const outcome = (policy: PolicyName, s = setting) => whatIf(book, s).outcomes.find((o) => o.policy === policy)!;
 const haircuts = (policy: PolicyName, s = setting) => Object.fromEntries(outcome(policy, s).hits.map((h) => [Number(h.id), h.haircut]));
@@ -48,7 +61,9 @@ describe("backtest what-if policies", () => {
   });
 
   it("largest first closes the biggest position only", () => {
-    expect(outcome("largestFirst").hits).to.deep.equal([{ id: 1n, closedSize: (5n * WAD) / 2n, haircut: usd(1_000), fillPrice: 2_400n * WAD }]);
+    expect(outcome("largestFirst").hits).to.deep.equal([
+      { id: 1n, closedSize: (5n * WAD) / 2n, haircut: usd(1_000), fillPrice: 2_400n * WAD },
+    ]);
   });
 
   it("fills at the bankruptcy price take at most its distance from the oracle per unit", () => {
@@ -101,7 +116,10 @@ describe("backtest scenarios and books", () => {
     for (const name of names) expect(loadScenario(join(SCENARIO_DIR, name)).name).to.equal(name.replace(".json", ""));
     const dir = mkdtempSync(join(tmpdir(), "scenario-"));
     const bad = join(dir, "bad.json");
-    writeFileSync(bad, JSON.stringify({ name: "bad", price: { kind: "bleed", start: 3000, steps: 10, stepSeconds: 60, drop: 2 }, traders: {} }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ name: "bad", price: { kind: "bleed", start: 3000, steps: 10, stepSeconds: 60, drop: 2 }, traders: {} }),
+    );
     expect(() => loadScenario(bad)).to.throw(/price\.drop/);
   });
 
