@@ -130,9 +130,11 @@
     );
   }
 
-  // Per ADL event: the haircut distribution of every policy (largest payers first) and its table.
+  // Per ADL event: the haircut distribution of every policy (largest payers first) and its table,
+  // for the 12 largest events that anyone could pay (with no winner left, the vault bears it all).
   const events = report.events
     .map((e, i) => ({ e, i }))
+    .filter(({ e }) => e.policies.some((p) => p.topHaircuts.length > 0))
     .sort((a, b) => b.e.deficit - a.e.deficit)
     .slice(0, 12);
   events.forEach(({ e, i }, n) => {

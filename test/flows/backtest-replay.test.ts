@@ -76,7 +76,8 @@ describe("backtest replay", function () {
           return { id: canvas.id, points: chart ? chart.data.datasets.reduce((n, d) => n + d.data.length, 0) : -1, drawn };
         }),
       );
-      const expectedCharts = 4 + Math.min(12, report.events.length);
+      const payable = report.events.filter((e) => e.policies.some((p) => p.topHaircuts.length > 0));
+      const expectedCharts = 4 + Math.min(12, payable.length);
       expect(charts.map((c) => c.id)).to.include.members(["chart-price", "chart-funds", "chart-oi", "chart-keeper"]);
       expect(charts).to.have.length(expectedCharts);
       for (const c of charts) {
