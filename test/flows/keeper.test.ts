@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { formatUnits, parseUnits } from "ethers";
-import { bucketEdge, bucketOf, rankSide, slopeOf } from "../../client/adl.ts";
+import { bucketEdge, bucketOf, rankSide } from "../../client/adl.ts";
 import {
   devWallet as wallet,
   freshProvider,
@@ -182,7 +182,9 @@ describe("keeper (end to end against a real node)", function () {
     const bucket = bucketOf(trapSize, opened.margin, divisor);
     const onEdge = (trapSize * 10n ** 36n) / (divisor * bucketEdge(bucket));
     await (await (engine.connect(trapOwner) as typeof engine).addMargin(0, onEdge - opened.margin, 0)).wait();
-    expect(slopeOf(trapSize, onEdge, divisor)).to.equal(bucketEdge(bucket));
+    // On the edge: one more atom of margin would put it in the bucket below.
+    expect(bucketOf(trapSize, onEdge, divisor)).to.equal(bucket);
+    expect(bucketOf(trapSize, onEdge + 1n, divisor)).to.equal(bucket - 1);
     // Eighteen dust shorts in the bucket below, ranked ahead of it there (higher entry): the walk a
     // reinsertion from that bucket's head would take, which used to revert after 16 places.
     await (await feed.setAnswer(3010_00000000n)).wait();
