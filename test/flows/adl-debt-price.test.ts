@@ -29,10 +29,13 @@ async function twoWhalesFixture() {
 
 /** Liquidates a bankrupt long of `absSize` at the crash price; returns the receipt and its bankruptcy price. */
 async function liquidateWhale(base: Awaited<ReturnType<typeof twoWhalesFixture>>, id: bigint, absSize: bigint) {
+  const whale = await base.engine.position(id);
   const receipt = await (await base.engine.connect(base.keeper).liquidate(id, 0)).wait();
   const [liquidated] = eventsOf(base.engine, receipt, "Liquidated");
-  // Where the whale's equity was zero: the crash price plus the deficit per unit of size, rounded down.
-  return { receipt, liquidated, bankruptcyPrice: CRASH + (liquidated.deficit * DIVISOR) / absSize };
+  // Where the whale's equity was zero: its funding-adjusted entry less its margin per unit, rounded down.
+  const index = (await base.engine.marketState(ETH)).fundingIndex;
+  const bankruptcyPrice = whale.entryPrice + (index - whale.fundingSnapshot) - (whale.margin * DIVISOR) / absSize;
+  return { receipt, liquidated, bankruptcyPrice };
 }
 
 describe("ADL debt prices", () => {
@@ -51,7 +54,7 @@ describe("ADL debt prices", () => {
     const [ranking] = await lens.adlRanking(ETH, false, 20);
     const before = new Map(await Promise.all(ranking.map(async (id) => [id, await engine.position(id)] as const)));
 
-    const receipt = await (await engine.connect(keeper).deleverage(ETH, false, [...ranking], 0, 0)).wait();
+    const receipt = await (await engine.connect(keeper).deleverage(ETH, false, ranking.length, 0, 0)).wait();
 
     const x = price(2750) - (await engine.marketState(ETH)).fundingIndex;
     const fills = eventsOf(engine, receipt, "AdlFill");

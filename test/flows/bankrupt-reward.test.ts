@@ -1,5 +1,5 @@
 // Issue 7, property "Bankrupt liquidations get done": the keeper of a bankrupt position is paid
-// min(keeper reward, the position's margin) by the insurance fund together with the deficit; with
+// min(keeper reward, half the position's margin) by the insurance fund together with the deficit; with
 // no fund the reward joins the ADL debt; and the cap keeps self-liquidation from paying.
 import { expect } from "chai";
 import * as ref from "../../client/math.ts";
@@ -63,7 +63,7 @@ describe("bankrupt liquidation reward", () => {
     const expectedDeficit = await modelDeficit(engine, fundingSnapshot, margin, size(10), price(2800));
     // The contract floors the funding and the price PnL apart: at most one atom more deficit.
     expect(liquidated.deficit - expectedDeficit >= 0n && liquidated.deficit - expectedDeficit <= 1n).to.equal(true);
-    const reward = ref.min(uncappedReward(ref.notionalUp(size(10), price(2800), DIVISOR)), margin);
+    const reward = ref.min(uncappedReward(ref.notionalUp(size(10), price(2800), DIVISOR)), margin / 2n);
     expect(reward).to.equal(usd(29)); // $1 fixed + 0.1% of $28,000
     expect(liquidated.keeperReward).to.equal(reward);
     expect(liquidated.penalty).to.equal(0n);
@@ -103,7 +103,7 @@ describe("bankrupt liquidation reward", () => {
     expect(await engine.insuranceFund()).to.equal(0n);
   });
 
-  it("never pays a trader for liquidating its own bankrupt position: the reward is capped by its margin", async () => {
+  it("never pays a trader for liquidating its own bankrupt position: the reward is capped at half its margin", async () => {
     const { engine, alice, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
     // $15 of notional on $0.80 of margin: the uncapped reward ($1.014 at $2,800) exceeds the margin.
     const freeBeforeOpen = await engine.freeBalance(alice.address);
@@ -112,16 +112,16 @@ describe("bankrupt liquidation reward", () => {
     expect((await engine.position(ids.alice)).margin).to.equal(margin);
     await setPrice(feed, 2_800); // loss $1 on $0.79: bankrupt
     const uncapped = uncappedReward(ref.notionalUp(size("0.005"), price(2800), DIVISOR));
-    expect(uncapped > margin).to.equal(true); // without the cap, self-liquidating would pay
+    expect(uncapped > margin).to.equal(true); // without a cap below the margin, self-liquidating would pay
 
     const receipt = await (await engine.connect(alice).liquidate(ids.alice, 0)).wait();
 
     const [liquidated] = eventsOf(engine, receipt, "Liquidated");
     expect(liquidated.deficit > 0n).to.equal(true);
-    expect(liquidated.keeperReward).to.equal(margin);
-    // What she put in (margin + fee) is gone; what came back is at most that margin.
+    expect(liquidated.keeperReward).to.equal(margin / 2n);
+    // What she put in (margin + fee) is gone; what came back is half that margin.
     const gained = (await engine.freeBalance(alice.address)) - freeBeforeOpen;
-    expect(gained).to.equal(margin - 800_000n);
-    expect(gained <= 0n).to.equal(true);
+    expect(gained).to.equal(margin / 2n - 800_000n);
+    expect(gained < -(margin / 2n) + 1n).to.equal(true);
   });
 });

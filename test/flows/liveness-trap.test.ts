@@ -115,7 +115,8 @@ describe("liveness: bucket-edge trap", () => {
     const modelDeficit = -ref.equity(whaleModel, price(CRASH), index, DIVISOR);
     expect(liquidated.deficit - modelDeficit <= 1n && modelDeficit - liquidated.deficit <= 1n).to.equal(true);
 
-    const bankruptcyPrice = price(CRASH) + (liquidated.deficit * DIVISOR) / size(150);
+    // Where the whale's equity is zero: its funding-adjusted entry less its margin per unit, rounded down.
+    const bankruptcyPrice = whale.entryPrice + (index - whale.fundingSnapshot) - (whale.margin * DIVISOR) / size(150);
     const unitProfit = trapBefore.entryPrice - trapBefore.fundingSnapshot - x;
     const haircutPerUnit = ref.min(bankruptcyPrice - price(CRASH), unitProfit);
     const closeSize = ref.divCeil(uncovered * DIVISOR, haircutPerUnit);
@@ -182,7 +183,7 @@ describe("liveness: frozen side", () => {
 
     const [ids] = await lens.adlRanking(ETH, false, 50);
     expect(ids[0]).to.equal(trapId);
-    const receipt = await (await engine.connect(keeper).deleverage(ETH, false, [...ids], 0, 0)).wait();
+    const receipt = await (await engine.connect(keeper).deleverage(ETH, false, ids.length, 0, 0)).wait();
     const fills = eventsOf(engine, receipt, "AdlFill");
     expect(fills.length).to.equal(1);
     expect(fills[0].positionId).to.equal(trapId);
