@@ -30,8 +30,8 @@ export function inProcessKeeperConfig(chainId: number, privateKey: `0x${string}`
 }
 
 /** Returns one keeper tick (index, scan, liquidate, deleverage) and the keeper's metrics. */
-export function embeddedKeeper(provider: unknown, book: AddressBook, privateKey: `0x${string}`) {
-  const config = inProcessKeeperConfig(book.chainId, privateKey);
+export function embeddedKeeper(provider: unknown, book: AddressBook, privateKey: `0x${string}`, overrides: Record<string, unknown> = {}) {
+  const config = inProcessKeeperConfig(book.chainId, privateKey, overrides);
   const client = inProcessClient(provider);
   const log = pino({ level: "warn" });
   const indexer = indexerForBook(client, book, 0n, config.stateFile);
