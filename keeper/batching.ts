@@ -9,6 +9,9 @@ const UNMEASURED_ENTRY_GAS = 150_000;
 /** Share of the block gas limit a batch is sized for: the rest absorbs entries dearer than the
  * last batch's average (a bankrupt one drawing insurance, a partial one relinking its bucket). */
 const BLOCK_SHARE = 0.85;
+/** The batch's own cost around its entries: the transaction, the engine's delegatecall and the
+ * module's 60k gas reserve (LiquidationModule.BATCH_GAS_RESERVE). */
+const BATCH_OVERHEAD_GAS = 150_000n;
 
 export class LiquidationBatcher {
   private readonly maxEntries: number;
@@ -23,6 +26,12 @@ export class LiquidationBatcher {
   size(blockGasLimit: bigint): number {
     const fitting = Math.floor((Number(blockGasLimit) * BLOCK_SHARE) / this.entryGas);
     return Math.max(1, Math.min(this.maxEntries, fitting));
+  }
+
+  /** Gas for a batch of `entries`: half again the measured gas per entry each, plus the batch's own
+   * reserve, so that no entry is skipped for want of the gas an estimate left out. */
+  gasFor(entries: number): bigint {
+    return BigInt(Math.ceil(entries * this.entryGas * 1.5)) + BATCH_OVERHEAD_GAS;
   }
 
   /** A batch failed in simulation (a batch the block cannot hold fails as FailedCall, out of gas

@@ -36,10 +36,18 @@ export const BENIGN_REVERTS = new Set([
   "NoDeleverageProgress",
 ]);
 
-/** The estimate plus headroom, but never above `maxGas`: a node rejects a transaction whose gas
- * limit exceeds the block's, so a batch sized to fill a block would otherwise never be mined. */
-function withHeadroom(estimate: bigint, maxGas: bigint | undefined): bigint {
-  const gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
+/** Bounds a call's gas: `maxGas` is the block gas limit (a node rejects a transaction above it),
+ * `minGas` what the caller knows the call needs whatever the estimate says. */
+export interface GasBounds {
+  maxGas?: bigint;
+  minGas?: bigint;
+}
+
+/** The estimate plus headroom, at least `minGas`, but never above `maxGas`: a batch sized to fill a
+ * block would otherwise never be mined. */
+function withHeadroom(estimate: bigint, { maxGas, minGas = 0n }: GasBounds): bigint {
+  let gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
+  if (gas < minGas) gas = minGas;
   return maxGas !== undefined && gas > maxGas && estimate <= maxGas ? maxGas : gas;
 }
 
@@ -80,8 +88,8 @@ export class TransactionSender {
     return this.account.address;
   }
 
-  /** `maxGas`: the block gas limit; the headroom never takes a transaction's gas limit above it. */
-  async send(request: ContractCall, maxGas?: bigint): Promise<SendOutcome> {
+  /** `bounds.maxGas`: the block gas limit, which the gas limit never exceeds; `bounds.minGas`: a floor. */
+  async send(request: ContractCall, bounds: GasBounds = {}): Promise<SendOutcome> {
     const address = this.account.address;
     let gas: bigint, estimate: Fees, nonce: number;
     try {
@@ -108,7 +116,7 @@ export class TransactionSender {
       {
         to: request.address,
         data: encodeFunctionData(request),
-        gas: withHeadroom(gas, maxGas),
+        gas: withHeadroom(gas, bounds),
         nonce,
         chainId: this.config.chainId,
         ...cappedFees(estimate, cap),
