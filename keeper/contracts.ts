@@ -16,13 +16,11 @@ function artifactAbi(path: string): Abi {
   }
 }
 
-/** The engine's ABI plus the oracle's errors, so reverts from a price read decode too. */
-export const engineAbi = [
-  ...artifactAbi("core/PerpEngine.sol/PerpEngine.json"),
-  ...artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json").filter((item) => item.type === "error"),
-] as Abi;
-export const lensAbi = artifactAbi("lens/PerpLens.sol/PerpLens.json");
 export const oracleAbi = artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json");
+const oracleErrors = oracleAbi.filter((item) => item.type === "error");
+/** The engine's and the lens's ABIs plus the oracle's errors, so reverts from a price read decode too. */
+export const engineAbi = [...artifactAbi("core/PerpEngine.sol/PerpEngine.json"), ...oracleErrors] as Abi;
+export const lensAbi = [...artifactAbi("lens/PerpLens.sol/PerpLens.json"), ...oracleErrors] as Abi;
 
 /** Typed reads of the protocol's views (at `blockNumber`, or the latest block). */
 export function protocolReader(client: PublicClient, book: Pick<AddressBook, "engine" | "lens">) {

@@ -21,6 +21,7 @@ async function setup() {
   const indexerAt = (stateFile: string) =>
     new PositionIndexer({
       client: client as never,
+      chainId: addressBook.chainId,
       engine: addressBook.engine,
       lens: addressBook.lens,
       deploymentBlock: BigInt(addressBook.deploymentBlock),
