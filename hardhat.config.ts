@@ -24,6 +24,8 @@ export default defineConfig({
     settings: {
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 200 },
+      // scripts/check-contracts.ts compares the layouts of the engine and its modules.
+      outputSelection: { "*": { "*": ["storageLayout"] } },
     },
   },
   paths: {

@@ -58,6 +58,11 @@ export interface RankedPosition {
 
 export const keyOf = (p: RankedPosition) => p.entryPrice - p.fundingSnapshot;
 
+/** The protocol's one ranking rule: the higher published score first; on an exact tie, the lower id. */
+export function outranks(scoreA: bigint, idA: bigint, scoreB: bigint, idB: bigint): boolean {
+  return scoreA !== scoreB ? scoreA > scoreB : idA < idB;
+}
+
 /** One side's positions sorted by published score at `x`, best first, ties by lower id. */
 export function rankSide<P extends RankedPosition>(positions: P[], x: bigint, valueDivisor: bigint) {
   return positions
@@ -65,7 +70,7 @@ export function rankSide<P extends RankedPosition>(positions: P[], x: bigint, va
       const bucket = bucketOf(p.size < 0n ? -p.size : p.size, p.margin, valueDivisor);
       return { position: p, bucket, score: adlScore(bucket, keyOf(p), x, p.size > 0n) };
     })
-    .sort((a, b) => (a.score !== b.score ? (a.score > b.score ? -1 : 1) : a.position.id < b.position.id ? -1 : 1));
+    .sort((a, b) => (outranks(a.score, a.position.id, b.score, b.position.id) ? -1 : 1));
 }
 
 /** Five lights: 5 for the first fifth of the ranking (deleveraged first) down to 1 for the last fifth. */
@@ -73,10 +78,23 @@ export function adlQuantile(rank: number, sideCount: number): number {
   return 5 - Math.floor(((rank - 1) * 5) / sideCount);
 }
 
-/** Whether (kA, idA) precedes (kB, idB) inside one bucket. */
+/** Whether (kA, idA) precedes (kB, idB) inside one bucket: a long's score falls as k rises. */
 export function ranksBefore(kA: bigint, idA: bigint, kB: bigint, idB: bigint, isLong: boolean): boolean {
-  if (kA !== kB) return isLong ? kA < kB : kA > kB;
-  return idA < idB;
+  return isLong ? outranks(-kA, idA, -kB, idB) : outranks(kA, idA, kB, idB);
+}
+
+/**
+ * The margin an ADL fill of `closeSize` releases from a position: in proportion, rounded down,
+ * unless that would move the remainder out of its bucket; then rounded up, so the position keeps
+ * its bucket and its place in the queue.
+ */
+export function releasedMargin(margin: bigint, closeSize: bigint, absSize: bigint, valueDivisor: bigint): bigint {
+  if (closeSize === absSize) return margin;
+  const released = (margin * closeSize) / absSize;
+  const bucket = bucketOf(absSize, margin, valueDivisor);
+  const rest = absSize - closeSize;
+  if (bucketOf(rest, margin - released, valueDivisor) === bucket || released >= margin) return released;
+  return bucketOf(rest, margin - released - 1n, valueDivisor) === bucket ? released + 1n : released;
 }
 
 /**

@@ -60,3 +60,24 @@ export function fundingRate(maxRate: bigint, skewScale: bigint, longSize: bigint
 export function fundingIndexAfter(index: bigint, rate: bigint, price: bigint, seconds: bigint) {
   return index + (rate * price * seconds) / WAD;
 }
+
+export interface RefKeeperReward {
+  keeperRewardFixed: bigint;
+  keeperRewardRate: bigint;
+  keeperRewardCap: bigint;
+}
+
+/** Keeper reward for liquidating `closedNotional`: fixed plus a rate, rounded down, capped. */
+export const keeperReward = (c: RefKeeperReward, closedNotional: bigint) =>
+  min(c.keeperRewardFixed + mulWadDown(closedNotional, c.keeperRewardRate), c.keeperRewardCap);
+
+/**
+ * A bankrupt liquidation: the keeper's reward on the whole notional, capped by the position's margin
+ * (so nobody gains by liquidating themselves), and the deficit are owed together; the insurance
+ * fund pays what it holds and the rest becomes ADL debt.
+ */
+export function bankruptShortfall(c: RefKeeperReward, notional: bigint, margin: bigint, deficit: bigint, insuranceFund: bigint) {
+  const reward = min(keeperReward(c, notional), margin);
+  const insuranceDraw = min(deficit + reward, insuranceFund);
+  return { reward, insuranceDraw, uncovered: deficit + reward - insuranceDraw };
+}

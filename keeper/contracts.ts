@@ -40,6 +40,7 @@ export type ProtocolReader = ReturnType<typeof protocolReader>;
 export interface PositionHealthView {
   positionId: bigint;
   size: bigint;
+  equity: bigint;
   marginRatio: bigint;
   liquidatable: boolean;
 }

@@ -28,6 +28,13 @@ export interface StrategyDeps {
   log: Logger;
 }
 
+/** Bankrupt (equity < 0) before merely liquidatable; among bankrupt the deepest deficit, else the lowest margin ratio. */
+function mostUrgentFirst(a: { equity: bigint; marginRatio: bigint }, b: { equity: bigint; marginRatio: bigint }) {
+  const compare = (x: bigint, y: bigint) => (x < y ? -1 : x > y ? 1 : 0);
+  if (a.equity < 0n || b.equity < 0n) return compare(a.equity, b.equity);
+  return compare(a.marginRatio, b.marginRatio);
+}
+
 /** Counterparties named per deleverage call: bounded gas (~110k a fill); the next tick goes on. */
 const MAX_FILLS_PER_DELEVERAGE = 32n;
 
@@ -92,9 +99,13 @@ export class KeeperStrategy {
     }
   }
 
-  /** Liquidatable positions with their queue hints, most underwater (lowest margin ratio) first. */
+  /**
+   * Liquidatable positions with their queue hints: bankrupt ones first, deepest deficit first (each
+   * one left undone grows the bad debt), then the rest by lowest margin ratio. The batch survives
+   * any entry that fails, so one stale or griefed entry never holds back the others.
+   */
   async liquidatable(ids: bigint[]) {
-    const due: { id: bigint; hint: number; marginRatio: bigint }[] = [];
+    const due: { id: bigint; hint: number; marginRatio: bigint; equity: bigint }[] = [];
     for (let i = 0; i < ids.length; i += 200) {
       const chunk = ids.slice(i, i + 200);
       const [health, previews] = await Promise.all([
@@ -103,10 +114,10 @@ export class KeeperStrategy {
       ]);
       health.forEach((h, j) => {
         if (h.size === 0n) this.indexer.forget(chunk[j]);
-        else if (previews[j].liquidatable) due.push({ id: chunk[j], hint: previews[j].hint, marginRatio: h.marginRatio });
+        else if (previews[j].liquidatable) due.push({ id: chunk[j], hint: previews[j].hint, marginRatio: h.marginRatio, equity: h.equity });
       });
     }
-    return due.sort((a, b) => (a.marginRatio < b.marginRatio ? -1 : a.marginRatio > b.marginRatio ? 1 : 0));
+    return due.sort(mostUrgentFirst);
   }
 
   private async deleverageMarket(marketId: number) {

@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {Position} from "../types/PerpTypes.sol";
 import {AdlGrid} from "./AdlGrid.sol";
@@ -47,13 +46,12 @@ struct Heads {
 /// changes and links it again after, passing the bucket and k it had or will have.
 /// @dev Linked as an external library to keep the engine under the contract size limit.
 library AdlQueue {
-    /// @notice How far an insert may walk from its hint before giving up.
-    uint256 internal constant MAX_HINT_WALK = 16;
-
     /// @notice Links `id` into `bucket` after `hint` (0: at the head) and returns its links, which
-    /// the caller stores with the position. The hint is verified against the queue; a stale one is
-    /// corrected by a walk of at most MAX_HINT_WALK steps (from the bucket head if the hint is no
-    /// longer in the bucket), else the insert reverts.
+    /// the caller stores with the position. The hint is verified against the queue in O(1); a stale
+    /// one is corrected by walking from it (from the bucket head if the hint is no longer in the
+    /// bucket) as far as needed. The walk is never cut short, so no hint, stale or griefed, can make
+    /// an insert revert: a bad hint costs gas (about 4.5k per place walked), not liveness. The
+    /// market's minimum position size prices each place an attacker can put in the way.
     function insert(
         SideQueue storage q,
         mapping(uint256 => Position) storage positions,
@@ -99,6 +97,14 @@ library AdlQueue {
         return int256(uint256(p.entryPrice)) - p.fundingSnapshot;
     }
 
+    /// @notice The one ranking rule of the protocol: `a` ranks ahead of `b` when its published score
+    /// is higher, and on an exact tie when its position id is lower. Every ordering (inside a
+    /// bucket, across bucket heads, in views) goes through here.
+    function outranks(int256 scoreA, uint256 idA, int256 scoreB, uint256 idB) internal pure returns (bool) {
+        if (scoreA != scoreB) return scoreA > scoreB;
+        return idA < idB;
+    }
+
     /// @notice Every non-empty bucket with its head and head key: a deleverage ranks these in memory
     /// and, after each fill, re-reads only the bucket it filled from.
     function heads(SideQueue storage q) internal view returns (Heads memory h) {
@@ -118,7 +124,8 @@ library AdlQueue {
     }
 
     /// @notice The best-ranked position of the side at `x`, its bucket and published score; id 0
-    /// when the side is empty. Costs one read per two non-empty buckets, whatever the queue size.
+    /// when the side is empty. Reads each non-empty bucket's head, whatever the queue size (views;
+    /// a deleverage ranks the heads in memory).
     function best(SideQueue storage q, int256 x, bool isLong) external view returns (uint32 id, uint16 bucket, int256 bestScore) {
         bool found;
         for (uint256 w = 0; w < 4; ++w) {
@@ -128,13 +135,10 @@ library AdlQueue {
                 word &= word - 1;
                 uint16 b = uint16(w * 256 + bit);
                 int256 s = AdlGrid.score(b, headKey(q, b), x, isLong);
-                // Head ids are read only to break exact ties; the winner's is read once at the end.
-                if (!found || s > bestScore || (s == bestScore && head(q, b) < head(q, bucket))) {
-                    (bucket, bestScore, found) = (b, s, true);
-                }
+                uint32 candidate = head(q, b);
+                if (!found || outranks(s, candidate, bestScore, id)) (id, bucket, bestScore, found) = (candidate, b, s, true);
             }
         }
-        if (found) id = head(q, bucket);
     }
 
     function head(SideQueue storage q, uint256 bucket) internal view returns (uint32) {
@@ -149,15 +153,15 @@ library AdlQueue {
         return (q.nonEmpty[bucket >> 8] >> (bucket & 255)) & 1 == 1;
     }
 
-    /// @notice Whether `a` ranks ahead of `b` inside one bucket.
+    /// @notice Whether `a` ranks ahead of `b` inside one bucket: the score edge * (X - k) of a long
+    /// falls as k rises (a short's rises), at every X, so the key alone orders the bucket.
     function ranksBefore(int256 kA, uint256 idA, int256 kB, uint256 idB, bool isLong) internal pure returns (bool) {
-        if (kA != kB) return isLong ? kA < kB : kA > kB;
-        return idA < idB;
+        return isLong ? outranks(-kA, idA, -kB, idB) : outranks(kA, idA, kB, idB);
     }
 
     // ─── Private ────────────────────────────────────────────────────────────────────────────
 
-    /// @dev Finds (prev, next) for the new node, starting from the hint and walking a bounded distance.
+    /// @dev Finds (prev, next) for the new node, starting from the hint and walking as far as needed.
     function _place(
         SideQueue storage q,
         mapping(uint256 => Position) storage positions,
@@ -175,14 +179,11 @@ library AdlQueue {
             // No hint, or one that left this bucket since it was computed: walk from the head.
             next = head(q, bucket);
         }
-        uint256 steps;
         while (prev != 0 && !ranksBefore(keyOf(positions[prev]), prev, k, id, isLong)) {
             (next, prev) = (prev, positions[prev].adlPrev);
-            if (++steps > MAX_HINT_WALK) revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
         }
         while (next != 0 && ranksBefore(keyOf(positions[next]), next, k, id, isLong)) {
             (prev, next) = (next, positions[next].adlNext);
-            if (++steps > MAX_HINT_WALK) revert IPerpEngineEvents.InvalidHint(id, hint, bucket);
         }
     }
 

@@ -17,7 +17,7 @@ contract EngineBench is PerpEngine {
 
     mapping(bytes32 sideBucket => uint32) private _tails;
 
-    constructor(IERC20Metadata token, address module) PerpEngine(token, msg.sender, module) {}
+    constructor(IERC20Metadata token, address liquidation, address governance) PerpEngine(token, msg.sender, liquidation, governance) {}
 
     /// @notice Opens one position of `absSize` per entry of `margins` on one side at `entryPrice`.
     /// Entries drift away from the head, so each position joins its bucket's tail with an exact hint.

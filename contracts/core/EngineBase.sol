@@ -78,7 +78,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     }
 
     /// @dev The parameters a trade reads, without the liquidation-only fields (penalty, buffer,
-    /// keeper reward, chunk and dust sizes), which stay zero here, and without the risk tiers, which
+    /// keeper reward, chunk size), which stay zero here, and without the risk tiers, which
     /// _loadTiersFor adds once the notional is known. It saves cold storage reads on every trade;
     /// liquidation paths must use _config.
     function _tradingConfig(uint32 marketId) internal view returns (MarketConfig memory c) {
@@ -87,6 +87,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         c.oracle = stored.oracle;
         c.tradingFeeRate = stored.tradingFeeRate;
         c.insuranceFeeShare = stored.insuranceFeeShare;
+        c.minPositionNotional = stored.minPositionNotional;
         c.maxLongSize = stored.maxLongSize;
         c.maxShortSize = stored.maxShortSize;
         c.maxFundingRatePerSecond = stored.maxFundingRatePerSecond;

@@ -9,53 +9,87 @@ import {AdlQueue, QueueNode} from "../adl/AdlQueue.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
 import {EngineBase} from "./EngineBase.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
-import {IRiskModule} from "../interfaces/IRiskModule.sol";
+import {IGovernanceModule} from "../interfaces/IGovernanceModule.sol";
+import {ILiquidationModule} from "../interfaces/ILiquidationModule.sol";
 import {Trading} from "./Trading.sol";
 
 /// @title PerpEngine
-/// @notice The deployable engine: collateral accounts, owner and guardian controls, the vault's
-/// cash ledger and the read side. Trading lives in its own abstract contract; liquidation and
-/// auto-deleveraging run from RiskModule by delegatecall on this contract's storage.
+/// @notice The deployable engine: collateral accounts, trading, the insurance fund and the vault's
+/// cash ledger, and the read side. It holds every token and all state. Two modules, each with its
+/// own domain, run by delegatecall on this contract's storage (EngineBase's layout, which CI checks
+/// is identical in all three): LiquidationModule (liquidation, ADL) and GovernanceModule (markets,
+/// vault, guardian, pause).
 contract PerpEngine is Trading {
     using SafeERC20 for IERC20Metadata;
 
     /// @notice The code of liquidate, liquidateBatch and deleverage.
-    address public immutable riskModule;
+    address public immutable liquidationModule;
+    /// @notice The code of the owner's and the guardian's controls.
+    address public immutable governanceModule;
 
     error ModuleMismatch(address module);
 
-    constructor(IERC20Metadata token, address initialOwner, address module) EngineBase(token, initialOwner) {
+    constructor(IERC20Metadata token, address initialOwner, address liquidation, address governance) EngineBase(token, initialOwner) {
+        _checkModule(liquidation, token);
+        _checkModule(governance, token);
+        liquidationModule = liquidation;
+        governanceModule = governance;
+    }
+
+    /// @dev A module built for another token would compute with another value divisor.
+    function _checkModule(address module, IERC20Metadata token) private view {
         if (EngineBase(module).valueDivisor() != valueDivisor || EngineBase(module).collateralToken() != token) {
             revert ModuleMismatch(module);
         }
-        riskModule = module;
     }
 
-    // ─── Markets, liquidation and ADL (delegated to the risk module) ────────────────────────────────────────────────────
+    // ─── Liquidation and ADL (LiquidationModule) ────────────────────────────────────────────
 
-    /// @inheritdoc IRiskModule
-    function listMarket(MarketConfig calldata) external returns (uint32) {
-        return abi.decode(Address.functionDelegateCall(riskModule, msg.data), (uint32));
-    }
-
-    /// @inheritdoc IRiskModule
-    function updateMarket(uint32, MarketConfig calldata) external {
-        Address.functionDelegateCall(riskModule, msg.data);
-    }
-
-    /// @inheritdoc IRiskModule
+    /// @inheritdoc ILiquidationModule
     function liquidate(uint256, uint32) external {
-        Address.functionDelegateCall(riskModule, msg.data);
+        Address.functionDelegateCall(liquidationModule, msg.data);
     }
 
-    /// @inheritdoc IRiskModule
+    /// @inheritdoc ILiquidationModule
     function liquidateBatch(uint256[] calldata, uint32[] calldata) external returns (uint256) {
-        return abi.decode(Address.functionDelegateCall(riskModule, msg.data), (uint256));
+        return abi.decode(Address.functionDelegateCall(liquidationModule, msg.data), (uint256));
     }
 
-    /// @inheritdoc IRiskModule
+    /// @inheritdoc ILiquidationModule
+    function liquidateFor(uint256, uint32, address) external {
+        Address.functionDelegateCall(liquidationModule, msg.data);
+    }
+
+    /// @inheritdoc ILiquidationModule
     function deleverage(uint32, bool, uint256[] calldata, uint256, uint32) external returns (uint256) {
-        return abi.decode(Address.functionDelegateCall(riskModule, msg.data), (uint256));
+        return abi.decode(Address.functionDelegateCall(liquidationModule, msg.data), (uint256));
+    }
+
+    // ─── Markets, vault, guardian, pause (GovernanceModule) ─────────────────────────────────
+
+    /// @inheritdoc IGovernanceModule
+    function listMarket(MarketConfig calldata) external returns (uint32) {
+        return abi.decode(Address.functionDelegateCall(governanceModule, msg.data), (uint32));
+    }
+
+    /// @inheritdoc IGovernanceModule
+    function updateMarket(uint32, MarketConfig calldata) external {
+        Address.functionDelegateCall(governanceModule, msg.data);
+    }
+
+    /// @inheritdoc IGovernanceModule
+    function setVault(address) external {
+        Address.functionDelegateCall(governanceModule, msg.data);
+    }
+
+    /// @inheritdoc IGovernanceModule
+    function setGuardian(address) external {
+        Address.functionDelegateCall(governanceModule, msg.data);
+    }
+
+    /// @inheritdoc IGovernanceModule
+    function setRiskPaused(bool) external {
+        Address.functionDelegateCall(governanceModule, msg.data);
     }
 
     // ─── Accounts ───────────────────────────────────────────────────────────────────────────
@@ -109,29 +143,6 @@ contract PerpEngine is Trading {
 
     function _onlyVault() private view {
         if (msg.sender != vault) revert NotVault(msg.sender);
-    }
-
-    // ─── Owner and guardian ─────────────────────────────────────────────────────────────────
-
-    /// @notice The vault is set once: its address is part of every LP's trust assumption.
-    function setVault(address newVault) external onlyOwner {
-        if (vault != address(0)) revert VaultAlreadySet(vault);
-        if (newVault == address(0)) revert ZeroAddress();
-        vault = newVault;
-        emit VaultSet(newVault);
-    }
-
-    function setGuardian(address newGuardian) external onlyOwner {
-        guardian = newGuardian;
-        emit GuardianSet(newGuardian);
-    }
-
-    /// @notice Pauses new risk only: opening, increasing and removing margin. Closing, reducing,
-    /// adding margin and liquidating stay open.
-    function setRiskPaused(bool paused) external {
-        if (msg.sender != guardian && msg.sender != owner()) revert NotGuardian(msg.sender);
-        riskPaused = paused;
-        emit RiskPausedSet(paused);
     }
 
     // ─── Views ──────────────────────────────────────────────────────────────────────────────

@@ -104,7 +104,9 @@ abstract contract Trading is EngineBase, IPerpEngine {
         (uint256 price, int256 index) = _priceAndAccrue(r.marketId, c);
         if (r.sizeDelta != 0) _checkAcceptablePrice(price, r.acceptablePrice, r.sizeDelta > 0);
 
-        if (_reducesRisk(before, r)) _checkNoAdlPending(r.marketId, before, price, index);
+        // Any change to an open position realises funding into its margin, so none may touch a
+        // profitable position while its side owes ADL debt: adding margin is the only exception.
+        if (before.size != 0) _checkNoAdlPending(r.marketId, before, price, index);
         int256 margin = int256(uint256(p.margin)) + int256(r.marginIn) - int256(r.marginOut);
         margin += _settleFunding(p, index);
         uint256 fee;
@@ -124,6 +126,7 @@ abstract contract Trading is EngineBase, IPerpEngine {
             bool riskGrows = PerpMath.abs(p.size) > PerpMath.abs(before.size) || r.marginOut > 0;
             _checkHealth(positionId, p, c, price, index, riskGrows);
             if (PerpMath.abs(p.size) > PerpMath.abs(before.size)) _checkOpenInterest(r.marketId, c, p.size > 0, p.size - before.size);
+            if (r.sizeDelta != 0) _checkMinimumSize(positionId, p, c, price);
         }
         _settleLedgers(account, before, p, r, payout, fee.mulWadDown(c.insuranceFeeShare));
         _updateSideTotals(r.marketId, before, p);
@@ -168,12 +171,15 @@ abstract contract Trading is EngineBase, IPerpEngine {
         }
     }
 
-    function _reducesRisk(Position memory before, TradeRequest memory r) private pure returns (bool) {
-        return r.marginOut > 0 || (before.size != 0 && (before.size > 0) != (r.sizeDelta > 0) && r.sizeDelta != 0);
+    /// @dev Every fill leaves at least the market's minimum notional (a full close never gets here), so
+    /// each position an attacker puts in a queue's way costs real margin.
+    function _checkMinimumSize(uint256 positionId, Position memory p, MarketConfig memory c, uint256 price) private view {
+        uint256 notional = PerpMath.abs(p.size).notionalDown(price, valueDivisor);
+        if (notional < c.minPositionNotional) revert PositionBelowMinimum(positionId, notional, c.minPositionNotional);
     }
 
-    /// @dev While a side owes ADL debt, its profitable positions cannot realise or withdraw profit
-    /// that the debt still has a claim on; `deleverage` settles the debt first.
+    /// @dev While a side owes ADL debt, its profitable positions cannot realise, withdraw or settle
+    /// profit (funding included) that the debt still has a claim on; `deleverage` settles the debt first.
     function _checkNoAdlPending(uint32 marketId, Position memory p, uint256 price, int256 index) private view {
         MarketState storage s = _states[marketId];
         bool isLong = p.size > 0;

@@ -10,8 +10,6 @@ interface IPerpEngineEvents {
     error ZeroAmount();
     /// @notice A market parameter is outside its hard bound; `field` names it.
     error InvalidMarketParameter(string field, uint256 value);
-    /// @notice The ADL queue hint is not within AdlQueue.MAX_HINT_WALK places of where the position belongs.
-    error InvalidHint(uint256 positionId, uint256 hint, uint16 bucket);
     error InsufficientBalance(address account, uint256 balance, uint256 requested);
     error UnsupportedDecimals(uint8 decimals);
     error NothingReceived(uint256 requested);
@@ -46,6 +44,10 @@ interface IPerpEngineEvents {
     error CloseSizeInBankruptcyMode(uint256 closeSize);
     error PnlOvercorrected(uint256 pnlFactor, uint256 targetPnlFactor);
     error AccountLimitReached(uint256 limit);
+    /// @notice A fill would leave the position smaller than the market's minimum (a full close is always allowed).
+    error PositionBelowMinimum(uint256 positionId, uint256 notional, uint256 minPositionNotional);
+    /// @notice An entry point meant for the engine's own batch was called from outside.
+    error OnlyEngine(address caller);
 
     // ─── Events ─────────────────────────────────────────────────────────────────────────────
     /// @notice `account` was credited for the first time and got `number`: its position in market m
@@ -77,6 +79,11 @@ interface IPerpEngineEvents {
         uint256 penalty,
         uint256 deficit
     );
+    /// @notice A liquidateBatch entry was not liquidated; `reason` is the revert data of its attempt
+    /// (e.g. NotLiquidatable for a healthy one, PositionNotFound for a closed one).
+    event LiquidationSkipped(uint256 indexed positionId, bytes reason);
+    /// @notice The insurance fund paid `amount` for a bankrupt liquidation: its keeper's reward and deficit.
+    event InsuranceDrawn(uint32 indexed marketId, uint256 indexed positionId, uint256 amount);
     event FundingAccrued(uint32 indexed marketId, int256 fundingIndex, int256 ratePerSecond, uint256 timestamp);
     /// @notice New balances of the insurance fund and of the vault's cash, after the given deltas.
     event LedgersChanged(uint256 insuranceFund, uint256 vaultCash, int256 insuranceDelta, int256 vaultCashDelta);

@@ -71,6 +71,9 @@ contract PerpLens {
         uint256 keeperReward;
         uint256 penalty;
         uint256 deficit;
+        uint256 insuranceDraw; // bankrupt: the keeper's reward and the deficit, as far as the fund holds
+        uint256 uncovered; // bankrupt: what becomes ADL debt
+        uint256 bankruptcyPrice; // the ADL fill price when uncovered > 0
         uint16 bucketAfter;
         int256 kAfter;
         uint32 hint; // for a partial liquidation: where the position goes in its new bucket
@@ -103,7 +106,7 @@ contract PerpLens {
         r.liquidatable = PositionMath.isLiquidatable(h);
         r.bankrupt = h.equity < 0;
         int256 adjustedEntry = int256(uint256(p.entryPrice)) + (index - p.fundingSnapshot);
-        r.bankruptcyPrice = _bankruptcyPrice(p, adjustedEntry, engine.valueDivisor());
+        r.bankruptcyPrice = LiquidationMath.bankruptcyPrice(p, index, engine.valueDivisor());
         r.liquidationPrice = _liquidationPrice(p, c, adjustedEntry, engine.valueDivisor());
     }
 
@@ -135,10 +138,13 @@ contract PerpLens {
         Position memory p = engine.position(positionId);
         if (p.size == 0) return r;
         bool isLong = p.size > 0;
-        LiquidationMath.Outcome memory o;
-        (r.liquidatable, o) = _cut(p);
+        MarketConfig memory c = engine.marketConfig(p.marketId);
+        (uint256 price, int256 index) = _priceAndIndex(p.marketId, c);
+        LiquidationMath.Outcome memory o = LiquidationMath.calculate(p, c, price, index, engine.valueDivisor(), engine.insuranceFund());
+        r.liquidatable = o.liquidatable;
         if (!r.liquidatable) return r;
         (r.full, r.closeSize, r.keeperReward, r.penalty, r.deficit) = (o.full, o.closeSize, o.keeperReward, o.penalty, o.deficit);
+        (r.insuranceDraw, r.uncovered, r.bankruptcyPrice) = (o.insuranceDraw, o.uncovered, o.bankruptcyPrice);
         (r.sizeAfter, r.marginAfter) = (p.size, p.margin);
         if (o.full) return r;
         r.bucketAfter = AdlGrid.bucketOf(PerpMath.abs(p.size), p.margin, engine.valueDivisor());
@@ -184,7 +190,7 @@ contract PerpLens {
                 QueueNode memory n = engine.queueNode(id);
                 int256 s = AdlGrid.score(b, n.k, x, node.isLong);
                 ++r.sideCount;
-                if (s > r.score || (s == r.score && id < positionId)) ++r.rank;
+                if (AdlQueue.outranks(s, id, r.score, positionId)) ++r.rank;
                 id = n.next;
             }
         }
@@ -286,7 +292,7 @@ contract PerpLens {
             uint32 id = m.cursor[i];
             if (id == 0) continue;
             int256 s = AdlGrid.score(m.bucket[i], m.key[i], m.x, m.isLong);
-            if (!any || s > bestScore || (s == bestScore && id < m.cursor[bestSlot])) (bestSlot, bestScore, any) = (i, s, true);
+            if (!any || AdlQueue.outranks(s, id, bestScore, m.cursor[bestSlot])) (bestSlot, bestScore, any) = (i, s, true);
         }
     }
 
@@ -295,32 +301,10 @@ contract PerpLens {
         return int256(price) - index;
     }
 
-    /// @dev Applies the engine's liquidation cut to `p` in memory, if it is liquidatable now.
-    function _cut(Position memory p) private view returns (bool liquidatable, LiquidationMath.Outcome memory o) {
-        MarketConfig memory c = engine.marketConfig(p.marketId);
-        (uint256 price, int256 index) = _priceAndIndex(p.marketId, c);
-        uint256 divisor = engine.valueDivisor();
-        PositionMath.Health memory h = PositionMath.health(p, c, price, index, divisor);
-        liquidatable = PositionMath.isLiquidatable(h);
-        if (liquidatable) o = LiquidationMath.cut(p, c, h, price, index, divisor);
-    }
-
     function _priceAndIndex(uint32 marketId, MarketConfig memory c) private view returns (uint256 price, int256 index) {
         MarketState memory s = engine.marketState(marketId);
         price = c.oracle.price();
         (index, ) = FundingLib.indexAt(c, s.fundingIndex, s.lastFundingTime, s.longSize, s.shortSize, price, block.timestamp);
-    }
-
-    /// @dev The price where equity is 0: adjustedEntry -/+ margin per unit of size. Rounded toward
-    /// the trader's danger (up for a long, down for a short) and floored at 0.
-    function _bankruptcyPrice(Position memory p, int256 adjustedEntry, uint256 divisor) private pure returns (uint256) {
-        uint256 absSize = PerpMath.abs(p.size);
-        if (p.size > 0) {
-            uint256 cushion = Math.mulDiv(p.margin, divisor, absSize);
-            return adjustedEntry > int256(cushion) ? uint256(adjustedEntry - int256(cushion)) : 0;
-        }
-        int256 price = adjustedEntry + int256(Math.mulDiv(p.margin, divisor, absSize));
-        return price > 0 ? uint256(price) : 0;
     }
 
     /// @dev Solves equity(P) = maintenanceRate(tier at P) * notional(P) for each tier and keeps the

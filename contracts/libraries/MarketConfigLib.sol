@@ -16,7 +16,9 @@ library MarketConfigLib {
     uint256 internal constant MAX_INITIAL_MARGIN_RATE = 1e18; // 1x leverage
     uint256 internal constant MAX_PNL_FACTOR = 10e18; // traders' profit at most 10x the vault's assets
 
-    function validate(MarketConfig memory c) internal pure {
+    /// @param oneToken One whole settlement token in atoms: the floor of the minimum position size,
+    /// so that every position an attacker places in an ADL queue's way costs real margin.
+    function validate(MarketConfig memory c, uint256 oneToken) internal pure {
         if (address(c.oracle) == address(0)) revert IPerpEngineEvents.InvalidMarketParameter("oracle", 0);
         _atMost("tradingFeeRate", c.tradingFeeRate, MAX_TRADING_FEE_RATE);
         _atMost("insuranceFeeShare", c.insuranceFeeShare, 1e18);
@@ -25,7 +27,7 @@ library MarketConfigLib {
         _atMost("keeperRewardRate", c.keeperRewardRate, MAX_KEEPER_REWARD_RATE);
         _atMost("keeperRewardFixed", c.keeperRewardFixed, c.keeperRewardCap);
         _positive("maxLiquidationNotional", c.maxLiquidationNotional);
-        if (c.minPositionNotional >= c.maxLiquidationNotional) {
+        if (c.minPositionNotional < oneToken || c.minPositionNotional >= c.maxLiquidationNotional) {
             revert IPerpEngineEvents.InvalidMarketParameter("minPositionNotional", c.minPositionNotional);
         }
         _positive("maxLongSize", c.maxLongSize);

@@ -48,10 +48,11 @@ async function queueOnly(n: number, buckets: number) {
 
 async function engineLevel(n: number) {
   const token = await ethers.deployContract("TestToken", ["Test USD", "tUSD", 6]);
-  const riskModule = await (await ethers.getContractFactory("RiskModule", { libraries })).deploy(await token.getAddress());
+  const liquidationModule = await (await ethers.getContractFactory("LiquidationModule", { libraries })).deploy(await token.getAddress());
+  const governanceModule = await ethers.deployContract("GovernanceModule", [await token.getAddress()]);
   const engine = await (
     await ethers.getContractFactory("EngineBench", { libraries })
-  ).deploy(await token.getAddress(), await riskModule.getAddress());
+  ).deploy(await token.getAddress(), await liquidationModule.getAddress(), await governanceModule.getAddress());
   const vault = await ethers.deployContract("LiquidityVault", [await token.getAddress(), await engine.getAddress(), "V", "V"]);
   await engine.setVault(await vault.getAddress());
   const lens = await ethers.deployContract("PerpLens", [await engine.getAddress()]);

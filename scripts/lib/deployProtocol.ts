@@ -23,16 +23,23 @@ export interface DeployOptions {
 }
 
 /**
- * Deploys the ADL queue library, the risk module and the engine that delegates to it.
+ * Deploys the ADL queue library, the liquidation and governance modules, and the engine that
+ * delegates to them.
  */
 export async function deployEngine(ethers: HardhatEthers, token: string, owner: HardhatEthersSigner) {
   const adlQueue = await ethers.deployContract("AdlQueue", [], owner);
   const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueue.getAddress() };
-  const riskModule = await (await ethers.getContractFactory("RiskModule", { libraries, signer: owner })).deploy(token);
+  const liquidationModule = await (await ethers.getContractFactory("LiquidationModule", { libraries, signer: owner })).deploy(token);
+  const governanceModule = await ethers.deployContract("GovernanceModule", [token], owner);
   const engineFactory = await ethers.getContractFactory("PerpEngine", { libraries, signer: owner });
-  const engine = await engineFactory.deploy(token, owner.address, await riskModule.getAddress());
+  const engine = await engineFactory.deploy(
+    token,
+    owner.address,
+    await liquidationModule.getAddress(),
+    await governanceModule.getAddress(),
+  );
   await engine.waitForDeployment();
-  return { engine, riskModule, adlQueue };
+  return { engine, liquidationModule, governanceModule, adlQueue };
 }
 
 /**

@@ -56,7 +56,7 @@ describe("collateral accounts", () => {
       expect(await engine.valueDivisor()).to.equal(10n ** BigInt(36 - decimals));
     }
     const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await (await ethers.deployContract("AdlQueue")).getAddress() };
-    const factory = await ethers.getContractFactory("RiskModule", { libraries });
+    const factory = await ethers.getContractFactory("LiquidationModule", { libraries });
     for (const decimals of [5, 19]) {
       const token = await ethers.deployContract("TestToken", ["T", "T", decimals]);
       await expect(factory.deploy(await token.getAddress()))

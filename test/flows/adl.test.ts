@@ -1,10 +1,19 @@
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
-import { adlQuantile, bucketOf } from "../../client/adl.ts";
+import { adlQuantile, bucketOf, releasedMargin } from "../../client/adl.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { DIVISOR, bruteForceRanking, currentX, fundedTraders, keyOf, openHinted, sidePositions } from "../helpers/adl.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
 import * as ref from "../../client/math.ts";
+
+const params = defaultMarketConfig(ethers.ZeroAddress, 6);
+
+/** What a bankrupt liquidation leaves to ADL: its deficit plus its keeper's reward, beyond the fund. */
+function uncoveredOf(whale: ref.RefPosition, at: bigint, index: bigint, insurance: bigint) {
+  const deficit = -ref.equity(whale, at, index, DIVISOR);
+  const notional = ref.notionalUp(whale.size, at, DIVISOR);
+  return { deficit, uncovered: ref.bankruptShortfall(params, notional, whale.margin, deficit, insurance).uncovered };
+}
 
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 
@@ -71,10 +80,12 @@ describe("auto-deleveraging", () => {
       const index = (await engine.marketState(ETH)).fundingIndex;
       const p = price(2600);
       const x = p - index;
-      const deficit = -ref.equity(whale, p, index, DIVISOR);
-      const uncovered = deficit - ref.min(deficit, insuranceBefore);
+      const { deficit, uncovered } = uncoveredOf(whale, p, index, insuranceBefore);
       expect(uncovered > usd(3_000)).to.equal(true);
-      const bankruptcyPrice = p + (deficit * DIVISOR) / whale.size;
+      // Where the whale's equity is zero: its entry (funding-adjusted) less its margin per unit.
+      const bankruptcyPrice = whale.entryPrice + (index - whale.fundingSnapshot) - (whale.margin * DIVISOR) / whale.size;
+      expect(ref.equity(whale, bankruptcyPrice, index, DIVISOR) >= 0n).to.equal(true);
+      expect(deficit > 0n).to.equal(true);
       const ranking = bruteForceRanking(before, x);
       expect(fills.map((f) => f.positionId)).to.deep.equal(ranking.slice(0, fills.length).map((r) => r.position.id));
 
@@ -96,7 +107,7 @@ describe("auto-deleveraging", () => {
         expect(fill.fillPrice).to.equal(p + haircutPerUnit);
         expect(fill.remainingDebt).to.equal(remaining);
         // The counterparty got the margin behind the closed part back, plus its profit after the haircut.
-        const released = closeSize === absSize ? position.margin : (position.margin * closeSize) / absSize;
+        const released = releasedMargin(position.margin, closeSize, absSize, DIVISOR);
         const account = (await engine.position(position.id)).account;
         const owner = account === ethers.ZeroAddress ? null : account;
         if (owner) expect((await engine.freeBalance(owner)) - freeBefore.get(position.id)!).to.equal(released + value - haircut);
@@ -159,7 +170,7 @@ describe("auto-deleveraging", () => {
       const whale = await engine.position(whaleId);
       const tx = await engine.connect(keeper).liquidate(whaleId, 0);
       const index = (await engine.marketState(ETH)).fundingIndex;
-      const uncovered = -ref.equity(whale, price(2600), index, DIVISOR) - insurance;
+      const { uncovered } = uncoveredOf(whale, price(2600), index, insurance);
       await expect(tx).to.emit(engine, "DeficitBorneByVault").withArgs(ETH, false, uncovered);
       await expect(tx).to.not.emit(engine, "AdlFill");
       expect((await engine.marketState(ETH)).shortAdlDebt).to.equal(0n);
@@ -243,7 +254,7 @@ describe("auto-deleveraging", () => {
   });
 
   describe("queue hints and views", () => {
-    it("rejects a hint too far from the right place, accepts a stale one nearby, and never corrupts the order", async () => {
+    it("places a newcomer hinted far from its place (or not at all) by walking, and never corrupts the order", async () => {
       const { engine, lens, token, feed } = await networkHelpers.loadFixture(protocolFixture);
       const traders = await fundedTraders(token, engine, 20);
       // Eighteen longs with the same leverage share one bucket, entries rising so each joins the tail.
@@ -254,18 +265,17 @@ describe("auto-deleveraging", () => {
       }
       const node = await engine.queueNode(ids[17]);
       expect(node.bucket).to.equal((await engine.queueNode(ids[0])).bucket);
-      // A newcomer belonging at the tail, hinted at the head: 17+ steps away.
+      // A newcomer belonging at the tail, hinted at the head (0): 18 places away. The walk costs
+      // gas, never a revert.
       await setPrice(feed, 3100);
       const deadline = await farDeadline();
-      await expect(engine.connect(traders[18]).openPosition(ETH, size(1), usd(600), MAX_PRICE, deadline, 0)).to.be.revertedWithCustomError(
-        engine,
-        "InvalidHint",
-      );
-      expect((await engine.queueNode(ids[17])).next).to.equal(0n); // unchanged
-      // A stale hint a few places off is corrected by the bounded walk.
-      await engine.connect(traders[18]).openPosition(ETH, size(1), usd(600), MAX_PRICE, deadline, ids[14]);
+      await engine.connect(traders[18]).openPosition(ETH, size(1), usd(600), MAX_PRICE, deadline, 0);
       const newcomer = await engine.positionIdOf(traders[18].address, ETH);
       expect((await engine.queueNode(ids[17])).next).to.equal(newcomer);
+      // A stale hint a few places off is corrected by the walk from it.
+      await setPrice(feed, 3101);
+      await engine.connect(traders[19]).openPosition(ETH, size(1), usd(600), MAX_PRICE, deadline, ids[14]);
+      expect((await engine.queueNode(newcomer)).next).to.equal(await engine.positionIdOf(traders[19].address, ETH));
       // Walking the bucket gives strictly ascending keys (ties by id).
       let prevK: bigint | null = null;
       for (let id = await engine.queueHead(ETH, true, node.bucket); id !== 0n; id = (await engine.queueNode(id)).next) {

@@ -158,7 +158,9 @@ describe("keeper (end to end against a real node)", function () {
     const [liquidated] = await args(engine.filters.Liquidated(whale));
     const [uncovered] = await args(engine.filters.DeficitUncovered(0, whale));
     expect(insuranceBefore > 0n).to.equal(true);
-    expect(uncovered.amount).to.equal(liquidated.deficit - insuranceBefore);
+    // The keeper's reward for a bankrupt liquidation is owed with the deficit.
+    expect(liquidated.keeperReward > 0n).to.equal(true);
+    expect(uncovered.amount).to.equal(liquidated.deficit + liquidated.keeperReward - insuranceBefore);
     const x = 2700n * 10n ** 18n - (await engine.marketState(0)).fundingIndex;
     const ranking = rankSide(before, x, 10n ** 30n).map((r) => r.position.id);
     expect(fills).to.deep.equal(ranking.slice(0, fills.length));

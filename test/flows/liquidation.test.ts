@@ -104,8 +104,13 @@ describe("liquidation", () => {
     const before = { size: size(10), margin: usd(1_585), entryPrice: price(3000), fundingSnapshot: 0n };
     const deficit = -ref.equity(before, price(2800), index, DIVISOR);
     expect(deficit > usd(415) - 1n).to.equal(true);
-    expect(await engine.insuranceFund()).to.equal(insuranceBefore - deficit);
-    expect(await engine.freeBalance(keeper.address)).to.equal(0n);
+    // The keeper is paid for the bankrupt liquidation too, from the fund with the deficit.
+    const notional = ref.notionalUp(size(10), price(2800), DIVISOR);
+    const { reward, insuranceDraw } = ref.bankruptShortfall(params, notional, usd(1_585), deficit, insuranceBefore);
+    expect(reward).to.equal(usd(29)); // 1 fixed + 0.1% of 28,000
+    expect(insuranceDraw).to.equal(deficit + reward);
+    expect(await engine.insuranceFund()).to.equal(insuranceBefore - deficit - reward);
+    expect(await engine.freeBalance(keeper.address)).to.equal(reward);
     // The vault receives the whole margin plus the covered deficit: exactly the trader's loss.
     expect(await engine.vaultCash()).to.equal(cashBefore + usd(1_585) + deficit);
     const state = await engine.marketState(ETH);
@@ -125,10 +130,12 @@ describe("liquidation", () => {
     const fee = ref.mulWadUp(ref.notionalUp(size(100), price(3000), DIVISOR), params.tradingFeeRate);
     const before = { size: size(100), margin: usd(31_000) - fee, entryPrice: price(3000), fundingSnapshot };
     const deficit = -ref.equity(before, price(2500), index, DIVISOR);
-    // The shorts owe the uncovered part; ADL (test/flows/adl.test.ts) takes it from their profit.
-    await expect(tx)
-      .to.emit(engine, "DeficitUncovered")
-      .withArgs(ETH, ids.alice, false, deficit - insurance, deficit - insurance);
+    const notional = ref.notionalUp(size(100), price(2500), DIVISOR);
+    const { uncovered, reward } = ref.bankruptShortfall(params, notional, before.margin, deficit, insurance);
+    expect(reward).to.equal(params.keeperRewardCap);
+    // The shorts owe the uncovered part (the keeper's reward included); ADL (adl.test.ts) takes it from their profit.
+    await expect(tx).to.emit(engine, "DeficitUncovered").withArgs(ETH, ids.alice, false, uncovered, uncovered);
+    expect(uncovered).to.equal(deficit + reward - insurance);
     expect(await engine.insuranceFund()).to.equal(0n);
   });
 

@@ -3,7 +3,8 @@ pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-import {RiskModule} from "../../../contracts/core/RiskModule.sol";
+import {GovernanceModule} from "../../../contracts/modules/GovernanceModule.sol";
+import {LiquidationModule} from "../../../contracts/modules/LiquidationModule.sol";
 import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
 import {FundingLib} from "../../../contracts/libraries/FundingLib.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
@@ -45,7 +46,7 @@ contract EngineHandler is Test {
     constructor() {
         token = new TestToken("Test USD", "tUSD", 6);
         feed = new SettableAggregator(8, "ETH / USD", answer);
-        engine = new PerpEngine(token, address(this), address(new RiskModule(token)));
+        engine = new PerpEngine(token, address(this), address(new LiquidationModule(token)), address(new GovernanceModule(token)));
         vault = new LiquidityVault(token, engine, "V", "V");
         engine.setVault(address(vault));
         ChainlinkPriceOracle oracle = new ChainlinkPriceOracle(

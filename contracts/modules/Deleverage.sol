@@ -5,10 +5,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
 import {AdlQueue, Heads, SideQueue} from "../adl/AdlQueue.sol";
-import {IRiskModule} from "../interfaces/IRiskModule.sol";
+import {ILiquidationModule} from "../interfaces/ILiquidationModule.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
-import {EngineBase} from "./EngineBase.sol";
+import {EngineBase} from "../core/EngineBase.sol";
 import {ModuleGuard} from "./ModuleGuard.sol";
 
 /// @title Deleverage
@@ -19,9 +19,9 @@ import {ModuleGuard} from "./ModuleGuard.sol";
 ///   if that is higher for them), in rank order, until the haircuts sum to the debt exactly.
 /// - Pool-protection ADL: when a side's profit exceeds maxPnlFactor x vault assets, its top-ranked
 ///   profitable positions are reduced at the oracle price until the factor is back at the target.
-/// A reduced position releases margin in proportion, so its slope, bucket and place in the queue
-/// normally stay as they were.
-abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
+/// A reduced position releases margin in proportion, rounded so that its slope stays in its bucket;
+/// its key is unchanged, so it keeps its place in the queue and a fill never searches for one.
+abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -50,7 +50,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         int256 sizeKDelta;
     }
 
-    /// @inheritdoc IRiskModule
+    /// @inheritdoc ILiquidationModule
     function deleverage(
         uint32 marketId,
         bool isLong,
@@ -92,11 +92,10 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         bool payerIsLong,
         uint256 positionId,
         uint256 amount,
-        uint256 bankruptcyPrice,
-        uint32 hint
+        uint256 bankruptcyPrice
     ) internal {
         _addDebt(marketId, payerIsLong, positionId, amount, bankruptcyPrice);
-        AdlRun memory run = _startRun(marketId, payerIsLong, c, hint);
+        AdlRun memory run = _startRun(marketId, payerIsLong, c, 0);
         for (uint256 i = 0; i < MAX_INLINE_ADL_FILLS && !_done(run); ++i) {
             (uint256 slot, uint32 top, int256 topScore) = _top(run);
             if (top == 0 || topScore <= 0) break;
@@ -176,7 +175,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         for (uint256 i = 0; i < ids.length; ++i) {
             if (ids[i] == 0) continue;
             int256 s = scores[i];
-            if (id == 0 || s > bestScore || (s == bestScore && ids[i] < id)) (slot, id, bestScore) = (i, ids[i], s);
+            if (id == 0 || AdlQueue.outranks(s, ids[i], bestScore, id)) (slot, id, bestScore) = (i, ids[i], s);
         }
     }
 
@@ -226,8 +225,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
     function _fill(AdlRun memory run, uint256 positionId, uint256 slot) private {
         Position memory p = _positions[positionId];
         Fill memory f = _sizeFill(run, p);
-        uint256 absSize = PerpMath.abs(p.size);
-        uint256 released = f.closeSize == absSize ? p.margin : Math.mulDiv(p.margin, f.closeSize, absSize);
+        uint256 released = _releasedMargin(p, f.closeSize, run.heads.buckets[slot]);
         // The key is unchanged (the remainder keeps its entry and snapshot), so the side's
         // sum(|size| * k) falls by exactly closeSize * k.
         run.sizeDelta -= int256(f.closeSize);
@@ -241,6 +239,22 @@ abstract contract Deleverage is EngineBase, ModuleGuard, IRiskModule {
         _storePosition(positionId, p, -f.closed, f.fillPrice, 0, run.hint);
         _refreshHeads(run, slot, p, run.heads.buckets[slot]);
         emit AdlFill(run.marketId, positionId, run.isLong, f.closeSize, f.fillPrice, int256(realised), f.haircut, run.debt);
+    }
+
+    /// @dev The margin that leaves with the closed part: in proportion, rounded down (the position
+    /// keeps the atom). When that rounding would move the remainder's slope out of its bucket (a
+    /// slope on the bucket's lower edge), it is rounded up instead, so the position keeps its
+    /// bucket and its place: no fill ever searches the queue, however the bucket is stuffed. Only a
+    /// margin of a few atoms can miss both; the queue then places it by a walk.
+    function _releasedMargin(Position memory p, uint256 closeSize, uint16 bucket) private view returns (uint256 released) {
+        uint256 absSize = PerpMath.abs(p.size);
+        if (closeSize == absSize) return p.margin;
+        released = Math.mulDiv(p.margin, closeSize, absSize);
+        uint256 restSize = absSize - closeSize;
+        if (AdlGrid.bucketOf(restSize, p.margin - released, valueDivisor) != bucket && released < p.margin) {
+            uint256 roundedUp = released + 1;
+            if (AdlGrid.bucketOf(restSize, p.margin - roundedUp, valueDivisor) == bucket) released = roundedUp;
+        }
     }
 
     function _sizeFill(AdlRun memory run, Position memory p) private view returns (Fill memory f) {
