@@ -2,7 +2,7 @@
 // SIGTERM, a second instance on the same metrics port, a dry-run flag it does not understand, a
 // stale address book, `status` without a key, and the requests an idle keeper sends.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -117,5 +117,42 @@ describe("keeper process (end to end against a real node)", function () {
     proxy.server.close();
     // Five ticks: 10 requests measured; before batching the same 5 s took 40.
     expect(requests, run.output()).to.be.within(1, 15);
+  });
+
+  it("starts from the runtime image's file set alone (scripts/keeper-runtime.ts, as the Dockerfile copies it)", async () => {
+    const out = join(dir, "runtime");
+    const copy = startProcess("node", ["scripts/keeper-runtime.ts", "--out", out], null);
+    await copy.done;
+    expect(copy.child.exitCode, copy.output()).to.equal(0);
+    // Production packages only: no Hardhat, compiler, test runner or type declarations.
+    for (const absent of ["hardhat", "solc", "mocha", "typescript", "@types", "contracts", "test"]) {
+      expect(existsSync(join(out, "node_modules", absent)) || existsSync(join(out, absent)), absent).to.equal(false);
+    }
+    const port = await freePort();
+    const config = keeperConfigFile(dir, rpcUrl, { metricsPort: port, stateFile: join(dir, "runtime-state.json") });
+    const keeper = spawn("node", ["keeper/cli.ts", "run", "--config", config], {
+      cwd: out,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PATH: `${join(process.cwd(), "node_modules/.bin")}:${process.env.PATH}`, NODE_PATH: "" },
+    });
+    started.push(keeper);
+    let output = "";
+    const ticked = new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk;
+        if (output.includes("keeper started")) resolve();
+      };
+      keeper.stdout!.on("data", onData);
+      keeper.stderr!.on("data", onData);
+      keeper.on("exit", () => reject(new Error(output)));
+    });
+    await ticked;
+    let healthy = false;
+    for (let i = 0; i < 20 && !healthy; i++) {
+      healthy = (await fetch(`http://127.0.0.1:${port}/health`)).status === 200;
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    stopProcess(keeper);
+    expect(healthy, output).to.equal(true);
   });
 });
