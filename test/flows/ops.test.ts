@@ -23,7 +23,7 @@ async function exportedMetrics(): Promise<Set<string>> {
   const names = new Set(["up"]);
   for (const metric of await new KeeperMetrics().registry.getMetricsAsJSON()) {
     names.add(metric.name);
-    if (metric.type === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
+    if (String(metric.type) === "histogram") for (const suffix of ["_bucket", "_sum", "_count"]) names.add(metric.name + suffix);
   }
   return names;
 }
