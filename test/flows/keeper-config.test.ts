@@ -1,6 +1,6 @@
 // Keeper configuration: zod validation with one-line errors naming the field, environment
 // overrides, and the signer from a raw key or an encrypted JSON keystore.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -116,6 +116,12 @@ describe("keeper configuration", () => {
       logLevel: "debug",
     });
     expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY }), { LOG_LEVEL: "loud" }))).to.match(/^invalid config: logLevel: /);
+    // The README's table names each field with its variable.
+    const readme = readFileSync("README.md", "utf8");
+    const section = readme.slice(readme.indexOf("## Run a keeper"), readme.indexOf("## Benchmarks"));
+    for (const field of Object.keys(keeperConfigSchema.shape)) {
+      expect(section, field).to.match(new RegExp(`^\\| \`${field}\` \\| \`${envName(field as never)}\``, "m"));
+    }
   });
 
   it("needs no key for read-only use (status)", () => {
