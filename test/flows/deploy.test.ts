@@ -77,7 +77,7 @@ describe("deploy (Hardhat Ignition, end to end against a real node)", function (
     await checkAddressBook(createPublicClient({ transport: http(rpcUrl) }), book, bookPath);
     const provider = freshProvider(rpcUrl);
     const engine = new (await import("ethers")).Contract(book.engine, ["function insuranceFund() view returns (uint256)"], provider);
-    expect(await engine.insuranceFund()).to.equal(10_000n * 10n ** 6n); // the insurance seed
+    expect(await engine.insuranceFund()).to.equal(1_000n * 10n ** 6n); // the insurance seed
 
     const blockBefore = await provider.getBlockNumber();
     const again = await deploy({ ADDRESS_BOOK: bookPath });
