@@ -15,6 +15,7 @@ import {
   encodeFunctionData,
   parseGwei,
 } from "viem";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { KeeperConfig } from "./config.ts";
 import { type Fees, cappedFees, replacementFees } from "./fees.ts";
@@ -203,7 +204,8 @@ export class TransactionSender {
         if (receipt) return receipt;
       }
       if (Date.now() >= deadline || this.signal?.aborted) return undefined;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      // Shutdown cuts the wait short: a 2 s poll must not hold up SIGTERM.
+      await sleep(Math.min(pollMs, deadline - Date.now()), undefined, { signal: this.signal }).catch(() => undefined);
     }
   }
 }
