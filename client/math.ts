@@ -72,12 +72,12 @@ export const keeperReward = (c: RefKeeperReward, closedNotional: bigint) =>
   min(c.keeperRewardFixed + mulWadDown(closedNotional, c.keeperRewardRate), c.keeperRewardCap);
 
 /**
- * A bankrupt liquidation: the keeper's reward on the whole notional, capped by the position's margin
- * (so nobody gains by liquidating themselves), and the deficit are owed together; the insurance
+ * A bankrupt liquidation: the keeper's reward on the whole notional, capped at half the position's
+ * margin (liquidating yourself costs at least the other half), and the deficit are owed together; the insurance
  * fund pays what it holds and the rest becomes ADL debt.
  */
 export function bankruptShortfall(c: RefKeeperReward, notional: bigint, margin: bigint, deficit: bigint, insuranceFund: bigint) {
-  const reward = min(keeperReward(c, notional), margin);
+  const reward = min(keeperReward(c, notional), margin / 2n);
   const insuranceDraw = min(deficit + reward, insuranceFund);
   return { reward, insuranceDraw, uncovered: deficit + reward - insuranceDraw };
 }

@@ -44,7 +44,6 @@ export const BENIGN_REVERTS = new Set([
   "PositionNotFound",
   "NothingToDeleverage",
   "NoDeleverageProgress",
-  "NotTopRanked",
 ]);
 
 export type SendOutcome =

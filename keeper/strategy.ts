@@ -35,7 +35,7 @@ function mostUrgentFirst(a: { equity: bigint; marginRatio: bigint }, b: { equity
   return compare(a.marginRatio, b.marginRatio);
 }
 
-/** Counterparties named per deleverage call: bounded gas (~110k a fill); the next tick goes on. */
+/** Fills per deleverage call: bounded gas (~75k a fill); the next tick goes on. */
 const MAX_FILLS_PER_DELEVERAGE = 32n;
 
 export class KeeperStrategy {
@@ -127,15 +127,13 @@ export class KeeperStrategy {
       const factor = isLong ? state.longPnlFactor : state.shortPnlFactor;
       this.metrics.deficitOutstanding.set({ market: String(marketId), side: isLong ? "long" : "short" }, Number(debt));
       if (debt === 0n && factor <= state.maxPnlFactor) continue;
-      const [ranked, scores] = await this.read.lens<[bigint[], bigint[]]>("adlRanking", [marketId, isLong, MAX_FILLS_PER_DELEVERAGE]);
-      // Only profit is ever taken: naming an unprofitable position would revert the whole call. With
-      // none profitable left, an empty list lets the engine hand the rest of the debt to the vault.
-      const ids = ranked.filter((_, i) => scores[i] > 0n);
+      // The engine picks every counterparty itself, from the top of the queue: nothing to name, so
+      // nothing a front-runner can make stale. With none profitable left it hands the debt to the vault.
       const outcome = await this.sender.send({
         address: this.book.engine,
         abi: engineAbi,
         functionName: "deleverage",
-        args: [marketId, isLong, ids, 0n, 0],
+        args: [marketId, isLong, MAX_FILLS_PER_DELEVERAGE, 0n, 0],
       });
       this.record(this.metrics.deleverages, outcome, { marketId, isLong, debt: String(debt), factor: String(factor) }, "deleverage");
     }

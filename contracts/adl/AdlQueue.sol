@@ -50,7 +50,7 @@ library AdlQueue {
     /// the caller stores with the position. The hint is verified against the queue in O(1); a stale
     /// one is corrected by walking from it (from the bucket head if the hint is no longer in the
     /// bucket) as far as needed. The walk is never cut short, so no hint, stale or griefed, can make
-    /// an insert revert: a bad hint costs gas (about 4.5k per place walked), not liveness. The
+    /// an insert revert: a bad hint costs gas (about 5k per place walked), not liveness. The
     /// market's minimum position size prices each place an attacker can put in the way.
     function insert(
         SideQueue storage q,

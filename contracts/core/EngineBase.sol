@@ -23,6 +23,10 @@ import {MAX_MARKETS, MarketConfig, MarketState, Position} from "../types/PerpTyp
 abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTransient {
     using SafeCast for uint256;
     using SafeCast for int256;
+    using PerpMath for uint256;
+
+    /// @notice How far against the vault a market whose feed is stale is valued: 10% of its last price.
+    uint256 public constant STALE_VALUATION_HAIRCUT = 0.1e18;
 
     /// @dev Keeps every position id within the uint32 the ADL queue links use.
     uint256 internal constant MAX_ACCOUNTS = type(uint32).max / MAX_MARKETS - 1;
@@ -169,7 +173,9 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     /// @dev Writes the position, keeps its ADL queue membership in step (`hint`: the position that
     /// should precede it in its new bucket, 0 for the head) and emits its full new state.
     function _storePosition(uint256 positionId, Position memory p, int256 sizeDelta, uint256 fillPrice, uint256 fee, uint32 hint) internal {
-        _syncQueue(positionId, p, hint);
+        Position memory stored = _positions[positionId];
+        _trackSideMargin(stored, p);
+        _syncQueue(positionId, stored, p, hint);
         if (p.size == 0) {
             delete _positions[positionId];
         } else {
@@ -189,6 +195,19 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         );
     }
 
+    /// @dev Keeps each side's total margin in step with every position write (the reserve's bound).
+    function _trackSideMargin(Position memory stored, Position memory p) private {
+        int256 delta = int256(uint256(p.margin)) - int256(uint256(stored.margin));
+        if (delta == 0) return;
+        MarketState storage s = _states[p.marketId];
+        // A closed position (size 0) is written with margin 0; its side is the stored one.
+        if ((stored.size != 0 ? stored.size : p.size) > 0) {
+            s.longMargin = uint256(int256(uint256(s.longMargin)) + delta).toUint128();
+        } else {
+            s.shortMargin = uint256(int256(uint256(s.shortMargin)) + delta).toUint128();
+        }
+    }
+
     // ─── ADL queue membership ───────────────────────────────────────────────────────────────
 
     function _queue(uint32 marketId, bool isLong) internal view returns (SideQueue storage) {
@@ -199,8 +218,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     /// position is written, so storage still holds its old state and place: a position whose bucket
     /// or k changed is unlinked and reinserted; one whose bucket and k are unchanged keeps its links.
     /// Sets `p`'s links for the write that follows.
-    function _syncQueue(uint256 positionId, Position memory p, uint32 hint) private {
-        Position memory stored = _positions[positionId];
+    function _syncQueue(uint256 positionId, Position memory stored, Position memory p, uint32 hint) private {
         (p.adlPrev, p.adlNext) = (stored.adlPrev, stored.adlNext);
         bool isLong = p.size > 0;
         uint16 bucket;
@@ -283,27 +301,62 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
 
     /// @inheritdoc IEngineState
     function vaultEquity() public view returns (int256 equity) {
+        (equity, ) = vaultValuation();
+    }
+
+    /// @inheritdoc IEngineState
+    function vaultValuation() public view returns (int256 equity, bool allFresh) {
         equity = int256(vaultCash());
+        allFresh = true;
         for (uint32 m = 0; m < _marketCount; ++m) {
-            (int256 longPnl, int256 shortPnl) = sidePnl(m);
+            (int256 longPnl, int256 shortPnl, bool fresh) = _valuedSidePnl(m);
             equity -= longPnl + shortPnl;
+            allFresh = allFresh && fresh;
         }
     }
 
     /// @inheritdoc IEngineState
+    /// @dev A side's winners may claim its net PnL plus whatever its losers lose, and no loser loses
+    /// more than its margin before it is liquidated: sum(profit) = net + sum(loss) <= net + margins.
+    /// Netting winners against losers alone would let LPs take the cash a winner needs while the
+    /// loser has not paid yet.
     function reservedTraderProfit() public view returns (uint256 reserved) {
         for (uint32 m = 0; m < _marketCount; ++m) {
-            (int256 longPnl, int256 shortPnl) = sidePnl(m);
-            if (longPnl > 0) reserved += uint256(longPnl) + 1; // +1 rounds the reserve up
-            if (shortPnl > 0) reserved += uint256(shortPnl) + 1;
+            (int256 longPnl, int256 shortPnl, ) = _valuedSidePnl(m);
+            MarketState storage s = _states[m];
+            reserved += _sideReserve(longPnl, s.longMargin) + _sideReserve(shortPnl, s.shortMargin);
         }
+    }
+
+    function _sideReserve(int256 netPnl, uint256 margins) private pure returns (uint256) {
+        int256 claimable = netPnl + int256(margins);
+        return claimable > 0 ? uint256(claimable) + 1 : 0; // +1 rounds the reserve up
     }
 
     /// @notice Aggregate unrealised PnL net of pending funding of each side, at the current price.
     function sidePnl(uint32 marketId) public view returns (int256 longPnl, int256 shortPnl) {
         MarketConfig memory c = _config(marketId);
+        return _sidePnlAt(marketId, c, c.oracle.price());
+    }
+
+    /// @dev Each side's PnL for the vault's accounting. A market whose feed is stale is valued at its
+    /// last answer moved STALE_VALUATION_HAIRCUT against the vault on each side (longs higher,
+    /// shorts lower), so a dead feed in one market never blocks the vault, and what it lets LPs
+    /// withdraw is what the worse valuation still justifies.
+    function _valuedSidePnl(uint32 marketId) internal view returns (int256 longPnl, int256 shortPnl, bool fresh) {
+        MarketConfig memory c = _config(marketId);
+        uint256 price;
+        (price, fresh) = c.oracle.valuationPrice();
+        if (fresh) {
+            (longPnl, shortPnl) = _sidePnlAt(marketId, c, price);
+        } else {
+            (longPnl, ) = _sidePnlAt(marketId, c, price.mulWadUp(PerpMath.WAD + STALE_VALUATION_HAIRCUT));
+            (, shortPnl) = _sidePnlAt(marketId, c, price.mulWadDown(PerpMath.WAD - STALE_VALUATION_HAIRCUT));
+        }
+    }
+
+    function _sidePnlAt(uint32 marketId, MarketConfig memory c, uint256 price) private view returns (int256 longPnl, int256 shortPnl) {
         MarketState memory s = _states[marketId];
-        uint256 price = c.oracle.price();
         (int256 index, ) = FundingLib.indexAt(c, s.fundingIndex, s.lastFundingTime, s.longSize, s.shortSize, price, block.timestamp);
         int256 x = int256(price) - index;
         longPnl = PerpMath.traderValueFloor(1, int256(uint256(s.longSize)) * x - s.longSizeK, valueDivisor);

@@ -12,6 +12,8 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IGovernanceModule} from "../interfaces/IGovernanceModule.sol";
 import {ILiquidationModule} from "../interfaces/ILiquidationModule.sol";
 import {Trading} from "./Trading.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {PerpMath} from "../libraries/PerpMath.sol";
 
 /// @title PerpEngine
 /// @notice The deployable engine: collateral accounts, trading, the insurance fund and the vault's
@@ -61,7 +63,7 @@ contract PerpEngine is Trading {
     }
 
     /// @inheritdoc ILiquidationModule
-    function deleverage(uint32, bool, uint256[] calldata, uint256, uint32) external returns (uint256) {
+    function deleverage(uint32, bool, uint256, uint256, uint32) external returns (uint256) {
         return abi.decode(Address.functionDelegateCall(liquidationModule, msg.data), (uint256));
     }
 
@@ -116,7 +118,7 @@ contract PerpEngine is Trading {
     }
 
     /// @inheritdoc IPerpEngine
-    function creditVaultDeposit(uint256 amount) external {
+    function creditVaultDeposit(uint256 amount) external nonReentrant {
         _onlyVault();
         _changeLedgers(0, int256(amount));
     }
@@ -128,8 +130,28 @@ contract PerpEngine is Trading {
         uint256 cash = vaultCash();
         uint256 available = cash > reserved ? cash - reserved : 0;
         if (amount > available) revert InsufficientVaultCash(available, amount);
+        _checkPnlFactorsAfter(amount);
         _changeLedgers(0, -int256(amount));
         collateralToken.safeTransfer(to, amount);
+    }
+
+    /// @dev An LP withdrawal lowers the vault's equity, which raises every side's pnl factor: it may
+    /// not push any side over its maximum, or an LP could manufacture a pool-protection ADL.
+    function _checkPnlFactorsAfter(uint256 withdrawn) private view {
+        int256 equityAfter = vaultEquity() - int256(withdrawn);
+        for (uint32 m = 0; m < _marketCount; ++m) {
+            (int256 longPnl, int256 shortPnl, ) = _valuedSidePnl(m);
+            uint256 maxFactor = _configs[m].maxPnlFactor;
+            _checkFactor(m, true, longPnl, equityAfter, maxFactor);
+            _checkFactor(m, false, shortPnl, equityAfter, maxFactor);
+        }
+    }
+
+    function _checkFactor(uint32 marketId, bool isLong, int256 pnl, int256 equityAfter, uint256 maxFactor) private pure {
+        if (pnl <= 0) return;
+        uint256 factor =
+            equityAfter > 0 ? Math.mulDiv(uint256(pnl), PerpMath.WAD, uint256(equityAfter), Math.Rounding.Ceil) : type(uint256).max;
+        if (factor > maxFactor) revert WithdrawalExceedsPnlFactor(marketId, isLong, factor, maxFactor);
     }
 
     /// @dev Credits what actually arrived, so a fee-on-transfer token can never be over-credited.

@@ -20,9 +20,15 @@ interface IEngineState is IPerpEngineEvents {
     function positionIdFor(address account, uint32 marketId) external view returns (uint256);
     /// @notice How many accounts have been numbered; numbers run from 1 to accountCount.
     function accountCount() external view returns (uint32);
-    /// @notice Vault cash minus traders' aggregate unrealised PnL net of funding, across markets.
+    /// @notice Vault cash minus traders' aggregate unrealised PnL net of funding, across markets;
+    /// a market whose feed is stale is valued conservatively (see vaultValuation).
     function vaultEquity() external view returns (int256);
-    /// @notice Vault cash the traders' aggregate unrealised profit needs; LPs cannot withdraw it.
+    /// @notice vaultEquity, and whether every market was valued at a fresh price. A market whose
+    /// feed is stale is valued at its last answer moved 10% against the vault on each side.
+    function vaultValuation() external view returns (int256 equity, bool allFresh);
+    /// @notice Vault cash the winners may claim, whatever the losers of their side hold: per side,
+    /// its net unrealised PnL plus its positions' margins (no loser loses more than its margin
+    /// before it is liquidated), rounded up. LPs cannot withdraw it.
     function reservedTraderProfit() external view returns (uint256);
     /// @notice Each side's aggregate unrealised PnL net of pending funding at the current price.
     function sidePnl(uint32 marketId) external view returns (int256 longPnl, int256 shortPnl);

@@ -20,7 +20,7 @@ interface IPerpEngine is IEngineState, ILiquidationModule, IGovernanceModule {
     /// @notice Opens a position of `size` (long > 0, short < 0) with `margin` taken from the free balance.
     /// @dev `hint` (on every call that may move the position in its ADL queue): the id of the position
     /// that should precede it in its new bucket, or 0 for the bucket head. It only saves gas: a stale
-    /// or missing hint is corrected by a walk (about 4.5k gas per place), never a revert.
+    /// or missing hint is corrected by a walk (about 5k gas per place), never a revert.
     /// PerpLens.adlInsertHint and client/adl.ts compute it. Every fill must leave the position at
     /// least minPositionNotional (a full close is always allowed).
     function openPosition(

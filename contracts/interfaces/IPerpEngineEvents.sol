@@ -37,15 +37,15 @@ interface IPerpEngineEvents {
     error ZeroAddress();
     error DeleveragePending(uint32 marketId, bool isLong, uint256 debt);
     error NothingToDeleverage(uint32 marketId, bool isLong, uint256 pnlFactor, uint256 maxPnlFactor);
-    error WrongAdlSide(uint256 positionId, uint32 marketId, bool isLong);
-    error NotProfitable(uint256 positionId, int256 score);
-    error NotTopRanked(uint256 positionId, uint256 topPositionId);
     error NoDeleverageProgress(uint32 marketId, bool isLong);
     error CloseSizeInBankruptcyMode(uint256 closeSize);
-    error PnlOvercorrected(uint256 pnlFactor, uint256 targetPnlFactor);
+    /// @notice A pool-protection deleverage took the side's profit below its target by more than rounding.
+    error PnlOvercorrected(int256 sidePnl, int256 targetPnl);
     error AccountLimitReached(uint256 limit);
     /// @notice A fill would leave the position smaller than the market's minimum (a full close is always allowed).
     error PositionBelowMinimum(uint256 positionId, uint256 notional, uint256 minPositionNotional);
+    /// @notice An LP withdrawal would push a side's profit over maxPnlFactor x the vault's equity.
+    error WithdrawalExceedsPnlFactor(uint32 marketId, bool isLong, uint256 pnlFactorAfter, uint256 maxPnlFactor);
     /// @notice An entry point meant for the engine's own batch was called from outside.
     error OnlyEngine(address caller);
 

@@ -37,9 +37,9 @@ library LiquidationMath {
     /// @notice Decides the liquidation of `p` at `price` and applies it to `p` in memory: funding and
     /// the closed part's PnL are realised into the margin, then the keeper reward and the penalty
     /// are charged. `p` is left unchanged when it is not liquidatable.
-    /// @dev A bankrupt position pays no penalty; its keeper's reward, capped by the position's own
-    /// margin so that nobody gains by liquidating themselves, comes from the insurance fund with
-    /// the deficit, and what the fund cannot pay becomes ADL debt.
+    /// @dev A bankrupt position pays no penalty; its keeper's reward, capped at half the position's
+    /// own margin so that liquidating yourself always costs at least the other half, comes from the
+    /// insurance fund with the deficit, and what the fund cannot pay becomes ADL debt.
     function calculate(
         Position memory p,
         MarketConfig memory c,
@@ -56,7 +56,7 @@ library LiquidationMath {
         uint256 zeroEquityPrice = o.health.equity < 0 ? bankruptcyPrice(p, index, divisor) : 0;
         _cut(p, c, o, price, index, divisor);
         if (o.deficit == 0) return o;
-        o.keeperReward = PerpMath.min(PositionMath.keeperReward(c, o.health.notional), marginBefore);
+        o.keeperReward = PerpMath.min(PositionMath.keeperReward(c, o.health.notional), marginBefore / 2);
         uint256 owed = o.deficit + o.keeperReward;
         o.insuranceDraw = PerpMath.min(owed, insuranceFund);
         o.uncovered = owed - o.insuranceDraw;

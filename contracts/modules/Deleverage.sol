@@ -27,8 +27,6 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
 
     /// @notice ADL fills a bankrupt liquidation performs itself before leaving the rest to `deleverage`.
     uint256 internal constant MAX_INLINE_ADL_FILLS = 8;
-    /// @notice How far below the target the pnl factor may end up from rounding alone.
-    uint256 internal constant PNL_FACTOR_TOLERANCE = 1e12; // 1e-6
 
     /// @dev One deleverage run on one side of one market, at one price.
     struct AdlRun {
@@ -39,9 +37,13 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         bool bankruptcyMode;
         uint256 debt; // bankruptcy mode: what the side still owes
         uint256 haircutPerUnit; // bankruptcy mode: distance from the oracle to the bankruptcy price, 0 if none
+        int256 targetPnl; // pool mode: targetPnlFactor x the vault's equity (0 when equity <= 0)
         int256 excessPnl; // pool mode, automatic size: profit above the target
+        int256 roundingSlack; // pool mode: atoms the fills may take beyond the target by rounding alone
+        bool cashExhausted; // pool mode: the vault's cash cannot pay any more profit at the oracle price
         uint256 sizeLeft; // pool mode, explicit size: size still to close
         uint32 hint;
+        uint256 minPositionNotional; // pool mode: a remainder below it is closed too
         Heads heads; // the side's bucket heads, ranked in memory across the fills of the run
         int256[] headScores; // each head's published score at x: recomputed only for a head that changed
         // Applied once when the run ends, instead of once per fill:
@@ -54,7 +56,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
     function deleverage(
         uint32 marketId,
         bool isLong,
-        uint256[] calldata positionIds,
+        uint256 maxFills,
         uint256 closeSize,
         uint32 hint
     ) external onlyDelegated nonReentrant returns (uint256 fills) {
@@ -68,10 +70,12 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
             if (factorBefore <= c.maxPnlFactor) revert NothingToDeleverage(marketId, isLong, factorBefore, c.maxPnlFactor);
             _startPoolMode(run, c, closeSize);
         }
-        for (uint256 i = 0; i < positionIds.length && !_done(run); ++i) {
-            uint256 slot = _checkTopRanked(run, positionIds[i]);
-            _fill(run, positionIds[i], slot);
-            ++fills;
+        // Every fill takes the side's top at the current price, found on-chain: no caller's list can
+        // go stale, be front-run or be reordered into a revert.
+        for (uint256 i = 0; i < maxFills && !_done(run); ++i) {
+            (uint256 slot, uint32 top, int256 topScore) = _top(run);
+            if (top == 0 || topScore <= 0) break;
+            if (_fill(run, top, slot)) ++fills;
         }
         bool borne = run.bankruptcyMode && _bearRestIfNoCounterparty(run);
         if (fills == 0 && !borne) revert NoDeleverageProgress(marketId, isLong);
@@ -79,8 +83,10 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         if (run.bankruptcyMode) {
             _storeDebt(run);
         } else {
-            uint256 factorAfter = pnlFactor(marketId, isLong);
-            if (factorAfter + PNL_FACTOR_TOLERANCE < c.targetPnlFactor) revert PnlOvercorrected(factorAfter, c.targetPnlFactor);
+            // Counted in atoms, not as a factor: near zero equity one atom moves the factor by a lot.
+            (int256 longPnl, int256 shortPnl) = sidePnl(marketId);
+            int256 pnlAfter = isLong ? longPnl : shortPnl;
+            if (pnlAfter + run.roundingSlack < run.targetPnl) revert PnlOvercorrected(pnlAfter, run.targetPnl);
         }
     }
 
@@ -99,7 +105,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         for (uint256 i = 0; i < MAX_INLINE_ADL_FILLS && !_done(run); ++i) {
             (uint256 slot, uint32 top, int256 topScore) = _top(run);
             if (top == 0 || topScore <= 0) break;
-            _fill(run, top, slot);
+            if (!_fill(run, top, slot)) break;
         }
         _bearRestIfNoCounterparty(run);
         _finishRun(run);
@@ -127,6 +133,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         run.price = price;
         run.x = int256(price) - index;
         run.hint = hint;
+        run.minPositionNotional = c.minPositionNotional;
         run.debt = isLong ? s.longAdlDebt : s.shortAdlDebt;
         run.bankruptcyMode = run.debt > 0;
         _loadHeads(run);
@@ -139,33 +146,22 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         }
     }
 
+    /// @dev The target is a share of the vault's equity; with no equity left (an insolvent vault can
+    /// pay no profit) it is zero, so the whole profit of the side is in excess.
     function _startPoolMode(AdlRun memory run, MarketConfig memory c, uint256 closeSize) private view {
+        int256 equity = vaultEquity();
+        run.targetPnl = equity > 0 ? int256(Math.mulDiv(uint256(equity), c.targetPnlFactor, PerpMath.WAD)) : int256(0);
         if (closeSize != 0) {
             run.sizeLeft = closeSize;
             return;
         }
         (int256 longPnl, int256 shortPnl) = sidePnl(run.marketId);
-        int256 targetPnl = int256(Math.mulDiv(uint256(vaultEquity()), c.targetPnlFactor, PerpMath.WAD));
-        run.excessPnl = (run.isLong ? longPnl : shortPnl) - targetPnl;
+        run.excessPnl = (run.isLong ? longPnl : shortPnl) - run.targetPnl;
     }
 
     function _done(AdlRun memory run) private pure returns (bool) {
         if (run.bankruptcyMode) return run.debt == 0;
-        return run.excessPnl <= 0 && run.sizeLeft == 0;
-    }
-
-    /// @dev Accepts a named counterparty only if it is the side's best-ranked position now and in
-    /// profit; returns its slot among the run's bucket heads. The top of the queue is by construction
-    /// an open position of this side, so only a rejected name is read to say why it was rejected.
-    function _checkTopRanked(AdlRun memory run, uint256 positionId) private view returns (uint256 slot) {
-        (uint256 topSlot, uint32 top, int256 topScore) = _top(run);
-        if (top == positionId && topScore > 0) return topSlot;
-        Position memory p = _positions[positionId];
-        if (p.size == 0) revert PositionNotFound(positionId);
-        if (p.marketId != run.marketId || (p.size > 0) != run.isLong) revert WrongAdlSide(positionId, run.marketId, run.isLong);
-        int256 score = AdlGrid.score(_bucketOf(p), _k(p), run.x, run.isLong);
-        if (score <= 0) revert NotProfitable(positionId, score);
-        revert NotTopRanked(positionId, top);
+        return (run.excessPnl <= 0 && run.sizeLeft == 0) || run.cashExhausted;
     }
 
     /// @dev The best bucket head at the run's X: the same choice as AdlQueue.best, from memory.
@@ -222,9 +218,10 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
 
     /// @dev Reduces one profitable position. Its realised value is `size * (X - k)` on the closed
     /// part, rounded down, less the haircut; the margin backing the closed part is released with it.
-    function _fill(AdlRun memory run, uint256 positionId, uint256 slot) private {
+    function _fill(AdlRun memory run, uint256 positionId, uint256 slot) private returns (bool filled) {
         Position memory p = _positions[positionId];
         Fill memory f = _sizeFill(run, p);
+        if (f.closeSize == 0) return false; // pool mode with no cash left to pay a wei of size
         uint256 released = _releasedMargin(p, f.closeSize, run.heads.buckets[slot]);
         // The key is unchanged (the remainder keeps its entry and snapshot), so the side's
         // sum(|size| * k) falls by exactly closeSize * k.
@@ -239,6 +236,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
         _storePosition(positionId, p, -f.closed, f.fillPrice, 0, run.hint);
         _refreshHeads(run, slot, p, run.heads.buckets[slot]);
         emit AdlFill(run.marketId, positionId, run.isLong, f.closeSize, f.fillPrice, int256(realised), f.haircut, run.debt);
+        return true;
     }
 
     /// @dev The margin that leaves with the closed part: in proportion, rounded down (the position
@@ -287,10 +285,28 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
             closeSize = Math.mulDiv(uint256(run.excessPnl), valueDivisor, unitProfit, Math.Rounding.Ceil);
         }
         closeSize = PerpMath.min(closeSize, absSize);
+        if (
+            !run.bankruptcyMode &&
+            closeSize < absSize &&
+            PerpMath.notionalDown(absSize - closeSize, run.price, valueDivisor) < run.minPositionNotional
+        ) {
+            closeSize = absSize; // no dust left behind; a bankruptcy fill stays exact instead
+        }
         if (!run.bankruptcyMode) {
+            // At the oracle price the vault pays the closed part's whole profit from its cash: an
+            // insolvent vault closes what its cash can pay, then the run stops.
+            uint256 affordable = Math.mulDiv(_cashLeft(run), valueDivisor, unitProfit);
+            if (affordable <= closeSize) (closeSize, run.cashExhausted) = (affordable, true);
+            // One fill's size rounds up by under a wei of size, and the side's floored PnL moves by an atom more.
+            run.roundingSlack += int256(unitProfit / valueDivisor) + 2;
             if (run.sizeLeft != 0) run.sizeLeft -= closeSize;
             else run.excessPnl -= int256(Math.mulDiv(closeSize, unitProfit, valueDivisor));
         }
+    }
+
+    function _cashLeft(AdlRun memory run) private view returns (uint256) {
+        int256 cash = int256(vaultCash()) + run.vaultCashDelta;
+        return cash > 0 ? uint256(cash) : 0;
     }
 
     // ─── Debt bookkeeping ───────────────────────────────────────────────────────────────────

@@ -32,6 +32,9 @@ contract GovernanceModule is EngineBase, ModuleGuard, IGovernanceModule {
     function updateMarket(uint32 marketId, MarketConfig calldata config) external onlyDelegated onlyOwner {
         MarketConfig memory current = _config(marketId);
         MarketConfigLib.validate(config, _oneToken());
+        // Funding accrues at the old rates up to now, priced by the new oracle: a dead feed can be
+        // replaced without ever being read again.
+        current.oracle = config.oracle;
         _priceAndAccrue(marketId, current);
         _configs[marketId] = config;
         emit MarketConfigUpdated(marketId, config);

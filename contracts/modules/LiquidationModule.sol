@@ -19,6 +19,10 @@ import {Deleverage} from "./Deleverage.sol";
 /// Liveness: nothing here checks the pause, no queue move depends on the caller's hint, and a batch
 /// survives any failing entry.
 contract LiquidationModule is Deleverage {
+    /// @notice Gas each batch entry leaves to the batch: an entry that runs out of gas is skipped and
+    /// the batch stops there, keeping every liquidation it made, instead of reverting them all.
+    uint256 public constant BATCH_GAS_RESERVE = 60_000;
+
     /// @dev Built for one settlement token: its immutables (token, value divisor) must match the engine's.
     constructor(IERC20Metadata token) EngineBase(token, msg.sender) {}
 
@@ -32,10 +36,11 @@ contract LiquidationModule is Deleverage {
         uint256[] calldata positionIds,
         uint32[] calldata hints
     ) external onlyDelegated nonReentrant returns (uint256 liquidated) {
-        for (uint256 i = 0; i < positionIds.length; ++i) {
+        for (uint256 i = 0; i < positionIds.length && gasleft() > BATCH_GAS_RESERVE; ++i) {
             // A call to the engine itself gives each entry its own frame, so any revert in it
-            // (closed, healthy again, or anything unforeseen) undoes that entry alone.
-            try ILiquidationModule(address(this)).liquidateFor(positionIds[i], i < hints.length ? hints[i] : 0, msg.sender) {
+            // (closed, healthy again, out of gas, or anything unforeseen) undoes that entry alone.
+            uint32 hint = i < hints.length ? hints[i] : 0;
+            try ILiquidationModule(address(this)).liquidateFor{gas: gasleft() - BATCH_GAS_RESERVE}(positionIds[i], hint, msg.sender) {
                 ++liquidated;
             } catch (bytes memory reason) {
                 emit LiquidationSkipped(positionIds[i], reason);

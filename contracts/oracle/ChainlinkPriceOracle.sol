@@ -5,8 +5,10 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 
 /// @title ChainlinkPriceOracle
-/// @notice Adapts one Chainlink feed: rejects non-positive and stale answers, normalises to WAD,
-/// and, on L2s, refuses prices while the sequencer is down or within a grace period after restart.
+/// @notice Adapts one market's Chainlink feed: rejects non-positive, stale and out-of-range
+/// answers, normalises to WAD, and, on L2s, refuses prices while the sequencer is down, its status
+/// is unknown, or within a grace period after a restart. Each market gets its own adapter, so its
+/// heartbeat and answer range are the market's own.
 contract ChainlinkPriceOracle is IPriceOracle {
     uint256 public constant MAX_HEARTBEAT = 2 days;
     uint256 public constant MAX_GRACE_PERIOD = 1 days;
@@ -16,6 +18,10 @@ contract ChainlinkPriceOracle is IPriceOracle {
     /// @notice Chainlink L2 sequencer-uptime feed, or zero on chains without one.
     AggregatorV3Interface public immutable sequencerUptimeFeed;
     uint256 public immutable gracePeriod;
+    /// @notice The answers accepted, in the feed's decimals: a feed stuck at a circuit-breaker
+    /// bound or answering nonsense is refused instead of priced.
+    int256 public immutable minAnswer;
+    int256 public immutable maxAnswer;
     uint256 internal immutable scaleUp;
     uint256 internal immutable scaleDown;
 
@@ -23,13 +29,26 @@ contract ChainlinkPriceOracle is IPriceOracle {
     error InvalidGracePeriod(uint256 gracePeriod);
     error UnsupportedFeedDecimals(uint8 decimals);
     error NonPositivePrice(int256 answer);
+    error InvalidAnswerBounds(int256 minAnswer, int256 maxAnswer);
+    error AnswerOutOfBounds(int256 answer, int256 minAnswer, int256 maxAnswer);
+    /// @notice The sequencer-uptime feed has no status round yet (startedAt == 0).
+    error SequencerStatusUnknown();
     error StalePrice(uint256 updatedAt, uint256 heartbeat, uint256 timestamp);
     error SequencerDown();
     error SequencerGracePeriod(uint256 restartedAt, uint256 gracePeriod, uint256 timestamp);
 
-    constructor(AggregatorV3Interface feed_, uint256 heartbeat_, AggregatorV3Interface sequencerUptimeFeed_, uint256 gracePeriod_) {
+    constructor(
+        AggregatorV3Interface feed_,
+        uint256 heartbeat_,
+        AggregatorV3Interface sequencerUptimeFeed_,
+        uint256 gracePeriod_,
+        int256 minAnswer_,
+        int256 maxAnswer_
+    ) {
         if (heartbeat_ == 0 || heartbeat_ > MAX_HEARTBEAT) revert InvalidHeartbeat(heartbeat_);
         if (gracePeriod_ > MAX_GRACE_PERIOD) revert InvalidGracePeriod(gracePeriod_);
+        if (minAnswer_ <= 0 || maxAnswer_ <= minAnswer_) revert InvalidAnswerBounds(minAnswer_, maxAnswer_);
+        (minAnswer, maxAnswer) = (minAnswer_, maxAnswer_);
         uint8 decimals = feed_.decimals();
         if (decimals > 36) revert UnsupportedFeedDecimals(decimals);
         feed = feed_;
@@ -43,18 +62,41 @@ contract ChainlinkPriceOracle is IPriceOracle {
     /// @inheritdoc IPriceOracle
     function price() external view returns (uint256) {
         if (address(sequencerUptimeFeed) != address(0)) _checkSequencer();
-        (, int256 answer, , uint256 updatedAt, ) = feed.latestRoundData();
+        (uint256 priceWad, uint256 updatedAt) = _latest();
+        if (!_withinHeartbeat(updatedAt)) revert StalePrice(updatedAt, heartbeat, block.timestamp);
+        return priceWad;
+    }
+
+    /// @inheritdoc IPriceOracle
+    function valuationPrice() external view returns (uint256 priceWad, bool fresh) {
+        uint256 updatedAt;
+        (priceWad, updatedAt) = _latest();
+        fresh = _withinHeartbeat(updatedAt) && (address(sequencerUptimeFeed) == address(0) || _sequencerUp());
+    }
+
+    /// @dev The latest answer, validated for sign and range, as a WAD.
+    function _latest() private view returns (uint256 priceWad, uint256 updatedAt) {
+        int256 answer;
+        (, answer, , updatedAt, ) = feed.latestRoundData();
         if (answer <= 0) revert NonPositivePrice(answer);
-        if (updatedAt > block.timestamp || block.timestamp - updatedAt > heartbeat) {
-            revert StalePrice(updatedAt, heartbeat, block.timestamp);
-        }
-        return (uint256(answer) * scaleUp) / scaleDown;
+        if (answer < minAnswer || answer > maxAnswer) revert AnswerOutOfBounds(answer, minAnswer, maxAnswer);
+        priceWad = (uint256(answer) * scaleUp) / scaleDown;
+    }
+
+    function _withinHeartbeat(uint256 updatedAt) private view returns (bool) {
+        return updatedAt <= block.timestamp && block.timestamp - updatedAt <= heartbeat;
+    }
+
+    function _sequencerUp() private view returns (bool) {
+        (, int256 status, uint256 startedAt, , ) = sequencerUptimeFeed.latestRoundData();
+        return startedAt != 0 && status == 0 && block.timestamp - startedAt > gracePeriod;
     }
 
     function _checkSequencer() private view {
         // Chainlink's uptime feed answers 0 when the sequencer is up and 1 when it is down;
         // startedAt is when that status began.
         (, int256 status, uint256 startedAt, , ) = sequencerUptimeFeed.latestRoundData();
+        if (startedAt == 0) revert SequencerStatusUnknown();
         if (status != 0) revert SequencerDown();
         if (block.timestamp - startedAt <= gracePeriod) {
             revert SequencerGracePeriod(startedAt, gracePeriod, block.timestamp);

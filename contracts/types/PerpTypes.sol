@@ -59,6 +59,8 @@ struct MarketState {
     uint128 shortAdlDebt;
     uint128 longAdlPrice; // WAD
     uint128 shortAdlPrice;
+    uint128 longMargin; // sum of the longs' margins: bounds what their losers can fail to pay (the reserve)
+    uint128 shortMargin;
 }
 
 /// @notice An isolated-margin position. Size 0 means no position.

@@ -57,7 +57,14 @@ async function engineLevel(n: number) {
   await engine.setVault(await vault.getAddress());
   const lens = await ethers.deployContract("PerpLens", [await engine.getAddress()]);
   const feed = await ethers.deployContract("SettableAggregator", [8, "ETH / USD", 3000_00000000n]);
-  const oracle = await ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 0]);
+  const oracle = await ethers.deployContract("ChainlinkPriceOracle", [
+    await feed.getAddress(),
+    3600,
+    ethers.ZeroAddress,
+    0,
+    1n,
+    10n ** 17n,
+  ]);
   const config = defaultMarketConfig(await oracle.getAddress(), 6);
   config.maxShortSize = config.maxLongSize = 100_000n * 10n ** 18n;
   config.maxPnlFactor = 10n ** 12n; // pool-protection ADL is always due, so fills can be measured
@@ -109,9 +116,9 @@ async function engineLevel(n: number) {
   // One fill, then a multi-fill deleverage over the next top-ranked shorts.
   const fills = Math.min(10, Math.floor(n / 2));
   const [first] = await lens.adlRanking(0, false, 1);
-  const singleFill = await gasOf(engine.deleverage(0, false, [...first], size, 0));
+  const singleFill = await gasOf(engine.deleverage(0, false, first.length, size, 0));
   const [ids] = await lens.adlRanking(0, false, fills);
-  const multi = await gasOf(engine.deleverage(0, false, [...ids], size * BigInt(fills), 0));
+  const multi = await gasOf(engine.deleverage(0, false, ids.length, size * BigInt(fills), 0));
   return { nonEmptyBuckets, open, close, singleFill, perFill: Math.round(multi / fills), fills };
 }
 

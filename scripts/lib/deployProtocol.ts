@@ -10,6 +10,9 @@ export interface MarketSpec {
   initialAnswer?: bigint;
   feedDecimals?: number;
   heartbeatSeconds?: number;
+  /** The answers the adapter accepts, in the feed's decimals; defaults to 1 atom .. 1e9 (quote per base). */
+  minAnswer?: bigint;
+  maxAnswer?: bigint;
   configure?: (config: MarketConfig) => MarketConfig;
 }
 
@@ -72,7 +75,14 @@ export async function deployProtocol(ethers: HardhatEthers, options: DeployOptio
       : await ethers.deployContract("SettableAggregator", [spec.feedDecimals ?? 8, `${spec.name} / USD`, spec.initialAnswer ?? 0n], owner);
     const oracle = await ethers.deployContract(
       "ChainlinkPriceOracle",
-      [await feed.getAddress(), spec.heartbeatSeconds ?? 3600, ethers.ZeroAddress, 0],
+      [
+        await feed.getAddress(),
+        spec.heartbeatSeconds ?? 3600,
+        ethers.ZeroAddress,
+        0,
+        spec.minAnswer ?? 1n,
+        spec.maxAnswer ?? 10n ** BigInt(9 + Number(await feed.decimals())),
+      ],
       owner,
     );
     const base = defaultMarketConfig(await oracle.getAddress(), Number(await token.decimals()));

@@ -117,7 +117,7 @@ describe("ADL queue against a brute-force model (randomized)", function () {
         stats.trades++;
       } catch (error) {
         const name = engine.interface.parseError((error as { data?: string }).data ?? "0x")?.name;
-        if (!name || !BENIGN_REVERTS.includes(name)) throw error; // InvalidHint, or anything else: a real failure
+        if (!name || !BENIGN_REVERTS.includes(name)) throw error; // anything else is a real failure
         stats.benignReverts++;
       }
     }

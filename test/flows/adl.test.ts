@@ -138,22 +138,19 @@ describe("auto-deleveraging", () => {
       await expect(engine.connect(lastInLine).closePosition(ETH, MAX_PRICE, await farDeadline()))
         .to.be.revertedWithCustomError(engine, "DeleveragePending")
         .withArgs(ETH, false, debt);
-      const longId = whaleId; // closed, and a long anyway
-      await expect(engine.connect(keeper).deleverage(ETH, false, [longId], 0, 0)).to.be.revertedWithCustomError(engine, "PositionNotFound");
-      await expect(engine.connect(keeper).deleverage(ETH, false, [ranking[1]], 0, 0))
-        .to.be.revertedWithCustomError(engine, "NotTopRanked")
-        .withArgs(ranking[1], ranking[0]);
-      await expect(engine.connect(keeper).deleverage(ETH, false, [ranking[0]], 7n, 0)).to.be.revertedWithCustomError(
+      await expect(engine.connect(keeper).deleverage(ETH, false, 1, 7n, 0)).to.be.revertedWithCustomError(
         engine,
         "CloseSizeInBankruptcyMode",
       );
+      await expect(engine.connect(keeper).deleverage(ETH, false, 0, 0, 0)).to.be.revertedWithCustomError(engine, "NoDeleverageProgress");
 
-      const tx = await engine.connect(keeper).deleverage(ETH, false, ranking, 0, 0);
+      // Nobody names counterparties: each fill takes the queue's top, found on-chain.
+      const tx = await engine.connect(keeper).deleverage(ETH, false, ranking.length, 0, 0);
       const fills = await fillsOf(engine, tx);
       expect(fills.map((f) => f.positionId)).to.deep.equal(ranking.slice(0, fills.length));
       expect(fills.reduce((sum, f) => sum + f.haircut, 0n)).to.equal(debt);
       expect((await engine.marketState(ETH)).shortAdlDebt).to.equal(0n);
-      await expect(engine.connect(keeper).deleverage(ETH, false, ranking, 0, 0)).to.be.revertedWithCustomError(
+      await expect(engine.connect(keeper).deleverage(ETH, false, ranking.length, 0, 0)).to.be.revertedWithCustomError(
         engine,
         "NothingToDeleverage",
       );
@@ -205,29 +202,27 @@ describe("auto-deleveraging", () => {
       return { ...base, longIds, losingLong, target: config.targetPnlFactor, max: config.maxPnlFactor };
     }
 
-    it("rejects a deleverage when the factor is fine, and names of the wrong side, unprofitable or not top-ranked", async () => {
+    it("rejects a deleverage when the factor is fine, and never hits an unprofitable position", async () => {
       const { engine, feed, keeper, longIds, losingLong, bob, lens } = await networkHelpers.loadFixture(poolFixture);
-      const shortId = await openHinted(engine, lens, bob, -size(1), usd(1_000), price(3300));
+      await openHinted(engine, lens, bob, -size(1), usd(1_000), price(3300));
       expect((await engine.pnlFactor(ETH, true)) > 10n ** 17n).to.equal(true);
-      await expect(engine.connect(keeper).deleverage(ETH, false, [shortId], 0, 0))
+      await expect(engine.connect(keeper).deleverage(ETH, false, 5, 0, 0))
         .to.be.revertedWithCustomError(engine, "NothingToDeleverage")
         .withArgs(ETH, false, anyValue, 10n ** 17n);
-      await expect(engine.connect(keeper).deleverage(ETH, true, [shortId], 0, 0))
-        .to.be.revertedWithCustomError(engine, "WrongAdlSide")
-        .withArgs(shortId, ETH, true);
-      await expect(engine.connect(keeper).deleverage(ETH, true, [losingLong], 0, 0)).to.be.revertedWithCustomError(engine, "NotProfitable");
+      // Asked for more fills than there are profitable longs, it stops at the last profitable one.
       const x = await currentX(engine, feed);
-      const ranking = bruteForceRanking(await sidePositions(engine, longIds, true), x).map((r) => r.position.id);
-      await expect(engine.connect(keeper).deleverage(ETH, true, [ranking[2]], 0, 0))
-        .to.be.revertedWithCustomError(engine, "NotTopRanked")
-        .withArgs(ranking[2], ranking[0]);
+      const profitable = bruteForceRanking(await sidePositions(engine, longIds, true), x).filter((r) => r.score > 0n);
+      const tx = await engine.connect(keeper).deleverage(ETH, true, longIds.length + 5, 0, 0);
+      const fills = await fillsOf(engine, tx);
+      expect(fills.map((f) => f.positionId)).to.deep.equal(profitable.slice(0, fills.length).map((r) => r.position.id));
+      expect(fills.some((f) => f.positionId === losingLong)).to.equal(false);
     });
 
     it("reduces the top-ranked longs at the oracle price until the factor is back at the target, and no lower", async () => {
       const { engine, feed, keeper, longIds, target } = await networkHelpers.loadFixture(poolFixture);
       const x = await currentX(engine, feed);
       const ranking = bruteForceRanking(await sidePositions(engine, longIds, true), x).map((r) => r.position.id);
-      const tx = await engine.connect(keeper).deleverage(ETH, true, ranking, 0, 0);
+      const tx = await engine.connect(keeper).deleverage(ETH, true, ranking.length, 0, 0);
       const fills = await fillsOf(engine, tx);
       expect(fills.length > 0).to.equal(true);
       expect(fills.map((f) => f.positionId)).to.deep.equal(ranking.slice(0, fills.length));
@@ -245,7 +240,7 @@ describe("auto-deleveraging", () => {
       const x = await currentX(engine, feed);
       const ranking = bruteForceRanking(await sidePositions(engine, longIds, true), x).map((r) => r.position.id);
       const factorBefore = await engine.pnlFactor(ETH, true);
-      await expect(engine.connect(keeper).deleverage(ETH, true, ranking, size(400), 0)).to.be.revertedWithCustomError(
+      await expect(engine.connect(keeper).deleverage(ETH, true, ranking.length, size(400), 0)).to.be.revertedWithCustomError(
         engine,
         "PnlOvercorrected",
       );

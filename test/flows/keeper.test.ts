@@ -6,8 +6,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { parseUnits } from "ethers";
-import { rankSide } from "../../client/adl.ts";
+import { formatUnits, parseUnits } from "ethers";
+import { bucketEdge, bucketOf, rankSide } from "../../client/adl.ts";
 import {
   devWallet as wallet,
   freshProvider,
@@ -164,6 +164,55 @@ describe("keeper (end to end against a real node)", function () {
     const x = 2700n * 10n ** 18n - (await engine.marketState(0)).fundingIndex;
     const ranking = rankSide(before, x, 10n ** 30n).map((r) => r.position.id);
     expect(fills).to.deep.equal(ranking.slice(0, fills.length));
+  });
+
+  it("liquidates a bankrupt whale whose top counterparty sits on a bucket edge behind stuffed dust, and a liquidatable long in the same batch, within 3 blocks", async () => {
+    const { provider, feed, engine } = await feedAndEngine();
+    const book = join(dir, "book.json");
+    const divisor = 10n ** 30n;
+    const openAs = async (sizeEth: string, marginUsd: string) =>
+      openPositionFor(book, await fundedRandomWallet(provider), sizeEth, marginUsd);
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    // The trap: a 30 ETH short at ~15x, topped up so that its slope sits exactly on its bucket's
+    // lower edge; a pro-rata margin release rounded down would drop it into the bucket below.
+    const trapOwner = await fundedRandomWallet(provider);
+    const trap = await openPositionFor(book, trapOwner, "-30", "6000");
+    const opened = await engine.position(trap);
+    const trapSize = -opened.size;
+    const bucket = bucketOf(trapSize, opened.margin, divisor);
+    const onEdge = (trapSize * 10n ** 36n) / (divisor * bucketEdge(bucket));
+    await (await (engine.connect(trapOwner) as typeof engine).addMargin(0, onEdge - opened.margin, 0)).wait();
+    // On the edge: one more atom of margin would put it in the bucket below.
+    expect(bucketOf(trapSize, onEdge, divisor)).to.equal(bucket);
+    expect(bucketOf(trapSize, onEdge + 1n, divisor)).to.equal(bucket - 1);
+    // Eighteen dust shorts in the bucket below, ranked ahead of it there (higher entry): the walk a
+    // reinsertion from that bucket's head would take, which used to revert after 16 places.
+    await (await feed.setAnswer(3010_00000000n)).wait();
+    const dustSize = 10n ** 16n; // 0.01 ETH, ~30 USD: above the 10 USD minimum
+    const midBelow = (bucketEdge(bucket - 1) + bucketEdge(bucket)) / 2n;
+    const dustMargin = (dustSize * 10n ** 36n) / (divisor * midBelow) + 20_000n; // + the fee
+    for (let i = 0; i < 18; i++) await openAs("-0.01", formatUnits(dustMargin, 6));
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    const whale = await openAs("20", "3100"); // bankrupt at 2,700: 6,000 lost on ~3,070
+    const saveable = await openAs("10", "3500"); // at 2,700: equity ~500 under a 675 maintenance
+    const run = await runKeeper({ privateKey: wallet(18, provider).privateKey, stateFile: join(dir, "trap.json") });
+    await (await feed.setAnswer(2700_00000000n)).wait();
+    const updateBlock = await provider.getBlockNumber();
+    await eventually(
+      async () => (await engine.position(whale)).size === 0n && (await engine.position(saveable)).size < parseUnits("10", 18),
+    );
+    stop(run.child);
+    expect((await engine.position(whale)).size, run.output()).to.equal(0n);
+    expect((await engine.position(saveable)).size < parseUnits("10", 18), run.output()).to.equal(true);
+    const [liquidation] = await engine.queryFilter(engine.filters.Liquidated(whale));
+    expect(liquidation.blockNumber - updateBlock).to.be.lessThanOrEqual(3);
+    // The trap was hit, partially, and kept its bucket: the fill never had to search for a place.
+    const [fill] = await engine.queryFilter(engine.filters.AdlFill(0, trap));
+    expect(fill, run.output()).to.not.equal(undefined);
+    const after = await engine.position(trap);
+    expect(after.size < 0n && -after.size < trapSize).to.equal(true);
+    expect((await engine.queueNode(trap)).bucket).to.equal(BigInt(bucket));
+    expect(run.output()).to.not.match(/"status":"failed"/);
   });
 
   it("survives an RPC that delays, drops and fails 40% of requests, and finishes the work", async () => {

@@ -9,6 +9,8 @@ async function deployOracle(feedDecimals: number, answer: bigint, withSequencer 
     3600,
     withSequencer ? await sequencer.getAddress() : ethers.ZeroAddress,
     withSequencer ? 600 : 0,
+    1n,
+    10n ** BigInt(feedDecimals + 9),
   ]);
   return { feed, sequencer, oracle };
 }
@@ -55,15 +57,43 @@ describe("ChainlinkPriceOracle", () => {
     await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "SequencerDown");
   });
 
+  it("refuses a sequencer-uptime feed that has no status round yet (startedAt == 0)", async () => {
+    const { sequencer, oracle } = await deployOracle(8, 3000_00000000n, true);
+    await networkHelpers.time.increase(601);
+    await sequencer.setRoundData(0n, 0n, BigInt(await networkHelpers.time.latest()));
+    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "SequencerStatusUnknown");
+  });
+
+  it("rejects answers outside the market's configured range", async () => {
+    const feed = await ethers.deployContract("SettableAggregator", [8, "ETH / USD", 3000_00000000n]);
+    const [min, max] = [100_00000000n, 100_000_00000000n]; // $100 .. $100,000
+    const oracle = await ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 0, min, max]);
+    expect(await oracle.price()).to.equal(3000n * 10n ** 18n);
+    for (const bad of [min - 1n, max + 1n]) {
+      await feed.setAnswer(bad);
+      await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "AnswerOutOfBounds").withArgs(bad, min, max);
+    }
+    await feed.setAnswer(max);
+    expect(await oracle.price()).to.equal(100_000n * 10n ** 18n);
+  });
+
   it("bounds its configuration", async () => {
     const feed = await ethers.deployContract("SettableAggregator", [8, "x", 1n]);
     const factory = await ethers.getContractFactory("ChainlinkPriceOracle");
-    await expect(ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 0, ethers.ZeroAddress, 0]))
+    await expect(ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 0, ethers.ZeroAddress, 0, 1n, 10n ** 17n]))
       .to.be.revertedWithCustomError(factory, "InvalidHeartbeat")
       .withArgs(0);
     await expect(
-      ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 2n * 86400n]),
+      ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 2n * 86400n, 1n, 10n ** 17n]),
     ).to.be.revertedWithCustomError(factory, "InvalidGracePeriod");
+    for (const [min, max] of [
+      [0n, 10n],
+      [10n, 10n],
+    ]) {
+      await expect(ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 0, min, max]))
+        .to.be.revertedWithCustomError(factory, "InvalidAnswerBounds")
+        .withArgs(min, max);
+    }
   });
 
   it("lets only the feed owner set answers", async () => {

@@ -6,9 +6,10 @@ import * as ref from "../../client/math.ts";
 const DIVISOR = ref.valueDivisor(6);
 
 describe("liquidity vault (ERC-4626)", () => {
-  it("mints shares 1:1 on the first deposit and custodies the assets in the engine", async () => {
+  it("mints 10^6 shares per atom on the first deposit (virtual shares) and custodies the assets in the engine", async () => {
     const { vault, engine, token, lp } = await networkHelpers.loadFixture(protocolFixture);
-    expect(await vault.balanceOf(lp.address)).to.equal(usd(1_000_000));
+    expect(await vault.balanceOf(lp.address)).to.equal(usd(1_000_000) * 10n ** 6n);
+    expect(await vault.decimals()).to.equal(12n);
     expect(await token.balanceOf(await vault.getAddress())).to.equal(0n);
     expect(await engine.vaultCash()).to.equal(usd(1_000_000));
     expect(await vault.totalAssets()).to.equal(usd(1_000_000));
@@ -35,11 +36,14 @@ describe("liquidity vault (ERC-4626)", () => {
   it("never lets LPs withdraw the cash that traders' unrealised profit needs", async () => {
     const { vault, engine, lp, alice, feed, token } = await networkHelpers.loadFixture(protocolFixture);
     await engine.connect(alice).deposit(usd(2_000_000));
-    await engine.connect(alice).openPosition(ETH, size(3_000), usd(1_900_000), MAX_PRICE, await farDeadline(), 0);
-    await setPrice(feed, 3_200); // alice is up ~600k
+    await engine.connect(alice).openPosition(ETH, size(300), usd(190_000), MAX_PRICE, await farDeadline(), 0);
+    await setPrice(feed, 3_200); // alice is up ~60k
     const reserved = await engine.reservedTraderProfit();
     const { longPnl } = await engine.sidePnl(ETH);
-    expect(reserved).to.equal(longPnl + 1n); // the reserve rounds up
+    // The longs' net PnL plus their margins (what their losers could fail to pay), rounded up.
+    const { margin } = await engine.position(await engine.positionIdOf(alice.address, ETH));
+    expect((await engine.marketState(ETH)).longMargin).to.equal(margin);
+    expect(reserved).to.equal(longPnl + margin + 1n);
     const cash = await engine.vaultCash();
     const maxWithdraw = await vault.maxWithdraw(lp.address);
     expect(maxWithdraw).to.equal(cash - reserved);

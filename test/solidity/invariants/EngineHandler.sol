@@ -53,7 +53,9 @@ contract EngineHandler is Test {
             AggregatorV3Interface(address(feed)),
             1 days,
             AggregatorV3Interface(address(0)),
-            0
+            0,
+            1,
+            1e17 // $1e9 with 8 decimals
         );
         engine.listMarket(_config(oracle));
         for (uint256 i = 1; i <= 5; ++i) actors.push(address(uint160(0xA000 + i)));
@@ -191,17 +193,15 @@ contract EngineHandler is Test {
         } catch {}
     }
 
-    /// Calls deleverage on a side, naming its current top position. It must succeed only when the
-    /// side owes ADL debt or its pnl factor is above the maximum.
-    function deleverage(bool isLong) external {
+    /// Calls deleverage on a side for up to `fills` fills. It must succeed only when the side owes
+    /// ADL debt or its pnl factor is above the maximum.
+    function deleverage(bool isLong, uint256 fills) external {
+        fills = bound(fills, 1, 8);
         MarketState memory s = engine.marketState(MARKET);
         bool owesDebt = (isLong ? s.longAdlDebt : s.shortAdlDebt) > 0;
         bool overThreshold = engine.pnlFactor(MARKET, isLong) > engine.marketConfig(MARKET).maxPnlFactor;
-        (uint32 top, , ) = engine.adlTop(MARKET, isLong);
-        uint256[] memory ids = new uint256[](1);
-        ids[0] = top;
         vm.prank(keeper);
-        try engine.deleverage(MARKET, isLong, ids, 0, 0) {
+        try engine.deleverage(MARKET, isLong, fills, 0, 0) {
             ++deleverages;
             if (!owesDebt && !overThreshold) ++deleveragesWithoutCause;
         } catch {}
