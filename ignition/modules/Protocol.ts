@@ -12,7 +12,7 @@
 // (scripts/deploy.ts does the same with a chain id guard and writes the address book).
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { ContractCallFuture, NamedArtifactContractDeploymentFuture } from "@nomicfoundation/ignition-core";
-import { type DeploySpec, loadDeploySpec, tokenDecimals } from "../../scripts/lib/deploySpec.ts";
+import { type DeploySpec, feedDecimals, loadDeploySpec, tokenDecimals } from "../../scripts/lib/deploySpec.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";

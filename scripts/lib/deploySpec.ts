@@ -10,7 +10,7 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 2
 const integer = z.string().regex(/^\d+$/, "must be a whole number written as a string");
 
 const feed = z.union([
-  z.object({ address }).strict(),
+  z.object({ address, decimals: z.number().int().min(0).max(36) }).strict(),
   /** A SettableAggregator the owner moves by hand: for local chains and rehearsals only. */
   z.object({ deploy: z.object({ decimals: z.number().int().min(0).max(36), answer: integer }).strict() }).strict(),
 ]);
@@ -39,6 +39,9 @@ export const deploySpecSchema = z
             name: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be letters and digits (it names the market's contracts)"),
             feed,
             heartbeatSeconds: z.number().int().min(1).max(172_800),
+            /** The answers the oracle accepts, in the feed's decimals (1 atom .. 1e9 by default). */
+            minAnswer: integer.optional(),
+            maxAnswer: integer.optional(),
             /** Overrides of scripts/lib/marketConfig.ts's defaults, raw on-chain values as strings. */
             config: z.record(integer).optional(),
           })
@@ -76,6 +79,9 @@ export function loadDeploySpec(path: string): DeploySpec {
   }
   return result.data;
 }
+
+/** The decimals of a feed, whichever way it comes. */
+export const feedDecimals = (f: DeploySpec["markets"][number]["feed"]) => ("deploy" in f ? f.deploy.decimals : f.decimals);
 
 /** The decimals of the settlement token, whichever way it comes. */
 export const tokenDecimals = (spec: DeploySpec) => ("deploy" in spec.token ? spec.token.deploy.decimals : spec.token.decimals);

@@ -27,7 +27,14 @@ describe("keeper markets", () => {
     const { engine, token, feed, addressBook, signers } = await deployMarket(ethers, usd(1_000_000));
     // A second market, listed after the address book was written: the book knows only ETH.
     const btcFeed = await ethers.deployContract("SettableAggregator", [8, "BTC / USD", 60_000_00000000n]);
-    const btcOracle = await ethers.deployContract("ChainlinkPriceOracle", [await btcFeed.getAddress(), 3600, ethers.ZeroAddress, 0]);
+    const btcOracle = await ethers.deployContract("ChainlinkPriceOracle", [
+      await btcFeed.getAddress(),
+      3600,
+      ethers.ZeroAddress,
+      0,
+      1n,
+      10n ** 17n,
+    ]);
     await engine.listMarket(defaultMarketConfig(await btcOracle.getAddress(), 6));
     const trader = signers[3];
     await token.mint(trader.address, usd(10_000));
