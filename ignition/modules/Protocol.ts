@@ -55,12 +55,13 @@ export function protocolModule(spec: DeploySpec) {
               [market.feed.deploy.decimals, `${market.name} / USD`, BigInt(market.feed.deploy.answer)],
               { id: `${market.name}Feed` },
             ));
+      // The answers the oracle accepts, in the feed's decimals: 1 atom to 1e9 unless the config says.
+      const minAnswer = BigInt(market.minAnswer ?? 1);
+      const maxAnswer = BigInt(market.maxAnswer ?? 10n ** BigInt(9 + feedDecimals(market.feed)));
       const oracle = m.contract(
         "ChainlinkPriceOracle",
-        [feed, market.heartbeatSeconds, sequencerFeed, sequencer?.gracePeriodSeconds ?? 0],
-        {
-          id: `${market.name}Oracle`,
-        },
+        [feed, market.heartbeatSeconds, sequencerFeed, sequencer?.gracePeriodSeconds ?? 0, minAnswer, maxAnswer],
+        { id: `${market.name}Oracle` },
       );
       markets[`${market.name}Oracle`] = oracle;
       const config: Record<string, unknown> = { ...defaultMarketConfig(ZERO_ADDRESS, decimals), oracle };
