@@ -71,6 +71,8 @@ describe("deploy (Hardhat Ignition, end to end against a real node)", function (
       3600,
       "0x0000000000000000000000000000000000000000",
       0,
+      "1",
+      String(10n ** 17n), // 1e9 in the feed's 8 decimals
     ]);
     expect(book.deploymentBlock).to.equal(contracts.PerpEngine.blockNumber);
     // The keeper reads this same book: its start-up check passes on it.
