@@ -91,7 +91,7 @@ export const mutants: Mutant[] = [
   {
     id: "bankrupt-reward-not-capped-by-margin",
     file: LIQUIDATION_MATH,
-    search: "o.keeperReward = PerpMath.min(PositionMath.keeperReward(c, o.health.notional), marginBefore);",
+    search: "o.keeperReward = PerpMath.min(PositionMath.keeperReward(c, o.health.notional), marginBefore / 2);",
     replace: "o.keeperReward = PositionMath.keeperReward(c, o.health.notional);",
     mocha: { files: [LIQUIDATION_KILLERS], grep: "margin" },
   },
@@ -129,8 +129,8 @@ export const mutants: Mutant[] = [
   {
     id: "bankruptcy-price-rounds-toward-counterparty",
     file: LIQUIDATION_MATH,
-    search: "uint256 offset = Math.mulDiv(PerpMath.abs(equity), divisor, PerpMath.abs(size));",
-    replace: "uint256 offset = Math.mulDiv(PerpMath.abs(equity), divisor, PerpMath.abs(size), Math.Rounding.Ceil);",
+    search: "int256 cushion = int256(Math.mulDiv(p.margin, divisor, PerpMath.abs(p.size)));",
+    replace: "int256 cushion = int256(Math.mulDiv(p.margin, divisor, PerpMath.abs(p.size), Math.Rounding.Ceil));",
     mocha: { files: [ADL_KILLERS], grep: "bankruptcy price" },
   },
   // ─── LiquidationModule: entry points and ledgers ───────────────────────────────────────────
@@ -138,13 +138,13 @@ export const mutants: Mutant[] = [
     id: "batch-try-catch-bypassed",
     file: LIQUIDATION_MODULE,
     search: [
-      "try ILiquidationModule(address(this)).liquidateFor(positionIds[i], i < hints.length ? hints[i] : 0, msg.sender) {",
+      "try ILiquidationModule(address(this)).liquidateFor{gas: gasleft() - BATCH_GAS_RESERVE}(positionIds[i], hint, msg.sender) {",
       "                ++liquidated;",
       "            } catch (bytes memory reason) {",
       "                emit LiquidationSkipped(positionIds[i], reason);",
       "            }",
     ].join("\n"),
-    replace: "_liquidate(positionIds[i], i < hints.length ? hints[i] : 0, msg.sender);\n            ++liquidated;",
+    replace: "_liquidate(positionIds[i], hint, msg.sender);\n            ++liquidated;",
     mocha: { files: [LIQUIDATION_FLOWS], grep: "batch liquidation" },
   },
   {
@@ -212,7 +212,7 @@ export const mutants: Mutant[] = [
   {
     id: "overcorrection-check-dropped",
     file: DELEVERAGE,
-    search: "if (factorAfter + PNL_FACTOR_TOLERANCE < c.targetPnlFactor) revert PnlOvercorrected(factorAfter, c.targetPnlFactor);",
+    search: "if (pnlAfter + run.roundingSlack < run.targetPnl) revert PnlOvercorrected(pnlAfter, run.targetPnl);",
     replace: "",
     mocha: { files: [ADL_FLOWS], grep: "over-corrects" },
   },

@@ -299,7 +299,7 @@ abstract contract Deleverage is EngineBase, ModuleGuard, ILiquidationModule {
             if (affordable <= closeSize) (closeSize, run.cashExhausted) = (affordable, true);
             // One fill's size rounds up by under a wei of size, and the side's floored PnL moves by an atom more.
             run.roundingSlack += int256(unitProfit / valueDivisor) + 2;
-            if (run.sizeLeft != 0) run.sizeLeft -= closeSize;
+            if (run.sizeLeft != 0) run.sizeLeft = run.sizeLeft > closeSize ? run.sizeLeft - closeSize : 0;
             else run.excessPnl -= int256(Math.mulDiv(closeSize, unitProfit, valueDivisor));
         }
     }

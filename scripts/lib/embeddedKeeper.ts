@@ -34,11 +34,11 @@ export function embeddedKeeper(
   provider: unknown,
   book: AddressBook,
   privateKey: `0x${string}`,
-  options: { config?: Record<string, unknown>; log?: Logger } = {},
+  overrides: Record<string, unknown> = {},
+  log: Logger = pino({ level: "warn" }),
 ) {
-  const config = inProcessKeeperConfig(book.chainId, privateKey, options.config);
+  const config = inProcessKeeperConfig(book.chainId, privateKey, overrides);
   const client = inProcessClient(provider);
-  const log = options.log ?? pino({ level: "warn" });
   const indexer = indexerForBook(client, book, BigInt(config.confirmations), config.stateFile);
   const sender = new TransactionSender({ client, account: privateKeyToAccount(privateKey), config, log });
   const metrics = new KeeperMetrics();

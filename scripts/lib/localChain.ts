@@ -47,11 +47,14 @@ export interface StartedProcess {
   output(): string;
 }
 
+/** A node or keeper starting on a loaded 2-core machine has taken over a minute: allow two and a half. */
+const READY_TIMEOUT_MS = 150_000;
+
 export function startProcess(command: string, args: string[], ready: RegExp | null, extraEnv: Record<string, string> = {}): StartedProcess {
   const child = spawn(command, args, { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} not ready in 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${command} not ready in ${READY_TIMEOUT_MS / 1000} s:\n${output}`)), READY_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (ready && ready.test(output)) {

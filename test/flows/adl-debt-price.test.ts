@@ -29,10 +29,13 @@ async function twoWhalesFixture() {
 
 /** Liquidates a bankrupt long of `absSize` at the crash price; returns the receipt and its bankruptcy price. */
 async function liquidateWhale(base: Awaited<ReturnType<typeof twoWhalesFixture>>, id: bigint, absSize: bigint) {
+  const whale = await base.engine.position(id);
   const receipt = await (await base.engine.connect(base.keeper).liquidate(id, 0)).wait();
   const [liquidated] = eventsOf(base.engine, receipt, "Liquidated");
-  // Where the whale's equity was zero: the crash price plus the deficit per unit of size, rounded down.
-  return { receipt, liquidated, bankruptcyPrice: CRASH + (liquidated.deficit * DIVISOR) / absSize };
+  // Where the whale's equity was zero: its funding-adjusted entry less its margin per unit, rounded down.
+  const index = (await base.engine.marketState(ETH)).fundingIndex;
+  const bankruptcyPrice = whale.entryPrice + (index - whale.fundingSnapshot) - (whale.margin * DIVISOR) / absSize;
+  return { receipt, liquidated, bankruptcyPrice };
 }
 
 describe("ADL debt prices", () => {

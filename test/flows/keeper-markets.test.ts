@@ -44,7 +44,7 @@ describe("keeper markets", () => {
     const id = await engine.positionIdOf(trader.address, 1);
 
     const { log, lines } = captureLog();
-    const { tick, metrics } = embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { log });
+    const { tick, metrics } = embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), {}, log);
     await tick();
     // ETH's feed goes stale (last update long past its heartbeat) while BTC falls 10%.
     await feed.setRoundData(3000_00000000n, 1, 1);
@@ -73,7 +73,7 @@ describe("keeper markets", () => {
 
   it("with confirmations, liquidates a position opened at the head without waiting for more blocks, and counts gas and rewards", async () => {
     const { engine, feed, addressBook, signers, open } = await deployMarket(ethers, usd(1_000_000));
-    const { tick, metrics } = embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { config: { confirmations: 2 } });
+    const { tick, metrics } = embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { confirmations: 2 });
     await tick();
     const id = await open(signers[4], eth(10), usd(1_600));
     await feed.setAnswer(2850_00000000n); // the position's block and the price's: nothing mined after

@@ -115,7 +115,8 @@ describe("liveness: bucket-edge trap", () => {
     const modelDeficit = -ref.equity(whaleModel, price(CRASH), index, DIVISOR);
     expect(liquidated.deficit - modelDeficit <= 1n && modelDeficit - liquidated.deficit <= 1n).to.equal(true);
 
-    const bankruptcyPrice = price(CRASH) + (liquidated.deficit * DIVISOR) / size(150);
+    // Where the whale's equity is zero: its funding-adjusted entry less its margin per unit, rounded down.
+    const bankruptcyPrice = whale.entryPrice + (index - whale.fundingSnapshot) - (whale.margin * DIVISOR) / size(150);
     const unitProfit = trapBefore.entryPrice - trapBefore.fundingSnapshot - x;
     const haircutPerUnit = ref.min(bankruptcyPrice - price(CRASH), unitProfit);
     const closeSize = ref.divCeil(uncovered * DIVISOR, haircutPerUnit);

@@ -77,10 +77,12 @@ async function liquidateBankruptLong(
   const deficit = -ref.equity(whale, p, (await engine.marketState(ETH)).fundingIndex, m.divisor);
   const notional = ref.notionalUp(whale.size, p, m.divisor);
   const fullReward = ref.min(m.params.keeperRewardFixed + ref.mulWadDown(notional, m.params.keeperRewardRate), m.params.keeperRewardCap);
-  const owed = deficit + ref.min(fullReward, whale.margin);
+  const owed = deficit + ref.min(fullReward, whale.margin / 2n);
   const uncovered = owed - ref.min(owed, insurance);
-  // LiquidationMath.bankruptcyPrice: the deficit per unit of size, rounded down, above the oracle.
-  const bankruptcyPrice = p + (deficit * m.divisor) / whale.size;
+  // LiquidationMath.bankruptcyPrice: the funding-adjusted entry less the margin per unit of size,
+  // rounded down (toward the trader's danger, up for a long).
+  const index = (await engine.marketState(ETH)).fundingIndex;
+  const bankruptcyPrice = whale.entryPrice + (index - whale.fundingSnapshot) - (whale.margin * m.divisor) / whale.size;
   return { tx, p, deficit, uncovered, bankruptcyPrice, whale };
 }
 

@@ -105,14 +105,14 @@ describe("liquidation amounts", () => {
 
     const deficit = -ref.equity(before, p, await indexNow(engine), DIVISOR);
     expect(deficit > 0n).to.equal(true);
-    const keeperReward = ref.min(reward(ref.notionalUp(before.size, p, DIVISOR)), before.margin);
+    const keeperReward = ref.min(reward(ref.notionalUp(before.size, p, DIVISOR)), before.margin / 2n);
     expect(keeperReward).to.equal(reward(ref.notionalUp(before.size, p, DIVISOR))); // the margin does not bind here
     expect(await engine.freeBalance(keeper.address)).to.equal(keeperReward);
     expect(await engine.insuranceFund()).to.equal(insuranceBefore - deficit - keeperReward);
     expect(await engine.vaultCash()).to.equal(cashBefore + before.margin + deficit);
   });
 
-  it("caps a bankrupt position's keeper reward at the position's own margin", async () => {
+  it("caps a bankrupt position's keeper reward at half the position's own margin", async () => {
     const { engine, alice, keeper, feed, ids } = await networkHelpers.loadFixture(protocolFixture);
     // The minimum size, 0.004 ETH at $2,500, on 0.6 of margin: far less than the fixed reward of 1.
     await setPrice(feed, 2_500);
@@ -126,8 +126,8 @@ describe("liquidation amounts", () => {
     const deficit = -ref.equity(before, p, await indexNow(engine), DIVISOR);
     expect(deficit > 0n).to.equal(true);
     expect(reward(ref.notionalUp(before.size, p, DIVISOR)) > before.margin).to.equal(true);
-    expect(await engine.freeBalance(keeper.address)).to.equal(before.margin);
-    expect(await engine.insuranceFund()).to.equal(insuranceBefore - deficit - before.margin);
+    expect(await engine.freeBalance(keeper.address)).to.equal(before.margin / 2n);
+    expect(await engine.insuranceFund()).to.equal(insuranceBefore - deficit - before.margin / 2n);
   });
 
   it("lets only the engine itself call liquidateFor", async () => {
