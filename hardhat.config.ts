@@ -30,6 +30,8 @@ export default defineConfig({
   },
   paths: {
     tests: { mocha: "test/flows", solidity: "test/solidity" },
+    // Tests journal their deployments in a temporary folder instead of ignition/deployments.
+    ignition: process.env.IGNITION_DIR ?? "ignition",
   },
   test: {
     solidity: {
@@ -37,9 +39,14 @@ export default defineConfig({
       invariant: { runs: INVARIANT_RUNS, depth: INVARIANT_DEPTH, failOnRevert: false },
     },
   },
+  // `npx hardhat ignition verify <deployment id> --network testnet` verifies every contract of a
+  // deployment (libraries and constructor arguments come from its journal); the explorer key comes
+  // from the environment or Hardhat's keystore (npx hardhat keystore set ETHERSCAN_API_KEY).
+  verify: { etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") } },
   networks: {
     localhost: { type: "http", chainType: "l1", url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
     // Any EVM testnet: both values come from the environment (or Hardhat's keystore) when used.
+    // scripts/deploy.ts refuses a chain other than its deploy config's chainId on every network.
     testnet: {
       type: "http",
       chainType: "l1",

@@ -1,5 +1,10 @@
 // Keeper configuration: a JSON file and/or environment variables, validated with zod. A bad value
 // stops the keeper with one line naming the field. Secrets are never logged.
+//
+// Every field can come from the environment, as KEEPER_ plus the field's name in upper snake case
+// (maxFeePerGasGwei -> KEEPER_MAX_FEE_PER_GAS_GWEI), except logLevel, which is the usual LOG_LEVEL.
+// Environment values are parsed strictly: a boolean is `true`, `false`, `1` or `0`, a number is a
+// plain decimal; anything else (KEEPER_DRY_RUN=yes) is a config error, never a silent default.
 import { readFileSync } from "node:fs";
 import { Wallet } from "ethers";
 import { z } from "zod";
@@ -16,7 +21,7 @@ export const keeperConfigSchema = z
       .regex(/^wss?:\/\//, "must be a ws:// or wss:// URL")
       .optional(),
     /** The signer: a raw key (best from KEEPER_PRIVATE_KEY), or an encrypted JSON keystore file
-     * whose password comes from KEEPER_KEYSTORE_PASSWORD. Exactly one of the two. */
+     * whose password comes from KEEPER_KEYSTORE_PASSWORD. Exactly one of the two for `run`. */
     privateKey: hexKey.optional(),
     keystoreFile: z.string().min(1).optional(),
     addressBook: z.string().min(1),
@@ -29,40 +34,59 @@ export const keeperConfigSchema = z
     replaceAfterMs: z.number().int().min(200).max(600_000).default(15_000),
     feeBumpPercent: z.number().int().min(10).max(100).default(15),
     lowBalanceEth: z.number().min(0).default(0.05),
+    /** 127.0.0.1 keeps metrics private; 0.0.0.0 lets a container's Prometheus scrape them. */
+    metricsHost: z.string().min(1).default("127.0.0.1"),
     metricsPort: z.number().int().min(0).max(65_535).default(9464),
     healthMaxTickAgeMs: z.number().int().min(1_000).default(30_000),
     stateFile: z.string().default(".keeper-state/state.json"),
     dryRun: z.boolean().default(false),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
-  .refine((c) => (c.privateKey === undefined) !== (c.keystoreFile === undefined), {
-    path: ["privateKey"],
-    message: "set exactly one of privateKey and keystoreFile",
-  });
+  // A misspelt field ("dryrun") would otherwise be ignored and its default silently used.
+  .strict();
 
 export type KeeperConfig = z.infer<typeof keeperConfigSchema>;
+type Field = keyof KeeperConfig;
 
 export class ConfigError extends Error {}
 
-/** Environment variables that override the file, each mapped to its field. */
-const ENV: Record<string, (value: string) => [keyof KeeperConfig, unknown]> = {
-  KEEPER_RPC_URLS: (v) => ["rpcUrls", v.split(",").map((s) => s.trim())],
-  KEEPER_CHAIN_ID: (v) => ["chainId", Number(v)],
-  KEEPER_WS_URL: (v) => ["wsUrl", v],
-  KEEPER_PRIVATE_KEY: (v) => ["privateKey", v],
-  KEEPER_KEYSTORE_FILE: (v) => ["keystoreFile", v],
-  KEEPER_ADDRESS_BOOK: (v) => ["addressBook", v],
-  KEEPER_CONFIRMATIONS: (v) => ["confirmations", Number(v)],
-  KEEPER_POLL_INTERVAL_MS: (v) => ["pollIntervalMs", Number(v)],
-  KEEPER_BATCH_SIZE: (v) => ["batchSize", Number(v)],
-  KEEPER_REPLACE_AFTER_MS: (v) => ["replaceAfterMs", Number(v)],
-  KEEPER_LOW_BALANCE_ETH: (v) => ["lowBalanceEth", Number(v)],
-  KEEPER_METRICS_PORT: (v) => ["metricsPort", Number(v)],
-  KEEPER_STATE_FILE: (v) => ["stateFile", v],
-  KEEPER_DRY_RUN: (v) => ["dryRun", v === "1" || v === "true"],
-};
+/** The environment variable of each field. */
+export function envName(field: Field): string {
+  if (field === "logLevel") return "LOG_LEVEL";
+  return `KEEPER_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+/** The schema type under `.default()` / `.optional()`, which decides how an env string is parsed. */
+function baseType(schema: z.ZodTypeAny): z.ZodTypeAny {
+  if (schema instanceof z.ZodDefault) return baseType(schema._def.innerType);
+  if (schema instanceof z.ZodOptional) return baseType(schema.unwrap());
+  return schema;
+}
+
+const BOOLEANS: Record<string, boolean> = { true: true, "1": true, false: false, "0": false };
+
+function fromEnv(field: Field, name: string, value: string): unknown {
+  const type = baseType(keeperConfigSchema.shape[field]);
+  if (type instanceof z.ZodBoolean) {
+    if (!(value in BOOLEANS)) throw new ConfigError(`invalid config: ${name}: must be true, false, 1 or 0, got "${value}"`);
+    return BOOLEANS[value];
+  }
+  if (type instanceof z.ZodNumber) {
+    if (!/^-?\d+(\.\d+)?$/.test(value.trim())) throw new ConfigError(`invalid config: ${name}: must be a number, got "${value}"`);
+    return Number(value);
+  }
+  if (type instanceof z.ZodArray) return value.split(",").map((s) => s.trim());
+  return value;
+}
+
+export interface LoadOptions {
+  /** `run` signs; `status` only reads and needs no key. */
+  needsSigner?: boolean;
+}
 
 /** Loads and validates the configuration; throws a ConfigError whose message is one line. */
-export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KeeperConfig {
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): KeeperConfig {
+  const { needsSigner = true } = options;
   let raw: Record<string, unknown> = {};
   if (path) {
     let text: string;
@@ -76,22 +100,27 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     } catch {
       throw new ConfigError(`config file ${path} is not valid JSON`);
     }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${path} is not a JSON object`);
   }
-  for (const [name, map] of Object.entries(ENV)) {
+  for (const field of Object.keys(keeperConfigSchema.shape) as Field[]) {
+    const name = envName(field);
     const value = env[name];
-    if (value !== undefined && value !== "") {
-      const [field, parsed] = map(value);
-      raw[field] = parsed;
-    }
+    if (value !== undefined && value !== "") raw[field] = fromEnv(field, name, value);
   }
   const result = keeperConfigSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
+    if (issue.code === "unrecognized_keys")
+      throw new ConfigError(`invalid config: unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`);
     const field = issue.path.join(".") || "config";
     // The offending value is never echoed: it may be a key.
     throw new ConfigError(`invalid config: ${field}: ${issue.message}`);
   }
-  return result.data;
+  const config = result.data;
+  if (needsSigner && (config.privateKey === undefined) === (config.keystoreFile === undefined)) {
+    throw new ConfigError("invalid config: privateKey: set exactly one of privateKey and keystoreFile");
+  }
+  return config;
 }
 
 /** The signing key: the configured one, or the keystore decrypted with KEEPER_KEYSTORE_PASSWORD. */

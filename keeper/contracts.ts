@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Abi, PublicClient } from "viem";
+import { KEEPER_ARTIFACTS } from "./artifacts.ts";
 import { ConfigError } from "./config.ts";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 
@@ -16,13 +17,11 @@ function artifactAbi(path: string): Abi {
   }
 }
 
-/** The engine's ABI plus the oracle's errors, so reverts from a price read decode too. */
-export const engineAbi = [
-  ...artifactAbi("core/PerpEngine.sol/PerpEngine.json"),
-  ...artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json").filter((item) => item.type === "error"),
-] as Abi;
-export const lensAbi = artifactAbi("lens/PerpLens.sol/PerpLens.json");
-export const oracleAbi = artifactAbi("oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json");
+export const oracleAbi = artifactAbi(KEEPER_ARTIFACTS.oracle);
+const oracleErrors = oracleAbi.filter((item) => item.type === "error");
+/** The engine's and the lens's ABIs plus the oracle's errors, so reverts from a price read decode too. */
+export const engineAbi = [...artifactAbi(KEEPER_ARTIFACTS.engine), ...oracleErrors] as Abi;
+export const lensAbi = [...artifactAbi(KEEPER_ARTIFACTS.lens), ...oracleErrors] as Abi;
 
 /** Typed reads of the protocol's views (at `blockNumber`, or the latest block). */
 export function protocolReader(client: PublicClient, book: Pick<AddressBook, "engine" | "lens">) {

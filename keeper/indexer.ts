@@ -1,12 +1,26 @@
-// Indexes open positions from PositionUpdated events, in bounded block ranges and only up to the
-// confirmation depth, and persists its progress so a restart neither loses nor repeats work.
+// Indexes open positions from PositionUpdated events, in bounded block ranges, and persists its
+// progress up to the confirmation depth so a restart neither loses nor repeats work. The blocks
+// above that depth are read again on every sync into an overlay that is never persisted, so the
+// keeper reacts to the head at once while a shallow reorg can only change what it re-reads.
 // A reorg deeper than the confirmation depth is caught by the hash of the last indexed block; the
 // index is then rebuilt from the chain's state at the new safe block, 500 positions per lens call.
+// The state file names its chain and engine: a file of another deployment is set aside and the
+// index rebuilt, never mixed with it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { BaseError, BlockNotFoundError, type PublicClient, ResponseBodyTooLargeError, parseAbiItem } from "viem";
+import {
+  type AbiEvent,
+  BaseError,
+  BlockNotFoundError,
+  type Log,
+  type PublicClient,
+  ResponseBodyTooLargeError,
+  getAddress,
+  parseAbiItem,
+  parseEventLogs,
+} from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
-import { protocolReader } from "./contracts.ts";
+import { engineAbi, protocolReader } from "./contracts.ts";
 import { type TrackedPosition, track } from "./risk.ts";
 
 const positionUpdated = parseAbiItem(
@@ -14,6 +28,11 @@ const positionUpdated = parseAbiItem(
 );
 const tooLarge = (error: unknown) => error instanceof BaseError && error.walk((e) => e instanceof ResponseBodyTooLargeError) !== null;
 
+/** Listing or reconfiguring a market: the keeper re-reads that market's constants, and only then. */
+const marketEvents = engineAbi.filter(
+  (item): item is AbiEvent => item.type === "event" && (item.name === "MarketListed" || item.name === "MarketConfigUpdated"),
+);
+const indexedEvents = [positionUpdated, ...marketEvents];
 /** Accounts per resync call: each brings one stored position per listed market. */
 const RESYNC_ACCOUNTS = 500n;
 
@@ -26,6 +45,8 @@ interface SavedPosition {
   fundingSnapshot: string;
 }
 export interface IndexerState {
+  chainId: number;
+  engine: `0x${string}`;
   nextBlock: string; // bigint as decimal text
   lastBlockHash?: `0x${string}`; // hash of block nextBlock - 1, to notice a reorg under it
   open: Record<string, SavedPosition>;
@@ -33,34 +54,49 @@ export interface IndexerState {
 
 export interface IndexerOptions {
   client: PublicClient;
+  chainId: number;
   engine: `0x${string}`;
   lens: `0x${string}`;
   deploymentBlock: bigint;
   confirmations: bigint;
   stateFile: string;
   maxRange?: bigint;
+  /** Told why a saved state file was set aside. */
+  onRebuild?: (reason: string) => void;
 }
 
 export interface SyncResult {
   blocks: bigint;
   /** The chain under the last indexed block changed, so the index was rebuilt from chain state. */
   reorg: boolean;
+  /** Markets listed or reconfigured in the blocks read (confirmed or not). */
+  marketsChanged: Set<number>;
 }
+
+type Change = StoredPosition & { id: bigint };
 
 export class PositionIndexer {
   private nextBlock: bigint;
   private lastBlockHash: `0x${string}` | undefined;
   private readonly open = new Map<bigint, TrackedPosition>();
+  /** Changes above the confirmation depth, re-read every sync: a position's latest state, or null once closed. */
+  private unconfirmed = new Map<bigint, TrackedPosition | null>();
   private readonly options: Required<IndexerOptions>;
 
   constructor(options: IndexerOptions) {
-    this.options = { maxRange: 2_000n, ...options };
+    this.options = { maxRange: 2_000n, onRebuild: () => {}, ...options };
     this.nextBlock = options.deploymentBlock;
     let saved: IndexerState;
     try {
       saved = JSON.parse(readFileSync(options.stateFile, "utf8")) as IndexerState;
     } catch {
       return; // No saved state: index from the deployment block.
+    }
+    const here = `chain ${options.chainId} engine ${getAddress(options.engine)}`;
+    const there = `chain ${saved.chainId ?? "?"} engine ${saved.engine ? getAddress(saved.engine) : "?"}`;
+    if (here !== there) {
+      options.onRebuild?.(`state file ${options.stateFile} is for ${there}, not ${here}: rebuilding the index from the deployment block`);
+      return;
     }
     this.nextBlock = BigInt(saved.nextBlock);
     this.lastBlockHash = saved.lastBlockHash;
@@ -76,12 +112,13 @@ export class PositionIndexer {
   }
 
   openIds(): bigint[] {
-    return [...this.open.keys()].sort((a, b) => (a < b ? -1 : 1));
+    return [...this.positions()].map((p) => p.id).sort((a, b) => (a < b ? -1 : 1));
   }
 
-  /** The last indexed state of every open position (the chain re-checks before any action). */
-  positions(): Iterable<TrackedPosition> {
-    return this.open.values();
+  /** The latest state, at the head, of every open position (the chain re-checks before any action). */
+  *positions(): Iterable<TrackedPosition> {
+    for (const [id, position] of this.open) if (!this.unconfirmed.has(id)) yield position;
+    for (const position of this.unconfirmed.values()) if (position) yield position;
   }
 
   /** Reads every confirmed log since the last sync, after checking the chain under it still stands. */
@@ -93,41 +130,66 @@ export class PositionIndexer {
     ]);
     const safe = head - confirmations;
     const start = this.nextBlock;
+    const marketsChanged = new Set<number>();
     if (reorg) await this.resync(safe);
-    let range = maxRange;
     while (this.nextBlock <= safe) {
-      const to = this.nextBlock + range - 1n < safe ? this.nextBlock + range - 1n : safe;
-      let logs;
-      try {
-        logs = await client.getLogs({ address: engine, event: positionUpdated, fromBlock: this.nextBlock, toBlock: to });
-      } catch (error) {
-        // A range dense with trades (a crash, bulk activity on a fast chain) can exceed the
-        // transport's response limit: halve the range and go on, or the index never advances.
-        if (!tooLarge(error) || range === 1n) throw error;
-        range /= 2n;
-        continue;
-      }
-      for (const { args } of logs) {
-        const id = args.positionId!;
-        if (args.size === 0n) this.open.delete(id);
-        else {
-          this.remember(id, {
-            marketId: Number(args.marketId),
-            size: args.size!,
-            margin: args.margin!,
-            entryPrice: args.entryPrice!,
-            fundingSnapshot: args.fundingSnapshot!,
-          });
-        }
+      const to = this.nextBlock + maxRange - 1n < safe ? this.nextBlock + maxRange - 1n : safe;
+      for (const change of this.decode(await this.logs(this.nextBlock, to), marketsChanged)) {
+        if (change.size === 0n) this.open.delete(change.id);
+        else this.remember(change.id, change);
       }
       await this.advanceTo(to);
     }
-    return { blocks: this.nextBlock - start, reorg };
+    // The unconfirmed blocks (at most `confirmations` of them) in one range, read afresh each time.
+    this.unconfirmed = new Map();
+    if (this.nextBlock <= head) {
+      for (const change of this.decode(await this.logs(this.nextBlock, head), marketsChanged)) {
+        this.unconfirmed.set(change.id, change.size === 0n ? null : track(change));
+      }
+    }
+    return { blocks: this.nextBlock - start, reorg, marketsChanged };
   }
 
   /** Positions seen closed on-chain by another path (a racing keeper) leave the set early. */
   forget(id: bigint) {
     this.open.delete(id);
+    this.unconfirmed.delete(id);
+  }
+
+  /**
+   * The indexed events of a block range. A range dense with trades (a crash, bulk activity on a
+   * fast chain) can exceed the transport's response limit: it is then read in halves, or the index
+   * would never advance.
+   */
+  private async logs(fromBlock: bigint, toBlock: bigint): Promise<Log[]> {
+    try {
+      return await this.options.client.getLogs({ address: this.options.engine, events: indexedEvents, fromBlock, toBlock });
+    } catch (error) {
+      if (!tooLarge(error) || fromBlock === toBlock) throw error;
+      const middle = (fromBlock + toBlock) / 2n;
+      return [...(await this.logs(fromBlock, middle)), ...(await this.logs(middle + 1n, toBlock))];
+    }
+  }
+
+  /** Position changes in log order; market listings and updates go to `marketsChanged`. */
+  private decode(logs: Log[], marketsChanged: Set<number>): Change[] {
+    const changes: Change[] = [];
+    for (const log of parseEventLogs({ abi: indexedEvents, logs })) {
+      const args = log.args as Record<string, unknown>;
+      if (log.eventName !== "PositionUpdated") {
+        marketsChanged.add(Number(args.marketId));
+        continue;
+      }
+      changes.push({
+        id: args.positionId as bigint,
+        marketId: Number(args.marketId),
+        size: args.size as bigint,
+        margin: args.margin as bigint,
+        entryPrice: args.entryPrice as bigint,
+        fundingSnapshot: args.fundingSnapshot as bigint,
+      });
+    }
+    return changes;
   }
 
   private remember(id: bigint, position: StoredPosition) {
@@ -187,7 +249,8 @@ export class PositionIndexer {
         fundingSnapshot: String(p.fundingSnapshot),
       };
     }
-    const state: IndexerState = { nextBlock: this.nextBlock.toString(), lastBlockHash: this.lastBlockHash, open };
+    const { chainId, engine } = this.options;
+    const state: IndexerState = { chainId, engine, nextBlock: this.nextBlock.toString(), lastBlockHash: this.lastBlockHash, open };
     mkdirSync(dirname(this.options.stateFile), { recursive: true });
     // Write-then-rename: a crash mid-write never leaves a torn state file.
     writeFileSync(`${this.options.stateFile}.tmp`, JSON.stringify(state));
@@ -196,9 +259,17 @@ export class PositionIndexer {
 }
 
 /** The indexer of a deployment's engine and lens, from the deployment block on. */
-export function indexerForBook(client: PublicClient, book: AddressBook, confirmations: bigint, stateFile: string) {
+export function indexerForBook(
+  client: PublicClient,
+  book: AddressBook,
+  confirmations: bigint,
+  stateFile: string,
+  onRebuild?: (reason: string) => void,
+) {
   return new PositionIndexer({
     client,
+    chainId: book.chainId,
+    onRebuild,
     engine: book.engine,
     lens: book.lens,
     deploymentBlock: BigInt(book.deploymentBlock),

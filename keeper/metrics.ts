@@ -1,7 +1,8 @@
 // Prometheus metrics and a /health endpoint backed by a watchdog: it fails when the loop has not
 // completed a tick recently, instead of answering a static 200.
 import { createServer, type Server } from "node:http";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { ConfigError } from "./config.ts";
 
 export class KeeperMetrics {
   readonly registry = new Registry();
@@ -49,19 +50,53 @@ export class KeeperMetrics {
     help: "Ticks that failed on an RPC error",
     registers: [this.registry],
   });
+  readonly marketErrors = new Counter({
+    name: "keeper_market_errors_total",
+    help: "Ticks in which a market could not be read (a stale or failing oracle), by market and error; other markets go on",
+    labelNames: ["market", "error"],
+    registers: [this.registry],
+  });
+  readonly marketHealthy = new Gauge({
+    name: "keeper_market_healthy",
+    help: "1 when the market's price and state were read in the last tick, 0 when its oracle failed",
+    labelNames: ["market"],
+    registers: [this.registry],
+  });
+  readonly gasSpent = new Counter({
+    name: "keeper_gas_spent_eth_total",
+    help: "Native currency paid for gas by this keeper's mined transactions",
+    registers: [this.registry],
+  });
+  readonly rewardsEarned = new Counter({
+    name: "keeper_rewards_earned_total",
+    help: "Liquidation rewards credited to this keeper, token atoms",
+    registers: [this.registry],
+  });
+  readonly lastTickTimestamp = new Gauge({
+    name: "keeper_last_tick_timestamp_seconds",
+    help: "Unix time of the last completed tick (alert when it falls behind)",
+    registers: [this.registry],
+  });
   readonly tickDuration = new Histogram({ name: "keeper_tick_seconds", help: "Duration of one keeper tick", registers: [this.registry] });
   private lastTickAt = Date.now();
 
+  constructor() {
+    // Process CPU, memory, event-loop lag, open handles: a leak or a blocked loop shows before it bites.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
   tickCompleted() {
     this.lastTickAt = Date.now();
+    this.lastTickTimestamp.set(this.lastTickAt / 1000);
   }
 
   healthy(maxAgeMs: number) {
     return Date.now() - this.lastTickAt <= maxAgeMs;
   }
 
-  /** Serves /metrics and /health on 127.0.0.1. */
-  listen(port: number, maxTickAgeMs: number): Promise<Server> {
+  /** Serves /metrics and /health on `host` (127.0.0.1 unless configured). A port already taken
+   * (a second keeper, most often) is a ConfigError: one line, exit 2. */
+  listen(port: number, maxTickAgeMs: number, host = "127.0.0.1"): Promise<Server> {
     const server = createServer(async (req, res) => {
       if (req.url === "/health") {
         const ok = this.healthy(maxTickAgeMs);
@@ -74,6 +109,16 @@ export class KeeperMetrics {
         res.writeHead(404).end();
       }
     });
-    return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+    return new Promise((resolve, reject) => {
+      server.once("error", (error: NodeJS.ErrnoException) => {
+        const taken = error.code === "EADDRINUSE";
+        reject(
+          new ConfigError(
+            `metrics ${host}:${port} ${taken ? "is already in use (is another keeper running?)" : `cannot be served: ${error.code}`}`,
+          ),
+        );
+      });
+      server.listen(port, host, () => resolve(server));
+    });
   }
 }

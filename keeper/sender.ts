@@ -15,6 +15,7 @@ import {
   encodeFunctionData,
   parseGwei,
 } from "viem";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { KeeperConfig } from "./config.ts";
 import { type Fees, cappedFees, replacementFees } from "./fees.ts";
@@ -24,8 +25,17 @@ type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x$
 
 /** Gas headroom over the estimate: state can move between estimate and inclusion (an ADL fill more). */
 const GAS_HEADROOM_PERCENT = 125n;
-/** How often a pending transaction's receipt is polled: fast, since a local block takes milliseconds. */
-const RECEIPT_POLL_MS = 50;
+/** A pending transaction's receipt is polled a few times per block: every 50 ms on a local chain
+ * that mines at once, every 2 s (at most) on a 12 s chain, not 240 requests per block. */
+const POLLS_PER_BLOCK = 6;
+const MIN_RECEIPT_POLL_MS = 50;
+const MAX_RECEIPT_POLL_MS = 2_000;
+/** Blocks averaged to measure the block time. */
+const BLOCK_TIME_SAMPLE = 10n;
+
+export function receiptPollMs(blockTimeMs: number): number {
+  return Math.min(MAX_RECEIPT_POLL_MS, Math.max(MIN_RECEIPT_POLL_MS, Math.round(blockTimeMs / POLLS_PER_BLOCK)));
+}
 
 /** Reverts that mean another keeper got there first, or the state moved on: not failures. */
 export const BENIGN_REVERTS = new Set([
@@ -52,7 +62,7 @@ function withHeadroom(estimate: bigint, { maxGas, minGas = 0n }: GasBounds): big
 }
 
 export type SendOutcome =
-  | { status: "confirmed"; hash: `0x${string}`; logs: Log[]; gasUsed: bigint }
+  | { status: "confirmed"; hash: `0x${string}`; logs: Log[]; gasUsed: bigint; gasCostWei: bigint }
   | { status: "benign" | "failed" | "dry-run"; reason: string }
   /** Shutdown came while the transaction was unmined: it may still land; a restart re-checks. */
   | { status: "pending"; hash: `0x${string}` };
@@ -78,6 +88,7 @@ export class TransactionSender {
   private readonly config: KeeperConfig;
   private readonly log: Logger;
   private readonly signal: AbortSignal | undefined;
+  private pollMs: number | undefined;
 
   constructor(options: SenderOptions) {
     ({ client: this.client, account: this.account, config: this.config, log: this.log, signal: this.signal } = options);
@@ -136,7 +147,13 @@ export class TransactionSender {
       const receipt = await this.receiptOf(hashes);
       if (receipt) {
         if (receipt.status !== "success") return this.explainRevert(request, receipt.transactionHash);
-        return { status: "confirmed", hash: receipt.transactionHash, logs: receipt.logs, gasUsed: receipt.gasUsed };
+        return {
+          status: "confirmed",
+          hash: receipt.transactionHash,
+          logs: receipt.logs,
+          gasUsed: receipt.gasUsed,
+          gasCostWei: receipt.gasUsed * receipt.effectiveGasPrice,
+        };
       }
       if (this.signal?.aborted) {
         this.log.warn({ hash: hashes.at(-1), nonce: current.nonce }, "shutting down with a transaction still pending");
@@ -177,8 +194,24 @@ export class TransactionSender {
     return this.client.sendRawTransaction({ serializedTransaction });
   }
 
+  /** The average block time of the last blocks, measured once, sets the receipt poll interval. */
+  private async receiptPollInterval(): Promise<number> {
+    if (this.pollMs !== undefined) return this.pollMs;
+    try {
+      const head = await this.client.getBlock();
+      const from = head.number > BLOCK_TIME_SAMPLE ? head.number - BLOCK_TIME_SAMPLE : 0n;
+      const earlier = await this.client.getBlock({ blockNumber: from });
+      const blocks = Number(head.number - from);
+      this.pollMs = receiptPollMs(blocks ? (Number(head.timestamp - earlier.timestamp) * 1000) / blocks : 0);
+    } catch {
+      return MIN_RECEIPT_POLL_MS; // measured again next time
+    }
+    return this.pollMs;
+  }
+
   /** The receipt of whichever same-nonce transaction got mined, if one does within `replaceAfterMs`. */
   private async receiptOf(hashes: `0x${string}`[]) {
+    const pollMs = await this.receiptPollInterval();
     const deadline = Date.now() + this.config.replaceAfterMs;
     for (;;) {
       for (const hash of hashes) {
@@ -187,7 +220,8 @@ export class TransactionSender {
         if (receipt) return receipt;
       }
       if (Date.now() >= deadline || this.signal?.aborted) return undefined;
-      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+      // Shutdown cuts the wait short: a 2 s poll must not hold up SIGTERM.
+      await sleep(Math.min(pollMs, deadline - Date.now()), undefined, { signal: this.signal }).catch(() => undefined);
     }
   }
 }

@@ -32,18 +32,19 @@ export async function statusReport(client: PublicClient, book: AddressBook, inde
     }`,
   ];
 
-  for (const market of book.markets) {
-    const [price, state] = await Promise.all([
-      read.oraclePrice(market.oracle),
-      read.lens<MarketAdlStateView>("marketAdlState", [market.marketId]),
-    ]);
+  // Every market the engine lists, named from the book when it knows it.
+  const count = await read.engine<number>("marketCount");
+  for (let marketId = 0; marketId < count; marketId++) {
+    const name = book.markets.find((m) => m.marketId === marketId)?.name ?? "(not in the address book)";
+    const { oracle } = await read.engine<{ oracle: `0x${string}` }>("marketConfig", [marketId]);
+    const [price, state] = await Promise.all([read.oraclePrice(oracle), read.lens<MarketAdlStateView>("marketAdlState", [marketId])]);
     lines.push(
-      `market ${market.name} (#${market.marketId}): price ${wad(price)}`,
+      `market ${name} (#${marketId}): price ${wad(price)}`,
       `  ADL debt owed by longs ${usd(state.longAdlDebt)}, by shorts ${usd(state.shortAdlDebt)}`,
       `  pnl factor longs ${percent(state.longPnlFactor)}, shorts ${percent(state.shortPnlFactor)} (pool ADL above ${percent(state.maxPnlFactor)})`,
     );
     for (const isLong of [true, false]) {
-      const [top] = await read.lens<[bigint[], bigint[]]>("adlRanking", [market.marketId, isLong, QUEUE_TOP_SHOWN]);
+      const [top] = await read.lens<[bigint[], bigint[]]>("adlRanking", [marketId, isLong, QUEUE_TOP_SHOWN]);
       const entries = await Promise.all(top.map((id) => read.lens<AdlPosition>("positionAdl", [id])));
       const shown = entries.map((a, i) => `#${top[i]} rank ${a.rank}/${a.sideCount} score ${a.score} lights ${a.quantile}/5`);
       lines.push(`  ADL queue ${isLong ? "long" : "short"} top: ${shown.join("; ") || "empty"}`);

@@ -3,25 +3,17 @@
 // contracts' own exact views (PerpLens), never from floating-point math.
 import type { Logger } from "pino";
 import type { Counter } from "prom-client";
-import { type PublicClient, formatEther, parseEther, parseEventLogs } from "viem";
+import { type PublicClient, formatEther, isAddressEqual, parseEther, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import type { KeeperConfig } from "./config.ts";
-import { type MarketFundingState, fundingIndexAt } from "../client/predict.ts";
-import type { RefTier } from "../client/math.ts";
 import { type MarketAdlStateView, type PositionHealthView, type ProtocolReader, engineAbi, protocolReader } from "./contracts.ts";
-import { type MarketSnapshot, scanAtRisk } from "./risk.ts";
+import { scanAtRisk } from "./risk.ts";
 import type { PositionIndexer } from "./indexer.ts";
+import { MarketWatch } from "./markets.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 import { LiquidationBatcher } from "./batching.ts";
 
-interface MarketConfigView {
-  tradingFeeRate: bigint;
-  maxFundingRatePerSecond: bigint;
-  skewScale: bigint;
-  tierCount: number;
-  tiers: readonly RefTier[];
-}
 interface Preview {
   liquidatable: boolean;
   hint: number;
@@ -63,11 +55,8 @@ export class KeeperStrategy {
   private readonly config: KeeperConfig;
   private readonly log: Logger;
   private readonly read: ProtocolReader;
-  /** The engine's value divisor is immutable: read once, not every tick. */
-  private valueDivisor: bigint | undefined;
+  private readonly markets: MarketWatch;
   private balanceLow = false;
-  /** The latest block's gas limit, read with the market snapshots each tick. */
-  private blockGasLimit = 0n;
   private readonly batcher: LiquidationBatcher;
 
   constructor(deps: StrategyDeps) {
@@ -75,19 +64,25 @@ export class KeeperStrategy {
     ({ metrics: this.metrics, config: this.config, log: this.log } = deps);
     this.read = protocolReader(this.client, this.book);
     this.batcher = new LiquidationBatcher(this.config.batchSize);
+    this.markets = new MarketWatch({ client: this.client, read: this.read, metrics: this.metrics, log: this.log });
   }
 
   async tick(): Promise<void> {
     // Independent reads, so in parallel: the tick is on the path from price update to liquidation.
-    const [synced, markets, balance] = await Promise.all([
+    let [synced, markets, balance] = await Promise.all([
       this.indexer.sync(),
-      this.marketSnapshots(),
+      this.markets.snapshots(),
       this.client.getBalance({ address: this.sender.address }),
     ]);
     this.watchBalance(balance);
     if (synced.reorg) {
       this.metrics.reorgs.inc();
       this.log.warn("chain reorganised under the indexed block; index rebuilt from chain state");
+    }
+    // A market listed or reconfigured in the blocks just read: its constants again, then its snapshot.
+    if (synced.reorg || synced.marketsChanged.size > 0) {
+      await this.markets.refresh(synced.reorg ? "all" : synced.marketsChanged);
+      markets = await this.markets.snapshots();
     }
     const ids = this.indexer.openIds();
     this.metrics.positionsTracked.set(ids.length);
@@ -96,7 +91,7 @@ export class KeeperStrategy {
     const due = await this.liquidatable(candidates);
     this.metrics.positionsAtRisk.set(due.length);
     for (let i = 0; i < due.length;) {
-      const batch = due.slice(i, i + this.batcher.size(this.blockGasLimit));
+      const batch = due.slice(i, i + this.batcher.size(this.markets.blockGasLimit));
       i += batch.length;
       const call = {
         address: this.book.engine,
@@ -106,38 +101,18 @@ export class KeeperStrategy {
       };
       // eth_estimateGas finds the least gas at which the call succeeds, and a batch that skips the
       // entries it cannot afford succeeds with one: so the gas comes from the measured gas per entry.
-      const outcome = await this.sender.send(call, { maxGas: this.blockGasLimit, minGas: this.batcher.gasFor(batch.length) });
+      const outcome = await this.sender.send(call, { maxGas: this.markets.blockGasLimit, minGas: this.batcher.gasFor(batch.length) });
       if (outcome.status === "confirmed") this.batcher.observe(batch.length, outcome.gasUsed);
       else if (outcome.status === "failed") this.batcher.failed();
       this.record(this.metrics.liquidations, outcome, { positions: batch.map((d) => d.id.toString()) }, "liquidation batch");
     }
-    for (const market of this.book.markets) await this.deleverageMarket(market.marketId);
-  }
-
-  /** Price, projected funding index and risk tiers of every market, read once per tick. */
-  async marketSnapshots(): Promise<Map<number, MarketSnapshot>> {
-    const snapshots = new Map<number, MarketSnapshot>();
-    const [block, valueDivisor] = await Promise.all([
-      this.client.getBlock(),
-      this.valueDivisor ?? this.read.engine<bigint>("valueDivisor"),
-    ]);
-    this.valueDivisor = valueDivisor; // kept only once read: a failed read is retried next tick
-    this.blockGasLimit = block.gasLimit;
-    for (const { marketId, oracle } of this.book.markets) {
-      const [config, state, price] = await Promise.all([
-        this.read.engine<MarketConfigView>("marketConfig", [marketId]),
-        this.read.engine<MarketFundingState>("marketState", [marketId]),
-        this.read.oraclePrice(oracle),
-      ]);
-      const params = { ...config, valueDivisor };
-      snapshots.set(marketId, {
-        price,
-        fundingIndex: fundingIndexAt(state, params, price, block.timestamp),
-        tiers: config.tiers.slice(0, config.tierCount),
-        valueDivisor,
-      });
+    // Only markets whose price reads: the ADL views of the others would revert.
+    for (const marketId of markets.keys()) {
+      await this.deleverageMarket(marketId).then(
+        () => this.markets.recovered(marketId, "adl"),
+        (error: unknown) => this.markets.failed(marketId, "adl", error),
+      );
     }
-    return snapshots;
   }
 
   /**
@@ -197,12 +172,18 @@ export class KeeperStrategy {
     this.balanceLow = low;
   }
 
-  /** Counts and logs one sent call; a liquidation can run ADL too, so both count AdlFill events. */
+  /** Counts and logs one sent call; a liquidation can run ADL too, so both count AdlFill events.
+   * A mined call adds its gas cost, and the rewards the engine credited this keeper. */
   private record(counter: Counter<"outcome">, outcome: SendOutcome, context: Record<string, unknown>, message: string) {
     counter.inc({ outcome: outcome.status });
-    const { logs, ...summary } = { logs: [], ...outcome };
+    const { logs, gasCostWei, ...summary } = { logs: [], gasCostWei: 0n, ...outcome };
     const adlFills = parseEventLogs({ abi: engineAbi, logs, eventName: "AdlFill" }).length;
     this.metrics.adlFills.inc(adlFills);
-    this.log.info({ ...context, ...summary, adlFills }, message);
+    const reward = parseEventLogs({ abi: engineAbi, logs, eventName: "Liquidated" })
+      .filter((e) => isAddressEqual((e.args as { keeper: `0x${string}` }).keeper, this.sender.address))
+      .reduce((sum, e) => sum + (e.args as { keeperReward: bigint }).keeperReward, 0n);
+    this.metrics.gasSpent.inc(Number(formatEther(gasCostWei)));
+    this.metrics.rewardsEarned.inc(Number(reward));
+    this.log.info({ ...context, ...summary, adlFills, gasCostWei: String(gasCostWei), reward: String(reward) }, message);
   }
 }

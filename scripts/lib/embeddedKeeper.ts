@@ -3,7 +3,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { type EIP1193Provider, type PublicClient, createPublicClient, custom } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { keeperConfigSchema } from "../../keeper/config.ts";
@@ -30,11 +30,16 @@ export function inProcessKeeperConfig(chainId: number, privateKey: `0x${string}`
 }
 
 /** Returns one keeper tick (index, scan, liquidate, deleverage) and the keeper's metrics. */
-export function embeddedKeeper(provider: unknown, book: AddressBook, privateKey: `0x${string}`, overrides: Record<string, unknown> = {}) {
+export function embeddedKeeper(
+  provider: unknown,
+  book: AddressBook,
+  privateKey: `0x${string}`,
+  overrides: Record<string, unknown> = {},
+  log: Logger = pino({ level: "warn" }),
+) {
   const config = inProcessKeeperConfig(book.chainId, privateKey, overrides);
   const client = inProcessClient(provider);
-  const log = pino({ level: "warn" });
-  const indexer = indexerForBook(client, book, 0n, config.stateFile);
+  const indexer = indexerForBook(client, book, BigInt(config.confirmations), config.stateFile);
   const sender = new TransactionSender({ client, account: privateKeyToAccount(privateKey), config, log });
   const metrics = new KeeperMetrics();
   const strategy = new KeeperStrategy({ client, book, indexer, sender, metrics, config, log });

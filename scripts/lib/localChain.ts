@@ -2,7 +2,9 @@
 // port, the protocol deployed by the deploy script, traders funded over JSON-RPC. Every process is
 // started with a bounded wait for readiness and stopped by its PID.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, Wallet, parseUnits } from "ethers";
 import { type AddressBook, readAddressBook } from "./addressBook.ts";
@@ -96,7 +98,17 @@ export async function startNode(port: number, options: { anvilState?: string } =
   return node.child;
 }
 
-/** Starts a node on a free port and deploys the protocol; the address book goes to `bookPath`. */
+/** Runs scripts/deploy.ts (Hardhat Ignition) against `rpcUrl`; its journal goes to a fresh temporary
+ * folder unless IGNITION_DIR is given, so one test chain never resumes another's deployment. */
+export function runDeploy(rpcUrl: string, extraEnv: Record<string, string> = {}, network = "localhost"): StartedProcess {
+  return startProcess(join(BIN, "hardhat"), ["run", "--network", network, "scripts/deploy.ts"], null, {
+    RPC_URL: rpcUrl,
+    IGNITION_DIR: mkdtempSync(join(tmpdir(), "ignition-")),
+    ...extraEnv,
+  });
+}
+
+/** Starts a node on a free port and deploys the protocol (deploy/local.json); the address book goes to `bookPath`. */
 export async function startLocalChain(
   bookPath: string,
   options: { anvilState?: string } = {},
@@ -104,10 +116,7 @@ export async function startLocalChain(
   const port = await freePort();
   const rpcUrl = `http://127.0.0.1:${port}`;
   const node = await startNode(port, options);
-  const deploy = startProcess(join(BIN, "hardhat"), ["run", "--network", "localhost", "scripts/deploy.ts"], null, {
-    RPC_URL: rpcUrl,
-    ADDRESS_BOOK: bookPath,
-  });
+  const deploy = runDeploy(rpcUrl, { ADDRESS_BOOK: bookPath });
   await deploy.done;
   if (deploy.child.exitCode !== 0) {
     stopProcess(node);

@@ -1,11 +1,11 @@
 // Keeper configuration: zod validation with one-line errors naming the field, environment
 // overrides, and the signer from a raw key or an encrypted JSON keystore.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Wallet, encryptKeystoreJson } from "ethers";
-import { ConfigError, loadConfig, loadSigningKey } from "../../keeper/config.ts";
+import { ConfigError, envName, keeperConfigSchema, loadConfig, loadSigningKey } from "../../keeper/config.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "keeper-config-"));
 const KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
@@ -55,6 +55,77 @@ describe("keeper configuration", () => {
     expect(errorOf(() => loadConfig(file("{ not json"), {}))).to.match(/is not valid JSON$/);
     expect(errorOf(() => loadConfig(join(dir, "missing.json"), {}))).to.match(/cannot be read$/);
     expect(badKey.split("\n")).to.have.length(1);
+  });
+
+  it("never reads an unknown boolean or number from the environment as a default: KEEPER_DRY_RUN=yes is an error", () => {
+    const load = (env: Record<string, string>) => loadConfig(file({ ...base, privateKey: KEY }), env);
+    expect(errorOf(() => load({ KEEPER_DRY_RUN: "yes" }))).to.equal(
+      'invalid config: KEEPER_DRY_RUN: must be true, false, 1 or 0, got "yes"',
+    );
+    for (const value of ["on", "TRUE ", "no", "2"]) expect(errorOf(() => load({ KEEPER_DRY_RUN: value }))).to.match(/KEEPER_DRY_RUN/);
+    expect(load({ KEEPER_DRY_RUN: "true" }).dryRun).to.equal(true);
+    expect(load({ KEEPER_DRY_RUN: "1" }).dryRun).to.equal(true);
+    expect(load({ KEEPER_DRY_RUN: "0" }).dryRun).to.equal(false);
+    expect(errorOf(() => load({ KEEPER_CONFIRMATIONS: "2 blocks" }))).to.match(/^invalid config: KEEPER_CONFIRMATIONS: must be a number/);
+    expect(errorOf(() => load({ KEEPER_POLL_INTERVAL_MS: "0x10" }))).to.match(/KEEPER_POLL_INTERVAL_MS: must be a number/);
+    expect(errorOf(() => load({ KEEPER_CHAIN_ID: "1e3" }))).to.match(/KEEPER_CHAIN_ID: must be a number/);
+    // In the file, JSON types are not coerced either.
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, dryRun: "yes" }), {}))).to.match(/^invalid config: dryRun: /);
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, confirmations: "2" }), {}))).to.match(
+      /^invalid config: confirmations: /,
+    );
+  });
+
+  it("rejects a misspelt field instead of silently using the default", () => {
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, dryrun: true }), {}))).to.equal(
+      'invalid config: unknown field "dryrun"',
+    );
+    expect(errorOf(() => loadConfig(file([1, 2]), {}))).to.match(/is not a JSON object$/);
+  });
+
+  it("sets every field from the environment, under the names the README documents", () => {
+    const names = Object.keys(keeperConfigSchema.shape).map((f) => envName(f as never));
+    expect(names).to.include.members([
+      "KEEPER_MAX_FEE_PER_GAS_GWEI",
+      "KEEPER_MAX_PRIORITY_FEE_PER_GAS_GWEI",
+      "KEEPER_FEE_BUMP_PERCENT",
+      "KEEPER_HEALTH_MAX_TICK_AGE_MS",
+      "KEEPER_METRICS_HOST",
+      "KEEPER_DRY_RUN",
+      "LOG_LEVEL",
+    ]);
+    const config = loadConfig(undefined, {
+      KEEPER_RPC_URLS: "http://a.test",
+      KEEPER_CHAIN_ID: "5",
+      KEEPER_ADDRESS_BOOK: "book.json",
+      KEEPER_PRIVATE_KEY: KEY,
+      KEEPER_MAX_FEE_PER_GAS_GWEI: "35.5",
+      KEEPER_MAX_PRIORITY_FEE_PER_GAS_GWEI: "1.5",
+      KEEPER_FEE_BUMP_PERCENT: "20",
+      KEEPER_HEALTH_MAX_TICK_AGE_MS: "45000",
+      KEEPER_METRICS_HOST: "0.0.0.0",
+      LOG_LEVEL: "debug",
+    });
+    expect(config).to.include({
+      chainId: 5,
+      maxFeePerGasGwei: 35.5,
+      maxPriorityFeePerGasGwei: 1.5,
+      feeBumpPercent: 20,
+      healthMaxTickAgeMs: 45_000,
+      metricsHost: "0.0.0.0",
+      logLevel: "debug",
+    });
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY }), { LOG_LEVEL: "loud" }))).to.match(/^invalid config: logLevel: /);
+    // The README's table names each field with its variable.
+    const readme = readFileSync("README.md", "utf8");
+    const section = readme.slice(readme.indexOf("## Run a keeper"), readme.indexOf("## Benchmarks"));
+    for (const field of Object.keys(keeperConfigSchema.shape)) {
+      expect(section, field).to.match(new RegExp(`^\\| \`${field}\` \\| \`${envName(field as never)}\``, "m"));
+    }
+  });
+
+  it("needs no key for read-only use (status)", () => {
+    expect(loadConfig(file(base), {}, { needsSigner: false }).privateKey).to.equal(undefined);
   });
 
   it("signs with a raw key, or with an encrypted keystore and its password", async () => {

@@ -1,7 +1,7 @@
 // The keeper's position index against the in-process chain, including reorgs below the indexed
 // block (made with evm_snapshot / evm_revert): after every sync the index must equal the open
 // positions read straight from the chain.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -18,13 +18,15 @@ const eth = (n: number) => BigInt(n) * 10n ** 18n;
 async function setup() {
   const { engine, addressBook, signers, open } = await deployMarket(ethers, usd(1_000_000));
   const [, alice, bob, carol] = signers;
-  const indexerAt = (stateFile: string) =>
+  const indexerAt = (stateFile: string, onRebuild?: (reason: string) => void, confirmations = 0n) =>
     new PositionIndexer({
       client: client as never,
+      chainId: addressBook.chainId,
+      onRebuild,
       engine: addressBook.engine,
       lens: addressBook.lens,
       deploymentBlock: BigInt(addressBook.deploymentBlock),
-      confirmations: 0n,
+      confirmations,
       stateFile,
       maxRange: 3n, // small ranges, so a sync crosses several
     });
@@ -91,6 +93,44 @@ describe("keeper position index", () => {
     expect(indexSet(restarted)).to.have.length(1);
     await provider.request({ method: "evm_revert", params: [shortSnapshot] });
     expect(await restarted.sync()).to.include({ reorg: true });
+    expect(indexSet(restarted)).to.deep.equal(await chainOpenSet(engine));
+    expect(indexSet(restarted)).to.have.length(2);
+  });
+
+  it("sets aside a state file of another deployment (a redeploy) and rebuilds, saying so", async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), "indexer-")), "state.json");
+    const old = await setup();
+    await old.open(old.alice, eth(5), usd(2_000));
+    await old.indexerAt(stateFile).sync();
+    // The protocol is deployed again on the same chain; the keeper keeps its state file.
+    const fresh = await setup();
+    await fresh.open(fresh.bob, -eth(2), usd(1_000));
+    const reasons: string[] = [];
+    const indexer = fresh.indexerAt(stateFile, (reason) => reasons.push(reason));
+    expect(reasons).to.have.length(1);
+    expect(reasons[0]).to.match(/^state file .* is for chain 31337 engine 0x\w+, not chain 31337 engine 0x\w+: rebuilding/);
+    expect([...indexer.positions()]).to.have.length(0); // nothing of the old engine carried over
+    await indexer.sync();
+    expect(indexSet(indexer)).to.deep.equal(await chainOpenSet(fresh.engine));
+    expect(indexSet(indexer)).to.have.length(1);
+    // Its own file from now on: a restart reads it without complaint.
+    fresh.indexerAt(stateFile, (reason) => reasons.push(reason));
+    expect(reasons).to.have.length(1);
+  });
+
+  it("sees the head's positions at once with confirmations, but persists only confirmed blocks", async () => {
+    const { engine, alice, bob, open, indexerAt } = await setup();
+    const stateFile = join(mkdtempSync(join(tmpdir(), "indexer-")), "state.json");
+    const indexer = indexerAt(stateFile, undefined, 2n);
+    await open(alice, eth(5), usd(2_000));
+    await indexer.sync();
+    expect(indexSet(indexer)).to.deep.equal(await chainOpenSet(engine)); // at the head, not 2 blocks behind
+    // The unconfirmed blocks are not in the file: a restart reads them again from the chain.
+    const saved = JSON.parse(readFileSync(stateFile, "utf8"));
+    expect(BigInt(saved.nextBlock)).to.equal(BigInt(await ethers.provider.getBlockNumber()) - 1n);
+    await open(bob, -eth(1), usd(1_000));
+    const restarted = indexerAt(stateFile, undefined, 2n);
+    await restarted.sync();
     expect(indexSet(restarted)).to.deep.equal(await chainOpenSet(engine));
     expect(indexSet(restarted)).to.have.length(2);
   });

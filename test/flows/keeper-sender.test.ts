@@ -5,7 +5,7 @@ import { network } from "hardhat";
 import { pino } from "pino";
 import type { Abi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { TransactionSender } from "../../keeper/sender.ts";
+import { TransactionSender, receiptPollMs } from "../../keeper/sender.ts";
 import { inProcessClient, inProcessKeeperConfig } from "../../scripts/lib/embeddedKeeper.ts";
 
 const { ethers, provider } = await network.create();
@@ -75,6 +75,14 @@ async function stuckMint(overrides: Record<string, unknown>, waitFor: (lines: Lo
 const count = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg).length;
 
 describe("keeper transaction sender", () => {
+  it("polls a receipt about six times per block, not every 50 ms whatever the chain", () => {
+    expect(receiptPollMs(12_000)).to.equal(2_000); // a 12 s chain: 6 polls a block, was 240
+    expect(receiptPollMs(2_000)).to.equal(333); // a 2 s L2
+    expect(receiptPollMs(250)).to.equal(50); // a fast L2 or a local node: never below 50 ms
+    expect(receiptPollMs(0)).to.equal(50); // automine: blocks share a timestamp
+    expect(receiptPollMs(60_000)).to.equal(2_000); // a stalled chain: at most 2 s between polls
+  });
+
   it("replaces a stuck transaction at the same nonce with fees at least 10% higher each time, and the call runs once", async () => {
     const { outcome, lines, publicClient, minted } = await stuckMint(
       { maxPriorityFeePerGasGwei: 500, feeBumpPercent: 10 },
