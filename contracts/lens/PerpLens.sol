@@ -158,14 +158,16 @@ contract PerpLens {
         for (uint256 i = 0; i < positionIds.length; ++i) out[i] = previewLiquidation(positionIds[i]);
     }
 
-    /// @notice The insurance fund, the open notional across markets, and their ratio (WAD).
+    /// @notice The insurance fund, the open notional across markets (a market with a stale feed at its
+    /// last answer), and their ratio (WAD).
     function insuranceCoverage() external view returns (uint256 fund, uint256 openNotional, uint256 coverage) {
         fund = engine.insuranceFund();
         uint32 count = engine.marketCount();
         for (uint32 m = 0; m < count; ++m) {
             MarketConfig memory c = engine.marketConfig(m);
             MarketState memory s = engine.marketState(m);
-            uint256 price = c.oracle.price();
+            // The last answer even when stale: one dead feed must not hide every market's ADL state.
+            (uint256 price, ) = c.oracle.valuationPrice();
             openNotional += (uint256(s.longSize) + s.shortSize).notionalUp(price, engine.valueDivisor());
         }
         coverage = openNotional == 0 ? type(uint256).max : Math.mulDiv(fund, PerpMath.WAD, openNotional);
