@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Position} from "../../../contracts/types/PerpTypes.sol";
 import {AttackerActions} from "./AttackerActions.sol";
 import {ReferenceMath} from "./ReferenceMath.sol";
 
@@ -115,6 +116,31 @@ contract EngineHandler is AttackerActions {
         feed.setAnswer(next);
     }
 
+    /// Moves the price to where a position's equity is at (or a rounding step above) its maintenance
+    /// margin: the boundary where `<` and `<=` differ, which random jumps almost never hit. Solves
+    /// margin + size * (P - entry') = |size| * P * rate for P (entry' = entry + funding since the
+    /// snapshot), then keeps the feed answer within one unit that leaves the position healthy.
+    function movePriceToMaintenance(uint256 accountSeed) external step {
+        uint256 id = engine.positionIdOf(_anyAccount(accountSeed), MARKET);
+        if (id == 0) return;
+        Position memory p = engine.position(id);
+        ReferenceMath.Health memory h = referenceHealth(id);
+        int256 rate = int256(ReferenceMath.WAD * h.maintenanceMargin) / int256(h.notional);
+        int256 index = ReferenceMath.fundingIndexAt(engine.marketConfig(MARKET), engine.marketState(MARKET), _price(), block.timestamp);
+        int256 adjustedEntry = int256(uint256(p.entryPrice)) + index - p.fundingSnapshot;
+        int256 absSize = p.size > 0 ? int256(p.size) : -int256(p.size);
+        int256 cushion = (int256(uint256(p.margin)) * int256(D)) / absSize;
+        int256 wad = int256(ReferenceMath.WAD);
+        int256 target = p.size > 0 ? ((adjustedEntry - cushion) * wad) / (wad - rate) : ((adjustedEntry + cushion) * wad) / (wad + rate);
+        int256 next = target / 1e10;
+        if (next < 300e8 || next > 30_000e8) return;
+        for (int256 nudge = -1; nudge <= 1; ++nudge) {
+            answer = next + (p.size > 0 ? -nudge : nudge);
+            feed.setAnswer(answer);
+            if (!referenceHealth(id).liquidatable) return;
+        }
+    }
+
     function warp(uint256 secondsAhead) external step {
         vm.warp(block.timestamp + bound(secondsAhead, 1, 3 days));
         feed.setAnswer(answer); // keeps the feed within its heartbeat
@@ -122,12 +148,18 @@ contract EngineHandler is AttackerActions {
 
     // ─── Keeper ─────────────────────────────────────────────────────────────────────────────
 
-    /// Liquidates a position with hint 0, judging it by the reference model before and after. On an
-    /// odd seed the keeper scans for a liquidatable position, as a real one does (among many
-    /// attacker accounts a random pick rarely finds one); on an even seed it tries any position,
-    /// which must fail if it is healthy (INV-4).
+    /// Liquidates a position with hint 0, judging it by the reference model before and after. The
+    /// keeper scans for a liquidatable position, as a real one does (among many attacker accounts a
+    /// random pick rarely finds one), tries the healthy position closest to maintenance (which must
+    /// fail, INV-4, at the boundary where a wrong comparison shows), or tries any position.
     function liquidate(uint256 accountSeed) external step {
-        uint256 id = accountSeed % 2 == 1 ? _findLiquidatable(accountSeed) : 0;
+        uint256 mode = accountSeed % 3;
+        uint256 id =
+            mode == 0
+                ? _findLiquidatable(accountSeed)
+                : mode == 1
+                    ? _riskiestHealthy()
+                    : 0;
         if (id == 0) id = engine.positionIdOf(_anyAccount(accountSeed), MARKET);
         if (id == 0) return;
         ReferenceMath.Health memory before = referenceHealth(id);
@@ -207,6 +239,21 @@ contract EngineHandler is AttackerActions {
             if (id != 0 && referenceHealth(id).liquidatable) return id;
         }
         return 0;
+    }
+
+    /// @dev The healthy position with the lowest equity / maintenance margin by the reference model, or 0.
+    function _riskiestHealthy() private view returns (uint256 riskiest) {
+        ReferenceMath.Health memory worst;
+        for (uint256 i = 0; i < actors.length; ++i) {
+            uint256 id = engine.positionIdOf(actors[i], MARKET);
+            if (id == 0) continue;
+            ReferenceMath.Health memory h = referenceHealth(id);
+            if (h.liquidatable) continue;
+            // equity / mm < worst.equity / worst.mm, cross-multiplied (healthy equity is positive)
+            if (riskiest == 0 || uint256(h.equity) * worst.maintenanceMargin < uint256(worst.equity) * h.maintenanceMargin) {
+                (riskiest, worst) = (id, h);
+            }
+        }
     }
 
     function _checkInitialMargin(address actor) internal {
