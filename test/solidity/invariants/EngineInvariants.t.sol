@@ -7,6 +7,7 @@ import {AdlGrid} from "../../../contracts/adl/AdlGrid.sol";
 import {AdlQueue, QueueNode} from "../../../contracts/adl/AdlQueue.sol";
 import {Position, MarketState} from "../../../contracts/types/PerpTypes.sol";
 import {EngineHandler} from "./EngineHandler.sol";
+import {ReferenceMath} from "./ReferenceMath.sol";
 
 /// @title Engine invariants
 /// @notice Every invariant of the protocol core, one id and one sentence each:
@@ -14,18 +15,37 @@ import {EngineHandler} from "./EngineHandler.sol";
 ///         insurance fund + vault cash (and so is never below what it owes).
 /// - INV-2 Open interest: per side, the sum of open position sizes equals the market's open
 ///         interest, and the sum of |size| * (entry - fundingSnapshot) equals its tracked total.
-/// - INV-3 Insurance: the fund never goes negative and only bankrupt liquidations draw on it.
-/// - INV-4 Liquidation happens only below maintenance margin at that price.
+/// - INV-3 Insurance: the fund never goes negative and only bankrupt liquidations draw on it. Every
+///         call's change of the fund equals its fee shares plus penalties minus its draws exactly
+///         (each penalty at most the penalty rate), so a draw cannot hide behind a penalty.
+/// - INV-4 Liquidation happens only below maintenance margin at that price, by the reference model.
 /// - INV-5 A partial liquidation leaves the position with a higher margin ratio.
 /// - INV-6 No account can withdraw collateral that backs a position's margin.
-/// - INV-7 Every risk-increasing action leaves the position at or above initial margin.
+/// - INV-7 Every risk-increasing action leaves the position at or above initial margin, by the
+///         reference model (ReferenceMath: never the engine's own health code).
 /// - INV-8 The vault's cash covers the trader profit it reserves whenever LPs can withdraw.
 /// - INV-9 Each ADL queue holds exactly the open positions of its side, each in the bucket its
 ///         current slope maps to, keyed by its current k.
 /// - INV-10 The queue lists are consistent: prev and next links agree, every list is sorted by
 ///          (k, id) in its side's direction, cached head keys and the non-empty bitmap are right.
 /// - INV-11 ADL runs only when the side owes uncovered deficit or its pnl factor is above the maximum.
+/// - INV-12 Liveness of liquidation: at every step, every position the reference model finds
+///          liquidatable is liquidated by a fresh caller with hint 0, and ends closed, no longer
+///          liquidatable, or cut by exactly one chunk (checked on a snapshot, then reverted).
+/// - INV-13 Liveness of ADL: while a side owes ADL debt, `deleverage` by a fresh caller (16 fills at
+///          most; the engine picks each counterparty on-chain) succeeds and the debt strictly falls
+///          (filled or borne by the vault) (checked on a snapshot, then reverted).
+/// - INV-14 ADL debt is exact: per side, the debt ever added equals the haircuts taken plus what
+///          the vault bore plus the debt outstanding.
+/// - INV-15 The pause stops only new risk: while paused, closes, reductions, liquidations and
+///          deleverages do exactly what they would do unpaused; no open, increase or margin
+///          removal succeeds.
+/// - INV-16 A hint only saves gas: a stale, griefed or meaningless hint never makes a call revert
+///          or do anything else than it does with hint 0.
 contract EngineInvariants is Test {
+    /// @dev Has never held a balance or position: liquidation and ADL must be open to anyone.
+    address internal constant FRESH_CALLER = address(uint160(uint256(keccak256("fresh caller"))));
+
     EngineHandler internal handler;
     PerpEngine internal engine;
 
@@ -44,13 +64,62 @@ contract EngineInvariants is Test {
         handler.movePrice(-1_500);
         uint256 shortId = engine.positionIdOf(handler.actors(2), 0);
         int256 shortSize = engine.position(shortId).size;
-        handler.liquidate(1);
+        handler.liquidate(0); // seed 0: the keeper scans for the liquidatable position
         assertEq(handler.bankruptLiquidations(), 1);
         assertGt(engine.position(shortId).size, shortSize, "the profitable short was not deleveraged");
         invariant_INV1_solvency();
         invariant_INV2_openInterestMatchesPositions();
         invariant_INV9_queueHoldsExactlyTheOpenPositions();
         invariant_INV10_queueListsConsistent();
+    }
+
+    /// The attacker builds the trap of issue 7 (a position exactly on its bucket's lower edge, dust in
+    /// the bucket below); a bankrupt short then leaves debt the trap's side owes. Liquidation and
+    /// deleverage must stay live and the debt exact. Guards against an attacker that never builds it.
+    function test_attackerBuildsTheBucketEdgeTrap() public {
+        handler.openOnBucketEdge(5_000e6, 10, 3, true);
+        assertEq(handler.edgePositionsOpened(), 1, "trap not opened");
+        assertEq(handler.dustOpened(), 3, "dust not opened");
+        uint256 trap = engine.positionIdOf(handler.actors(5), 0);
+        Position memory p = engine.position(trap);
+        uint16 bucket = engine.queueNode(trap).bucket;
+        assertEq(AdlGrid.slope(uint256(int256(p.size)), p.margin, 1e30), AdlGrid.edge(bucket), "slope not on the lower edge");
+        for (uint256 i = 6; i < 9; ++i) {
+            assertEq(engine.queueNode(engine.positionIdOf(handler.actors(i), 0)).bucket, bucket - 1, "dust not in the bucket below");
+        }
+        handler.open(1, 90_000e6, 19, false);
+        handler.movePrice(1_500);
+        handler.movePrice(1_500);
+        invariant_INV12_everyLiquidatablePositionCanBeLiquidated();
+        handler.liquidate(0); // seed 0: the keeper scans for the liquidatable position
+        assertEq(handler.bankruptLiquidations(), 1, "the short was not liquidated as bankrupt");
+        assertGt(handler.haircutsTaken(1), 0, "no long was deleveraged");
+        invariant_INV3_insuranceOnlyDrawnByBankruptcy();
+        invariant_INV9_queueHoldsExactlyTheOpenPositions();
+        invariant_INV10_queueListsConsistent();
+        invariant_INV13_deleverageMakesProgress();
+        invariant_INV14_adlHaircutsSumToTheDebt();
+    }
+
+    /// Attack 2 of issue 7: minimum-size positions at the top of the long ranking take a bankrupt
+    /// short's eight inline ADL fills and pay almost nothing, leaving debt. `deleverage` must still
+    /// make progress (INV-13), with the debt ledger exact (INV-14).
+    function test_attackerTakesTheInlineFills() public {
+        handler.stuffTop(8, true); // exactly the eight inline fills: the honest long pays the rest in one deleverage fill
+        assertEq(handler.dustOpened(), 8, "dust not opened");
+        handler.open(2, 300_000e6, 3, true); // an honest long whose profit covers the rest
+        handler.open(1, 90_000e6, 19, false);
+        handler.movePrice(1_500);
+        handler.movePrice(1_500);
+        handler.liquidate(0); // seed 0: the keeper scans for the liquidatable position
+        assertEq(handler.bankruptLiquidations(), 1, "the short was not liquidated as bankrupt");
+        assertGt(_debt(true), 0, "the inline fills paid the whole debt: the attack was not built");
+        invariant_INV13_deleverageMakesProgress();
+        invariant_INV14_adlHaircutsSumToTheDebt();
+        handler.deleverage(true, 12);
+        assertEq(handler.deleverages(), 1, "the keeper's deleverage failed");
+        invariant_INV14_adlHaircutsSumToTheDebt();
+        invariant_INV3_insuranceOnlyDrawnByBankruptcy();
     }
 
     function invariant_INV1_solvency() public view {
@@ -90,7 +159,9 @@ contract EngineInvariants is Test {
     }
 
     function invariant_INV3_insuranceOnlyDrawnByBankruptcy() public view {
-        assertEq(handler.insuranceDrawsOutsideBankruptcy(), 0);
+        assertEq(handler.insuranceDrawsOutsideBankruptcy(), 0, "insurance drawn outside a bankrupt liquidation");
+        assertEq(handler.insuranceChangesUnexplained(), 0, "fund change is not fee shares + penalties - draws");
+        assertEq(handler.penaltiesAboveRate(), 0, "penalty above the penalty rate");
         assertLe(engine.insuranceFund(), handler.token().balanceOf(address(engine)));
     }
 
@@ -137,6 +208,70 @@ contract EngineInvariants is Test {
 
     function invariant_INV11_adlOnlyWithCause() public view {
         assertEq(handler.deleveragesWithoutCause(), 0);
+    }
+
+    function invariant_INV12_everyLiquidatablePositionCanBeLiquidated() public {
+        for (uint256 i = 0; i < handler.actorCount(); ++i) {
+            uint256 id = engine.positionIdOf(handler.actors(i), 0);
+            if (id == 0 || !handler.referenceHealth(id).liquidatable) continue;
+            uint256 sizeBefore = _abs(engine.position(id).size);
+            uint256 snapshot = vm.snapshotState();
+            vm.prank(FRESH_CALLER);
+            (bool ok, bytes memory reason) = address(engine).call(abi.encodeCall(engine.liquidate, (id, 0)));
+            if (!ok) emit log_named_bytes("liquidate reverted with", reason);
+            assertTrue(ok, "a liquidatable position could not be liquidated with hint 0");
+            uint256 sizeAfter = _abs(engine.position(id).size);
+            if (sizeAfter != 0 && handler.referenceHealth(id).liquidatable) {
+                // Only the chunk cap may leave it liquidatable: one call closes one chunk.
+                uint256 chunk = (uint256(engine.marketConfig(0).maxLiquidationNotional) * 1e30) / (uint256(handler.answer()) * 1e10);
+                assertEq(sizeBefore - sizeAfter, chunk, "still liquidatable after a cut smaller than a chunk");
+            }
+            vm.revertToState(snapshot);
+        }
+    }
+
+    function invariant_INV13_deleverageMakesProgress() public {
+        for (uint256 side = 0; side < 2; ++side) {
+            bool isLong = side == 1;
+            uint256 debt = _debt(isLong);
+            if (debt == 0) continue;
+            uint256 snapshot = vm.snapshotState();
+            vm.prank(FRESH_CALLER);
+            (bool ok, bytes memory reason) = address(engine).call(abi.encodeCall(engine.deleverage, (0, isLong, 16, 0, 0)));
+            if (!ok) emit log_named_bytes("deleverage reverted with", reason);
+            assertTrue(ok, "deleverage reverted while debt is owed");
+            assertLt(_debt(isLong), debt, "deleverage made no progress on the debt");
+            vm.revertToState(snapshot);
+        }
+    }
+
+    function invariant_INV14_adlHaircutsSumToTheDebt() public view {
+        for (uint256 side = 0; side < 2; ++side) {
+            assertEq(
+                handler.debtAdded(side),
+                handler.haircutsTaken(side) + handler.debtBorneByVault(side) + _debt(side == 1),
+                "debt added != haircuts + borne by the vault + outstanding"
+            );
+        }
+    }
+
+    function invariant_INV15_pauseStopsOnlyNewRisk() public view {
+        assertEq(handler.pauseChangedOutcome(), 0, "the pause changed an exit's outcome");
+        assertEq(handler.riskTakenWhilePaused(), 0, "new risk taken while paused");
+    }
+
+    function invariant_INV16_hintsOnlySaveGas() public view {
+        assertEq(handler.staleHintReverts(), 0, "a front-run hint made addMargin revert");
+        assertEq(handler.hintChangedOutcome(), 0, "a stale hint changed a call's outcome");
+    }
+
+    function _debt(bool isLong) private view returns (uint256) {
+        MarketState memory s = engine.marketState(0);
+        return isLong ? s.longAdlDebt : s.shortAdlDebt;
+    }
+
+    function _abs(int256 x) private pure returns (uint256) {
+        return x >= 0 ? uint256(x) : uint256(-x);
     }
 
     /// Walks every bucket of a side, asserting links, order, membership, bucket and bitmap; returns the member count.
