@@ -86,7 +86,7 @@ describe("ADL debt prices", () => {
 
     const second = await liquidateWhale(base, ids.carol, size(50));
     // With the fund empty, carol's whole deficit plus her keeper's reward ($50, the cap) is new debt.
-    const reward = ref.min(params.keeperRewardFixed + ref.mulWadDown(usd(130_000), params.keeperRewardRate), params.keeperRewardCap);
+    const reward = ref.keeperReward(params, usd(130_000));
     const added = second.liquidated.deficit + reward;
     const [uncovered] = eventsOf(engine, second.receipt, "DeficitUncovered");
     expect([uncovered.amount, uncovered.totalDebt]).to.deep.equal([added, pending + added]);

@@ -22,8 +22,7 @@ import {
 } from "../helpers/fixture.ts";
 
 const params = defaultMarketConfig(ethers.ZeroAddress, 6);
-const uncappedReward = (notional: bigint) =>
-  ref.min(params.keeperRewardFixed + ref.mulWadDown(notional, params.keeperRewardRate), params.keeperRewardCap);
+const uncappedReward = (notional: bigint) => ref.keeperReward(params, notional);
 const openFee = (absSize: bigint, at: bigint) => ref.mulWadUp(ref.notionalUp(absSize, at, DIVISOR), params.tradingFeeRate);
 
 /** The deficit at `p` of a long opened at $3,000, from the bigint model at the market's current index. */

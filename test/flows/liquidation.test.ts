@@ -6,8 +6,7 @@ import * as ref from "../../client/math.ts";
 const DIVISOR = ref.valueDivisor(6);
 const params = defaultMarketConfig(ethers.ZeroAddress, 6);
 const tiers = params.tiers.slice(0, params.tierCount);
-const reward = (closedNotional: bigint) =>
-  ref.min(params.keeperRewardFixed + ref.mulWadDown(closedNotional, params.keeperRewardRate), params.keeperRewardCap);
+const reward = (closedNotional: bigint) => ref.keeperReward(params, closedNotional);
 const penalty = (closedNotional: bigint) => ref.mulWadUp(closedNotional, params.liquidationPenaltyRate);
 
 async function positionEquity(engine: any, id: bigint, p: bigint) {

@@ -15,8 +15,7 @@ import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFix
 
 const params = defaultMarketConfig(ethers.ZeroAddress, 6);
 const openFee = (absSize: bigint, at: bigint) => ref.mulWadUp(ref.notionalUp(absSize, at, DIVISOR), params.tradingFeeRate);
-const reward = (notional: bigint) =>
-  ref.min(params.keeperRewardFixed + ref.mulWadDown(notional, params.keeperRewardRate), params.keeperRewardCap);
+const reward = (notional: bigint) => ref.keeperReward(params, notional);
 const DUST = 18;
 const TRAP_MARGIN = usd(36_000); // stored margin: a whole number of dollars, so the slope can be exact
 const CRASH = 2600;

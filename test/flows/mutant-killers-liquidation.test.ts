@@ -10,8 +10,7 @@ const DIVISOR = ref.valueDivisor(6);
 const params = defaultMarketConfig(ethers.ZeroAddress, 6);
 const tiers = params.tiers.slice(0, params.tierCount);
 const ROUNDING_SLACK = 5n; // PositionMath.LIQUIDATION_ROUNDING_SLACK
-const reward = (closedNotional: bigint) =>
-  ref.min(params.keeperRewardFixed + ref.mulWadDown(closedNotional, params.keeperRewardRate), params.keeperRewardCap);
+const reward = (closedNotional: bigint) => ref.keeperReward(params, closedNotional);
 const penalty = (closedNotional: bigint) => ref.mulWadUp(closedNotional, params.liquidationPenaltyRate);
 
 type Engine = Awaited<ReturnType<typeof protocolFixture>>["engine"];
