@@ -76,18 +76,23 @@ contract LiquidityVault is ERC4626 {
         return ownerShares < freeShares ? ownerShares : freeShares;
     }
 
+    /// @dev Values the vault once (every market's price) for both the check and the revert reason.
     function _requireSolvent() private view {
         (int256 equity, bool allFresh) = engine.vaultValuation();
         if (!allFresh) revert VaultValuationStale(equity);
-        if (!_sharesForSale()) revert VaultInsolvent(equity);
+        if (!_sellableAt(equity, allFresh)) revert VaultInsolvent(equity);
+    }
+
+    function _sharesForSale() private view returns (bool) {
+        (int256 equity, bool allFresh) = engine.vaultValuation();
+        return _sellableAt(equity, allFresh);
     }
 
     /// @dev An empty vault's first deposit is priced by the virtual shares alone; once shares exist,
     /// they are sold only against positive equity. While a feed is stale the valuation is the
     /// conservative one that protects withdrawals: selling shares at it would dilute the LPs, so
     /// nothing is sold until every price is fresh.
-    function _sharesForSale() private view returns (bool) {
-        (int256 equity, bool allFresh) = engine.vaultValuation();
+    function _sellableAt(int256 equity, bool allFresh) private view returns (bool) {
         return allFresh && (equity > 0 || (equity == 0 && totalSupply() == 0));
     }
 
