@@ -36,6 +36,7 @@ struct MarketConfig {
     RiskTier[MAX_RISK_TIERS] tiers;
     uint64 maxPnlFactor; // WAD; pool-protection ADL may run when a side's profit / vault assets exceeds it
     uint64 targetPnlFactor; // WAD; pool-protection ADL brings the factor back to this, and no lower
+    uint128 impactSkewScale; // base units; a trade pays price * (skewAfter^2 - skewBefore^2) / (2 * impactSkewScale)
 }
 
 /// @notice Mutable per-market state.
@@ -61,6 +62,7 @@ struct MarketState {
     uint128 shortAdlPrice;
     uint128 longMargin; // sum of the longs' margins: bounds what their losers can fail to pay (the reserve)
     uint128 shortMargin;
+    uint128 impactPool; // price impact charged and not yet rebated: the most that rebates may still pay
 }
 
 /// @notice An isolated-margin position. Size 0 means no position.
@@ -76,4 +78,56 @@ struct Position {
     uint32 marketId;
     uint32 adlPrev; // better-ranked neighbour in its ADL bucket, 0 at the head
     uint32 adlNext; // worse-ranked neighbour, 0 at the tail
+}
+
+/// @notice What an order does when executed. StopLoss and TakeProfit are always reduce-only.
+enum OrderKind {
+    Market,
+    Limit,
+    StopLoss,
+    TakeProfit
+}
+
+/// @notice A trader's request, as passed to createOrder.
+/// @dev `sizeDelta` > 0 buys, < 0 sells, 0 withdraws `marginOut` only. A reduce-only order closes at
+/// most the position's size at execution: a sell of more than a long's size closes it in full.
+/// `acceptablePrice` bounds the execution price, impact included (for a Limit order, the limit).
+/// `triggerPrice`: a StopLoss on a long triggers at or below it, a TakeProfit at or above it (and the
+/// reverse for shorts).
+struct OrderRequest {
+    uint32 marketId;
+    OrderKind kind;
+    bool reduceOnly;
+    int256 sizeDelta;
+    uint256 marginIn;
+    uint256 marginOut;
+    uint256 acceptablePrice;
+    uint256 triggerPrice;
+    uint256 executionFee;
+    uint256 expiresAt;
+}
+
+/// @notice A pending order, packed into four slots.
+struct Order {
+    address account;
+    uint32 marketId;
+    OrderKind kind;
+    bool reduceOnly;
+    uint40 createdAt;
+    int128 sizeDelta;
+    uint128 marginIn;
+    uint128 marginOut;
+    uint88 executionFee;
+    uint40 expiresAt;
+    uint128 acceptablePrice;
+    uint128 triggerPrice;
+}
+
+/// @notice Owner-set rules of order execution, bounded in GovernanceModule.
+struct OrderSettings {
+    uint32 minExecutionDelay; // seconds after the request (or the trigger) before a price may fill it
+    uint32 maxPriceAge; // seconds a proven price may be old at execution
+    uint32 cancelDelay; // seconds before the owner may cancel
+    uint128 minExecutionFee; // token atoms
+    uint128 maxCancellationFee; // token atoms an executor keeps for cancelling a failed order
 }
