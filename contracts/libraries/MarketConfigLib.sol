@@ -34,6 +34,10 @@ library MarketConfigLib {
         _positive("maxShortSize", c.maxShortSize);
         _atMost("maxFundingRatePerSecond", c.maxFundingRatePerSecond, MAX_FUNDING_RATE_PER_SECOND);
         _positive("skewScale", c.skewScale);
+        // Impact's premium is skew / impactSkewScale: at most 100% while open interest stays capped.
+        if (c.impactSkewScale < c.maxLongSize || c.impactSkewScale < c.maxShortSize) {
+            revert IPerpEngineEvents.InvalidMarketParameter("impactSkewScale", c.impactSkewScale);
+        }
         if (c.tierCount == 0 || c.tierCount > MAX_RISK_TIERS) revert IPerpEngineEvents.InvalidMarketParameter("tierCount", c.tierCount);
         _validateTiers(c);
         if (c.maxPnlFactor == 0 || c.maxPnlFactor > MAX_PNL_FACTOR)

@@ -36,6 +36,12 @@ contract ChainlinkPriceOracle is IPriceOracle {
     error StalePrice(uint256 updatedAt, uint256 heartbeat, uint256 timestamp);
     error SequencerDown();
     error SequencerGracePeriod(uint256 restartedAt, uint256 gracePeriod, uint256 timestamp);
+    /// @notice The round was published before the order it should fill.
+    error RoundTooEarly(uint80 roundId, uint256 updatedAt, uint256 notBefore);
+    /// @notice An earlier round was already published at or after `notBefore`: the fill must use it.
+    error NotFirstRoundAfter(uint80 roundId, uint80 earlierRoundId, uint256 earlierUpdatedAt);
+    /// @notice Chainlink prices need no update fee.
+    error UnexpectedValue(uint256 value);
 
     constructor(
         AggregatorV3Interface feed_,
@@ -74,13 +80,43 @@ contract ChainlinkPriceOracle is IPriceOracle {
         fresh = _withinHeartbeat(updatedAt) && (address(sequencerUptimeFeed) == address(0) || _sequencerUp());
     }
 
+    /// @inheritdoc IPriceOracle
+    function latestPublishTime() external view returns (uint256 updatedAt) {
+        (, , , updatedAt, ) = feed.latestRoundData();
+    }
+
+    /// @inheritdoc IPriceOracle
+    /// @dev A round id carries its phase in the top 16 bits and the aggregator's round below; the
+    /// first round of a phase has no predecessor to compare with, so it counts as first.
+    function provenPrice(bytes calldata priceData, uint256 notBefore, bool firstAfter) external payable returns (uint256, uint256) {
+        if (msg.value != 0) revert UnexpectedValue(msg.value);
+        if (address(sequencerUptimeFeed) != address(0)) _checkSequencer();
+        uint80 roundId = abi.decode(priceData, (uint80));
+        (, int256 answer, , uint256 updatedAt, ) = feed.getRoundData(roundId);
+        if (updatedAt < notBefore) revert RoundTooEarly(roundId, updatedAt, notBefore);
+        if (firstAfter && uint64(roundId) > 1) {
+            (, , , uint256 earlierUpdatedAt, ) = feed.getRoundData(roundId - 1);
+            if (earlierUpdatedAt >= notBefore) revert NotFirstRoundAfter(roundId, roundId - 1, earlierUpdatedAt);
+        }
+        return (_toWad(answer), updatedAt);
+    }
+
+    /// @inheritdoc IPriceOracle
+    function updateFee(bytes calldata) external pure returns (uint256) {
+        return 0;
+    }
+
     /// @dev The latest answer, validated for sign and range, as a WAD.
     function _latest() private view returns (uint256 priceWad, uint256 updatedAt) {
         int256 answer;
         (, answer, , updatedAt, ) = feed.latestRoundData();
+        priceWad = _toWad(answer);
+    }
+
+    function _toWad(int256 answer) private view returns (uint256) {
         if (answer <= 0) revert NonPositivePrice(answer);
         if (answer < minAnswer || answer > maxAnswer) revert AnswerOutOfBounds(answer, minAnswer, maxAnswer);
-        priceWad = (uint256(answer) * scaleUp) / scaleDown;
+        return (uint256(answer) * scaleUp) / scaleDown;
     }
 
     function _withinHeartbeat(uint256 updatedAt) private view returns (bool) {

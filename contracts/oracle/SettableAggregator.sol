@@ -20,6 +20,9 @@ contract SettableAggregator is AggregatorV3Interface, Ownable {
     uint8 public immutable decimals;
     string public description;
     Round internal _latest;
+    /// @dev Every round stays readable, as on a real aggregator: orders prove the first round
+    /// published after them with getRoundData.
+    mapping(uint80 roundId => Round) internal _rounds;
 
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
 
@@ -46,8 +49,9 @@ contract SettableAggregator is AggregatorV3Interface, Ownable {
     }
 
     function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
-        if (roundId != _latest.roundId) revert NoRoundData(roundId);
-        return latestRoundData();
+        Round memory r = _rounds[roundId];
+        if (r.roundId == 0) revert NoRoundData(roundId);
+        return (r.roundId, r.answer, r.startedAt, r.updatedAt, r.roundId);
     }
 
     function latestRoundData() public view returns (uint80, int256, uint256, uint256, uint80) {
@@ -58,6 +62,7 @@ contract SettableAggregator is AggregatorV3Interface, Ownable {
     function _setRound(int256 answer, uint256 startedAt, uint256 updatedAt) private {
         uint80 roundId = _latest.roundId + 1;
         _latest = Round(roundId, SafeCast.toInt128(answer), SafeCast.toUint32(startedAt), SafeCast.toUint32(updatedAt));
+        _rounds[roundId] = _latest;
         emit AnswerUpdated(answer, roundId, updatedAt);
     }
 }

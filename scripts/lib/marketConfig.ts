@@ -35,6 +35,7 @@ export interface MarketConfig {
   tiers: [RiskTier, RiskTier, RiskTier, RiskTier];
   maxPnlFactor: bigint;
   targetPnlFactor: bigint;
+  impactSkewScale: bigint;
 }
 
 const EMPTY_TIER: RiskTier = { maxNotional: 0n, initialMarginRate: 0n, maintenanceMarginRate: 0n };
@@ -69,5 +70,7 @@ export function defaultMarketConfig(oracle: string, decimals: number): MarketCon
     tiers: [...tiers, ...Array(4 - tiers.length).fill(EMPTY_TIER)] as MarketConfig["tiers"],
     maxPnlFactor: pct("45"), // pool-protection ADL when one side's profit exceeds 45% of vault assets
     targetPnlFactor: pct("40"),
+    // A 1,000 ETH trade against a balanced book pays 0.05% impact; 10,000 ETH of skew costs 1% more.
+    impactSkewScale: 1_000_000n * WAD,
   };
 }

@@ -28,5 +28,6 @@ library TestMarkets {
         c.tiers[2] = RiskTier(10_000_000e6, 0.2e18, 0.1e18);
         c.maxPnlFactor = 0.45e18;
         c.targetPnlFactor = 0.4e18;
+        c.impactSkewScale = 1_000_000e18;
     }
 }
