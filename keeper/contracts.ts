@@ -22,6 +22,8 @@ const oracleErrors = oracleAbi.filter((item) => item.type === "error");
 /** The engine's and the lens's ABIs plus the oracle's errors, so reverts from a price read decode too. */
 export const engineAbi = [...artifactAbi(KEEPER_ARTIFACTS.engine), ...oracleErrors] as Abi;
 export const lensAbi = [...artifactAbi(KEEPER_ARTIFACTS.lens), ...oracleErrors] as Abi;
+/** The vault's ABI with the engine's errors, which a refused redemption reverts with. */
+export const vaultAbi = [...artifactAbi(KEEPER_ARTIFACTS.vault), ...engineAbi.filter((item) => item.type === "error")] as Abi;
 
 /** Typed reads of the protocol's views (at `blockNumber`, or the latest block). */
 export function protocolReader(client: PublicClient, book: Pick<AddressBook, "engine" | "lens">) {

@@ -13,6 +13,7 @@ import { MarketWatch } from "./markets.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 import { LiquidationBatcher } from "./batching.ts";
+import { LpRequestSettler } from "./lpRequests.ts";
 
 interface Preview {
   liquidatable: boolean;
@@ -58,6 +59,7 @@ export class KeeperStrategy {
   private readonly markets: MarketWatch;
   private balanceLow = false;
   private readonly batcher: LiquidationBatcher;
+  private readonly lpRequests: LpRequestSettler;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -65,6 +67,7 @@ export class KeeperStrategy {
     this.read = protocolReader(this.client, this.book);
     this.batcher = new LiquidationBatcher(this.config.batchSize);
     this.markets = new MarketWatch({ client: this.client, read: this.read, metrics: this.metrics, log: this.log });
+    this.lpRequests = new LpRequestSettler({ client: this.client, book: this.book, sender: this.sender, metrics: this.metrics, log: this.log });
   }
 
   async tick(): Promise<void> {
@@ -113,6 +116,8 @@ export class KeeperStrategy {
         (error: unknown) => this.markets.failed(marketId, "adl", error),
       );
     }
+    // Last: liquidations and ADL come first when a crash makes everything due at once.
+    await this.lpRequests.tick();
   }
 
   /**

@@ -5,6 +5,7 @@
 import { network } from "hardhat";
 import { rankSide } from "../client/adl.ts";
 import { deployProtocol } from "./lib/deployProtocol.ts";
+import { depositThroughRequest } from "./lib/lpRequests.ts";
 import { embeddedKeeper } from "./lib/embeddedKeeper.ts";
 import { fmtUsd, fmtWad, printTable } from "./lib/format.ts";
 import { devPrivateKey } from "./lib/localChain.ts";
@@ -32,7 +33,8 @@ async function fund(who: (typeof signers)[number], amount: bigint) {
 }
 
 await fund(lp, usd(1_000_000));
-await (await vault.connect(lp).deposit(usd(1_000_000), lp.address)).wait();
+// LP capital enters as a request, settled at a price published after it (the keeper does this live).
+await depositThroughRequest(ethers.provider, vault.connect(lp), [feed], usd(1_000_000), lp.address);
 await fund(owner, usd(500));
 await (await engine.connect(owner).fundInsurance(usd(500))).wait();
 console.log(`LP deposited 1,000,000 into the vault; insurance fund seeded with 500.\n`);

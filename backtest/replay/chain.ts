@@ -7,6 +7,7 @@ import { bucketOf } from "../../client/adl.ts";
 import { predictTrade } from "../../client/predict.ts";
 import { WAD, mulWadUp, notionalUp } from "../../client/math.ts";
 import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { requestIdOf } from "../../scripts/lib/lpRequests.ts";
 import { type MarketConfig, pct } from "../../scripts/lib/marketConfig.ts";
 import type { MarketSpec } from "../scenario.ts";
 
@@ -88,8 +89,14 @@ export async function startChain(options: { startPrice: number; market: MarketSp
   await (await token.mint(lp.address, options.lpCapital)).wait();
   await pinTime();
   await (await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256)).wait();
+  // LP capital enters as a request, settled once the delay has passed and the feed published after it.
   await pinTime();
-  await (await vault.connect(lp).deposit(options.lpCapital, lp.address)).wait();
+  const depositId = await requestIdOf(vault, await vault.connect(lp).requestDeposit(options.lpCapital, lp.address));
+  timestamp += Number(await vault.MIN_REQUEST_DELAY());
+  await pinTime();
+  await (await feed.setAnswer((await feed.latestRoundData())[1])).wait();
+  await pinTime();
+  await (await vault.connect(lp).settleRequest(depositId)).wait();
   if (options.insuranceSeed > 0n) {
     await pinTime();
     await (await token.mint(owner.address, options.insuranceSeed)).wait();

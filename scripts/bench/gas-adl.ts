@@ -12,6 +12,7 @@ import { bucketOf } from "../../client/adl.ts";
 import { predictTrade } from "../../client/predict.ts";
 import type { EngineBench } from "../../types/ethers-contracts/index.ts";
 import { deployProtocol } from "../lib/deployProtocol.ts";
+import { depositThroughRequest } from "../lib/lpRequests.ts";
 
 // Positions seeded per transaction, within the block gas limit.
 const QUEUE_SEED_CHUNK = 150;
@@ -57,6 +58,7 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
     engine: deployed,
     vault,
     lens,
+    markets,
   } = await deployProtocol(ethers, {
     engineContract: "EngineBench",
     markets: [
@@ -80,7 +82,7 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
     await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
     await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
   }
-  await vault.deposit(10n ** 15n, owner.address);
+  await depositThroughRequest(ethers.provider, vault, [markets[0].feed], 10n ** 15n, owner.address);
   await engine.connect(trader).deposit(10n ** 12n);
 
   // n profitable 1 ETH shorts (entered around $3,300) spread over 53 leverage steps, 1x to 20x.

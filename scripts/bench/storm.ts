@@ -21,6 +21,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { network } from "hardhat";
 import type { EngineBench, PerpLens } from "../../types/ethers-contracts/index.ts";
 import { deployProtocol } from "../lib/deployProtocol.ts";
+import { depositThroughRequest } from "../lib/lpRequests.ts";
 import { type StartedProcess, devPrivateKey, freePort, startProcess, stopProcess } from "../lib/localChain.ts";
 import type { StormRun } from "./results.ts";
 
@@ -155,7 +156,7 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
     await (await token.approve(await engine.getAddress(), ethers.MaxUint256)).wait();
     // A vault deep enough that the shorts' profit never calls for pool-protection ADL, and
     // insurance that covers part of the bankrupt longs' deficits: the rest is ADL debt.
-    await (await vault.deposit(usd(100_000_000n), owner.address)).wait();
+    await depositThroughRequest(ethers.provider, vault, [markets[0].feed], usd(100_000_000n), owner.address);
     await (await engine.fundInsurance(usd(100_000n))).wait();
     await seedBook(ethers, engine, options.positions);
     // Seeded margin is not backed by tokens: back it, so liquidations can pay out.

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, Wallet, parseUnits } from "ethers";
 import { type AddressBook, readAddressBook } from "./addressBook.ts";
+import { type RequestVault, type SettableFeed, depositThroughRequest } from "./lpRequests.ts";
 import type { PositionSource } from "./positions.ts";
 
 const BIN = join(process.cwd(), "node_modules/.bin");
@@ -152,11 +153,14 @@ export async function openPositionFor(bookPath: string, trader: Signer, sizeEth:
   return engine.positionIdOf(address, 0) as Promise<bigint>;
 }
 
-/** Mints test collateral to `lp` and deposits it into the vault: liquidity for traders' profit. */
+/** Mints test collateral to `lp` and deposits it into the vault through a request that it settles
+ * at once (time moved on, the feed republished): liquidity for traders' profit. `lp` must own the
+ * settable feed, as the deployer does. */
 export async function seedVault(bookPath: string, lp: Signer, amountUsd: string) {
-  const { token, vault } = await protocolAt(bookPath, lp);
+  const { token, vault, feed } = await protocolAt(bookPath, lp);
   const amount = parseUnits(amountUsd, 6);
   await (await token.mint(await lp.getAddress(), amount)).wait();
   await (await token.approve(await vault.getAddress(), MaxUint256)).wait();
-  await (await vault.deposit(amount, await lp.getAddress())).wait();
+  const chain = lp.provider as JsonRpcProvider;
+  await depositThroughRequest(chain, vault as unknown as RequestVault, [feed as unknown as SettableFeed], amount, await lp.getAddress());
 }

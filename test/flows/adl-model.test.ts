@@ -11,6 +11,7 @@ import { predictTrade } from "../../client/predict.ts";
 import { DIVISOR, fundedTraders } from "../helpers/adl.ts";
 import { ETH, MAX_PRICE, answer, ethers, networkHelpers, protocolFixture, size, usd } from "../helpers/fixture.ts";
 import { openPositionsOf } from "../../scripts/lib/positions.ts";
+import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 
 const SEED = Number(process.env.ADL_MODEL_SEED ?? 20261125);
 const TRADERS = Number(process.env.ADL_MODEL_TRADERS ?? 220);
@@ -50,7 +51,7 @@ describe("ADL queue against a brute-force model (randomized)", function () {
 
     const { engine, lens, token, feed, vault, lp } = await protocolFixture();
     await token.mint(lp.address, usd(50_000_000));
-    await vault.connect(lp).deposit(usd(50_000_000), lp.address);
+    await depositThroughRequest(ethers.provider, vault.connect(lp), [feed], usd(50_000_000), lp.address);
     const config = await engine.marketConfig(ETH);
     const params = {
       tradingFeeRate: config.tradingFeeRate,

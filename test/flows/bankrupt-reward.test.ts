@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import * as ref from "../../client/math.ts";
 import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { DIVISOR, fundedTraders } from "../helpers/adl.ts";
 import { eventsOf } from "../helpers/events.ts";
@@ -43,7 +44,7 @@ async function noInsuranceFixture() {
     await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
     await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
   }
-  await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+  await depositThroughRequest(ethers.provider, vault.connect(lp), [deployed.markets[ETH].feed], usd(1_000_000), lp.address);
   await engine.connect(alice).deposit(usd(100_000));
   return { ...deployed, feed: deployed.markets[ETH].feed, owner, alice, keeper };
 }

@@ -5,6 +5,7 @@ import type { Signer } from "ethers";
 import { bucketEdge, bucketOf, rankSide, slopeOf } from "../../client/adl.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 import { DIVISOR, currentX, fundedTraders, openHinted, sidePositions } from "../helpers/adl.ts";
 import {
   ETH,
@@ -97,7 +98,7 @@ async function eighteenDecimalFixture() {
     await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
     await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
   }
-  await vault.connect(lp).deposit(tokens(1_000_000), lp.address);
+  await depositThroughRequest(ethers.provider, vault.connect(lp), [deployed.markets[ETH].feed], tokens(1_000_000), lp.address);
   await engine.connect(owner).fundInsurance(tokens(10_000));
   for (const trader of [alice, bob]) await engine.connect(trader).deposit(tokens(100_000));
   return { engine, feed: deployed.markets[ETH].feed, alice, bob, keeper, tokens };

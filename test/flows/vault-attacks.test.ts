@@ -3,6 +3,7 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { expect } from "chai";
 import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
+import { depositThroughRequest, publishAfterRequests, redeemThroughRequest, requestIdOf } from "../../scripts/lib/lpRequests.ts";
 import { ETH, MAX_PRICE, answer, ethers, farDeadline, networkHelpers, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
 
 const SHARES_PER_ATOM = 10n ** 6n; // the vault's virtual-share offset
@@ -18,36 +19,41 @@ async function insolventVault() {
 }
 
 describe("vault and winners under attack", () => {
-  it("sells no shares while the vault's equity is below zero (the 0.001 USD buyout)", async () => {
-    const { vault, engine, carol } = await networkHelpers.loadFixture(insolventVault);
+  it("sells no shares while the vault's equity is below zero (the 1 USD buyout)", async () => {
+    const { vault, engine, token, feed, carol } = await networkHelpers.loadFixture(insolventVault);
     expect((await engine.vaultEquity()) < 0n).to.equal(true);
-    expect(await vault.maxDeposit(carol.address)).to.equal(0n);
-    expect(await vault.maxMint(carol.address)).to.equal(0n);
-    // Before the fix a 1,000-atom deposit minted assets x (supply + 1) shares: almost the whole vault.
-    await expect(vault.connect(carol).deposit(1_000n, carol.address))
-      .to.be.revertedWithCustomError(vault, "VaultInsolvent")
-      .withArgs(anyValue);
-    await expect(vault.connect(carol).mint(10n ** 18n, carol.address)).to.be.revertedWithCustomError(vault, "VaultInsolvent");
+    const tokens = await token.balanceOf(carol.address);
+    // Before the fix a 1 USD deposit minted assets x (supply + 1) shares: almost the whole vault.
+    const id = await requestIdOf(vault, await vault.connect(carol).requestDeposit(usd(1), carol.address));
+    await publishAfterRequests(ethers.provider, vault, [feed]);
+    await expect(vault.connect(carol).settleRequest(id)).to.be.revertedWithCustomError(vault, "VaultInsolvent").withArgs(anyValue);
     expect(await vault.balanceOf(carol.address)).to.equal(0n);
+    // The request waits; its owner takes the escrow back after CANCEL_DELAY.
+    await networkHelpers.time.increase(await vault.CANCEL_DELAY());
+    await vault.connect(carol).cancelRequest(id);
+    expect(await token.balanceOf(carol.address)).to.equal(tokens);
   });
 
   it("makes the first-depositor inflation attack lose the attacker's donation, not the victim's deposit", async () => {
     const [owner, attacker, victim] = await ethers.getSigners();
-    const { vault, engine, token } = await deployProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: answer(3000) }] });
+    const { vault, engine, token, markets } = await deployProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: answer(3000) }] });
+    const feeds = [markets[0].feed];
     for (const who of [attacker, victim]) {
       await token.mint(who.address, usd(200_000));
       await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
     }
-    await vault.connect(attacker).deposit(1n, attacker.address);
-    expect(await vault.balanceOf(attacker.address)).to.equal(SHARES_PER_ATOM);
+    // The smallest first deposit a request allows: one token.
+    await expect(vault.connect(attacker).requestDeposit(1n, attacker.address)).to.be.revertedWithCustomError(vault, "RequestTooSmall");
+    await depositThroughRequest(ethers.provider, vault.connect(attacker), feeds, usd(1), attacker.address);
+    expect(await vault.balanceOf(attacker.address)).to.equal(usd(1) * SHARES_PER_ATOM);
     // The classic donation: tokens sent straight to the engine and to the vault.
     await token.connect(attacker).transfer(await engine.getAddress(), usd(50_000));
     await token.connect(attacker).transfer(await vault.getAddress(), usd(50_000));
-    await vault.connect(victim).deposit(usd(100_000), victim.address);
+    await depositThroughRequest(ethers.provider, vault.connect(victim), feeds, usd(100_000), victim.address);
     const victimShares = await vault.balanceOf(victim.address);
     // The victim's shares are worth its deposit to the atom (rounding favours the vault by at most 1).
     expect(await vault.previewRedeem(victimShares)).to.be.greaterThanOrEqual(usd(100_000) - 1n);
-    expect(await vault.previewRedeem(await vault.balanceOf(attacker.address))).to.be.lessThanOrEqual(1n);
+    expect(await vault.previewRedeem(await vault.balanceOf(attacker.address))).to.be.lessThanOrEqual(usd(1));
     expect(owner.address).to.not.equal(attacker.address);
   });
 
@@ -59,8 +65,10 @@ describe("vault and winners under attack", () => {
     await setPrice(feed, 3_500); // alice +15k, bob -15k: the longs' net PnL is about zero
     const { longPnl } = await engine.sidePnl(ETH);
     expect(longPnl < usd(1_000) && longPnl > -usd(1_000)).to.equal(true);
-    // The LP takes everything it is allowed to take.
-    await vault.connect(lp).withdraw(await vault.maxWithdraw(lp.address), lp.address, lp.address);
+    // The LP takes everything it is allowed to take (less the funding the longs pay while it waits).
+    const free = (await engine.vaultCash()) - (await engine.reservedTraderProfit());
+    const { settlement } = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(free - usd(100)), lp.address);
+    await (await settlement).wait();
     const cashLeft = await engine.vaultCash();
     expect(cashLeft >= usd(15_000)).to.equal(true); // before the fix: 0, and alice's close reverted
     const freeBefore = await engine.freeBalance(alice.address);
@@ -77,12 +85,13 @@ describe("vault and winners under attack", () => {
     await setPrice(feed, 4_000); // the longs are up ~30k: a factor of ~3% of a ~1M vault
     const maxFactor = (await engine.marketConfig(ETH)).maxPnlFactor;
     expect(await engine.pnlFactor(ETH, true)).to.be.lessThan(maxFactor);
-    // Withdrawing 940k would leave ~30k of equity: a factor near 100%, and a pool-ADL anyone could run.
-    await expect(vault.connect(lp).withdraw(usd(940_000), lp.address, lp.address))
-      .to.be.revertedWithCustomError(engine, "WithdrawalExceedsPnlFactor")
-      .withArgs(ETH, true, anyValue, maxFactor);
-    await vault.connect(lp).withdraw(usd(500_000), lp.address, lp.address);
+    const half = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(usd(500_000)), lp.address);
+    await (await half.settlement).wait();
     expect(await engine.pnlFactor(ETH, true)).to.be.lessThan(maxFactor);
+    // 440k more (within the reserve rule) would leave ~30k of equity: a factor near 100%, and a
+    // pool-ADL anyone could run.
+    const tooMuch = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(usd(440_000)), lp.address);
+    await expect(tooMuch.settlement).to.be.revertedWithCustomError(engine, "WithdrawalExceedsPnlFactor").withArgs(ETH, true, anyValue, maxFactor);
   });
 
   it("runs pool-protection ADL on a vault with negative equity, paying what its cash can", async () => {
@@ -107,7 +116,9 @@ describe("vault and winners under attack", () => {
     // bounds are tightened: a side at ~1,000 of profit on a few thousand of equity.
     const config = defaultMarketConfig(await markets[ETH].oracle.getAddress(), 6);
     await engine.connect(owner).updateMarket(ETH, { ...config, maxPnlFactor: 10n ** 19n, targetPnlFactor: 9n * 10n ** 18n });
-    await vault.connect(lp).withdraw((await vault.maxWithdraw(lp.address)) - usd(1_000), lp.address, lp.address);
+    const free = (await engine.vaultCash()) - (await engine.reservedTraderProfit());
+    const { settlement } = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(free - usd(1_000)), lp.address);
+    await (await settlement).wait();
     await engine.connect(owner).updateMarket(ETH, { ...config, maxPnlFactor: 10n ** 17n, targetPnlFactor: 5n * 10n ** 16n });
     expect(await engine.pnlFactor(ETH, true)).to.be.greaterThan(10n ** 17n);
     await engine.connect(keeper).deleverage(ETH, true, 5, 0, 0);
@@ -134,7 +145,7 @@ describe("one dead feed freezes nothing else", () => {
       await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
       await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
     }
-    await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+    await depositThroughRequest(ethers.provider, vault.connect(lp), [markets[ETH].feed, markets[BTC].feed], usd(1_000_000), lp.address);
     await engine.connect(alice).deposit(usd(100_000));
     await engine.connect(bob).deposit(usd(100_000));
     await engine.connect(alice).openPosition(ETH, size(10), usd(5_000), MAX_PRICE, await farDeadline(), 0);
@@ -146,17 +157,22 @@ describe("one dead feed freezes nothing else", () => {
     return { ...deployed, owner, lp, alice, bob, freshEquity: fresh };
   }
 
-  it("values the stale market 10% against the vault, lets LPs withdraw what that justifies, and sells no shares", async () => {
-    const { engine, vault, lp, markets, freshEquity } = await networkHelpers.loadFixture(deadBtcFeed);
+  it("values the stale market 10% against the vault, lets LPs redeem at what that justifies, and sells no shares", async () => {
+    const { engine, vault, token, lp, markets, freshEquity } = await networkHelpers.loadFixture(deadBtcFeed);
     await expect(markets[BTC].oracle.price()).to.be.revertedWithCustomError(markets[BTC].oracle, "StalePrice");
     const [equity, allFresh] = await engine.vaultValuation();
     expect(allFresh).to.equal(false);
     // Bob's 1 BTC long is valued at 66,000: about 6,000 of profit the vault may owe.
     expect(freshEquity - equity > usd(5_900) && freshEquity - equity < usd(6_100)).to.equal(true);
-    const before = await vault.balanceOf(lp.address);
-    await vault.connect(lp).withdraw(usd(100_000), lp.address, lp.address); // before the fix: StalePrice
-    expect(await vault.balanceOf(lp.address)).to.be.lessThan(before);
-    await expect(vault.connect(lp).deposit(usd(1_000), lp.address)).to.be.revertedWithCustomError(vault, "VaultValuationStale");
+    // A redemption doesn't wait for BTC's dead feed (only ETH publishes); a deposit does.
+    const before = await token.balanceOf(lp.address);
+    const redemption = await redeemThroughRequest(ethers.provider, vault.connect(lp), [markets[ETH].feed], await vault.previewWithdraw(usd(100_000)), lp.address);
+    await (await redemption.settlement).wait(); // before the fix: StalePrice
+    const paid = (await token.balanceOf(lp.address)) - before;
+    expect(paid >= usd(100_000) - usd(1) && paid <= usd(100_000) + usd(1)).to.equal(true, `paid ${paid}`); // at the haircut valuation
+    const id = await requestIdOf(vault, await vault.connect(lp).requestDeposit(usd(1_000), lp.address));
+    await publishAfterRequests(ethers.provider, vault, [markets[ETH].feed]);
+    await expect(vault.settleRequest(id)).to.be.revertedWithCustomError(vault, "PriceNotPublishedSince").withArgs(id, BTC, anyValue, anyValue);
   });
 
   it("lets the other market trade, and the owner replace the dead oracle without reading it", async () => {
@@ -177,7 +193,7 @@ describe("one dead feed freezes nothing else", () => {
     await expect(engine.connect(owner).updateMarket(BTC, config)).to.emit(engine, "MarketConfigUpdated");
     expect((await engine.marketConfig(BTC)).oracle).to.equal(await newOracle.getAddress());
     expect((await engine.vaultValuation())[1]).to.equal(true);
-    await vault.connect(lp).deposit(usd(1_000), lp.address);
+    await depositThroughRequest(ethers.provider, vault.connect(lp), [markets[ETH].feed, newFeed], usd(1_000), lp.address);
     expect(markets.length).to.equal(2);
   });
 });

@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { deployEngine } from "../../scripts/lib/deployProtocol.ts";
+import { publishAfterRequests, redeemThroughRequest, requestIdOf } from "../../scripts/lib/lpRequests.ts";
 import { ETH, MAX_PRICE, ethers, farDeadline, networkHelpers, price, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
 import * as ref from "../../client/math.ts";
 
 const DIVISOR = ref.valueDivisor(6);
 
-describe("liquidity vault (ERC-4626)", () => {
+describe("liquidity vault (ERC-4626 views, requests to enter and leave)", () => {
   it("mints 10^6 shares per atom on the first deposit (virtual shares) and custodies the assets in the engine", async () => {
     const { vault, engine, token, lp } = await networkHelpers.loadFixture(protocolFixture);
     expect(await vault.balanceOf(lp.address)).to.equal(usd(1_000_000) * 10n ** 6n);
@@ -33,8 +34,8 @@ describe("liquidity vault (ERC-4626)", () => {
     expect(await vault.totalAssets()).to.equal((await engine.vaultCash()) - aliceValue - bobValue);
   });
 
-  it("never lets LPs withdraw the cash that traders' unrealised profit needs", async () => {
-    const { vault, engine, lp, alice, feed, token } = await networkHelpers.loadFixture(protocolFixture);
+  it("never lets LPs redeem the cash that traders' unrealised profit needs", async () => {
+    const { vault, engine, lp, alice, keeper, feed, token } = await networkHelpers.loadFixture(protocolFixture);
     await engine.connect(alice).deposit(usd(2_000_000));
     await engine.connect(alice).openPosition(ETH, size(300), usd(190_000), MAX_PRICE, await farDeadline(), 0);
     await setPrice(feed, 3_200); // alice is up ~60k
@@ -44,20 +45,42 @@ describe("liquidity vault (ERC-4626)", () => {
     const { margin } = await engine.position(await engine.positionIdOf(alice.address, ETH));
     expect((await engine.marketState(ETH)).longMargin).to.equal(margin);
     expect(reserved).to.equal(longPnl + margin + 1n);
-    const cash = await engine.vaultCash();
-    const maxWithdraw = await vault.maxWithdraw(lp.address);
-    expect(maxWithdraw).to.equal(cash - reserved);
-    // The long pays ~2.7 of funding per second, which frees reserve between blocks: ask for 100 more.
-    await expect(vault.connect(lp).withdraw(maxWithdraw + usd(100), lp.address, lp.address)).to.be.revertedWithCustomError(
-      vault,
-      "ERC4626ExceededMaxWithdraw",
-    );
+    const free = (await engine.vaultCash()) - reserved;
+    // The long pays ~2.7 of funding per second, which frees reserve while the request waits: 1,000 less.
+    const shares = await vault.previewWithdraw(free - usd(1_000));
+    const id = await requestIdOf(vault, await vault.connect(lp).requestRedeem(shares, lp.address));
+    await publishAfterRequests(ethers.provider, vault, [feed]);
     const before = await token.balanceOf(lp.address);
-    await vault.connect(lp).withdraw(maxWithdraw, lp.address, lp.address);
-    expect(await token.balanceOf(lp.address)).to.equal(before + maxWithdraw);
+    const expected = await vault.previewRedeem(shares);
+    await vault.connect(keeper).settleRequests([id]);
+    // Paid at the settlement block's valuation: a second more of the long's funding than the preview.
+    const paid = (await token.balanceOf(lp.address)) - before;
+    expect(paid >= expected && paid - expected < usd(5)).to.equal(true, `paid ${paid}, previewed ${expected}`);
+    expect(await engine.vaultCash()).to.be.greaterThanOrEqual(await engine.reservedTraderProfit());
+    // The rest of the LP's shares ask for cash only the reserve holds: refused, the request stays
+    // pending with its shares escrowed until it can be paid or is cancelled.
+    const rest = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.balanceOf(lp.address), lp.address);
+    await expect(rest.settlement).to.be.revertedWithCustomError(engine, "InsufficientVaultCash");
+    expect((await vault.requests(rest.id)).owner).to.equal(lp.address);
     // alice can still realise her whole profit.
     await engine.connect(alice).closePosition(ETH, 0, await farDeadline());
     expect(await engine.positionIdOf(alice.address, ETH)).to.equal(0n);
+  });
+
+  it("closes the immediate ERC-4626 paths and reports them disabled", async () => {
+    const { vault, lp } = await networkHelpers.loadFixture(protocolFixture);
+    const selector = (name: string) => vault.interface.getFunction(name)!.selector;
+    await expect(vault.connect(lp).deposit(usd(1), lp.address)).to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled").withArgs(selector("deposit"));
+    await expect(vault.connect(lp).mint(10n ** 12n, lp.address)).to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled").withArgs(selector("mint"));
+    await expect(vault.connect(lp).withdraw(usd(1), lp.address, lp.address))
+      .to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled")
+      .withArgs(selector("withdraw"));
+    await expect(vault.connect(lp).redeem(10n ** 12n, lp.address, lp.address))
+      .to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled")
+      .withArgs(selector("redeem"));
+    for (const max of [vault.maxDeposit, vault.maxMint, vault.maxWithdraw, vault.maxRedeem]) expect(await max(lp.address)).to.equal(0n);
+    // The previews quote the current valuation: what a request settled now would get.
+    expect(await vault.previewRedeem(await vault.balanceOf(lp.address))).to.equal(usd(1_000_000));
   });
 
   it("ignores token donations when pricing shares", async () => {
@@ -81,7 +104,7 @@ describe("liquidity vault (ERC-4626)", () => {
     expect(gain < usd(1_001) + feeShare(usd(15)) + feeShare(14_500_000n)).to.equal(true);
   });
 
-  it("rejects a fee-on-transfer shortfall instead of diluting LPs", async () => {
+  it("rejects a fee-on-transfer shortfall on the request instead of diluting LPs", async () => {
     const [owner] = await ethers.getSigners();
     const feeToken = await ethers.deployContract("FeeOnTransferToken");
     const { engine } = await deployEngine(ethers, await feeToken.getAddress(), owner);
@@ -89,7 +112,7 @@ describe("liquidity vault (ERC-4626)", () => {
     await engine.setVault(await vault.getAddress());
     await feeToken.mint(owner.address, 1_000_000n);
     await feeToken.approve(await vault.getAddress(), 1_000_000n);
-    await expect(vault.deposit(1_000_000n, owner.address))
+    await expect(vault.requestDeposit(1_000_000n, owner.address))
       .to.be.revertedWithCustomError(vault, "DepositShortfall")
       .withArgs(1_000_000n, 990_000n);
   });

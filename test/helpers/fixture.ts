@@ -1,5 +1,6 @@
 import { network } from "hardhat";
 import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 
 export const { ethers, networkHelpers } = await network.create();
 
@@ -33,10 +34,10 @@ export async function protocolFixture() {
     await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
     await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
   }
-  await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+  const feed = deployed.markets[ETH].feed;
+  await depositThroughRequest(ethers.provider, vault.connect(lp), [feed], usd(1_000_000), lp.address);
   await engine.connect(owner).fundInsurance(usd(10_000));
   for (const trader of [alice, bob, carol]) await engine.connect(trader).deposit(usd(100_000));
-  const feed = deployed.markets[ETH].feed;
   // Each trader's ETH position id, fixed by the account's number whether or not it is open.
   const ids = {
     alice: await engine.positionIdFor(alice.address, ETH),

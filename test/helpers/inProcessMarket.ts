@@ -3,6 +3,7 @@
 // helper that funds a signer and opens its position.
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 
 export async function deployMarket(ethers: HardhatEthers, vaultAtoms: bigint) {
   const signers = await ethers.getSigners();
@@ -11,7 +12,7 @@ export async function deployMarket(ethers: HardhatEthers, vaultAtoms: bigint) {
   const { engine, token, vault } = deployed;
   await token.mint(lp.address, vaultAtoms);
   await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
-  await vault.connect(lp).deposit(vaultAtoms, lp.address);
+  await depositThroughRequest(ethers.provider, vault.connect(lp), [deployed.markets[0].feed], vaultAtoms, lp.address);
   /** Deposits twice the margin (fees come out of it) and opens; returns the position id. */
   const open = async (trader: HardhatEthersSigner, size: bigint, margin: bigint) => {
     await token.mint(trader.address, margin * 2n);

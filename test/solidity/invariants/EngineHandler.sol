@@ -2,15 +2,16 @@
 pragma solidity 0.8.28;
 
 import {Position} from "../../../contracts/types/PerpTypes.sol";
-import {AttackerActions} from "./AttackerActions.sol";
+import {LpRequestActions} from "./LpRequestActions.sol";
 import {ReferenceMath} from "./ReferenceMath.sol";
 
 /// @title EngineHandler
-/// @notice Drives the whole protocol with honest users, a keeper, an LP, a guardian who pauses,
-/// random prices and time, and the attacker of AttackerActions. Every observation that would break
+/// @notice Drives the whole protocol with honest users, a keeper, an LP whose deposits and
+/// redemptions are requests (LpRequestActions), a guardian who pauses, random prices, time and feed
+/// outages, and the attacker of AttackerActions. Every observation that would break
 /// an invariant is counted in a ghost the invariant contract asserts is zero. Health is judged by
 /// ReferenceMath, never by the engine's own health code.
-contract EngineHandler is AttackerActions {
+contract EngineHandler is LpRequestActions {
     // Ghosts: each counts a violation and must stay zero.
     uint256 public healthyLiquidations;
     uint256 public partialsNotHealthier;
@@ -193,7 +194,7 @@ contract EngineHandler is AttackerActions {
         if (!owesDebt && !overThreshold) ++deleveragesWithoutCause;
     }
 
-    // ─── Guardian and LP ────────────────────────────────────────────────────────────────────
+    // ─── Guardian ───────────────────────────────────────────────────────────────────────────
 
     /// The guardian pauses new risk for a few steps; exits are compared with their unpaused outcome.
     function guardianPause(uint256 stepsSeed) external step {
@@ -201,21 +202,6 @@ contract EngineHandler is AttackerActions {
         engine.setRiskPaused(true);
         pausedStepsLeft = bound(stepsSeed, 1, 6);
         ++pauses;
-    }
-
-    function lpDeposit(uint256 amount) external step {
-        amount = bound(amount, 1e6, 500_000e6);
-        _fund(lp, amount);
-        vm.prank(lp);
-        try vault.deposit(amount, lp) {} catch {}
-    }
-
-    function lpWithdraw(uint256 amount) external step {
-        uint256 max = vault.maxWithdraw(lp);
-        if (max == 0) return;
-        amount = bound(amount, 1, max);
-        vm.prank(lp);
-        try vault.withdraw(amount, lp, lp) {} catch {}
     }
 
     // ─── Checks ─────────────────────────────────────────────────────────────────────────────

@@ -7,6 +7,7 @@ import {AdlGrid} from "../../../contracts/adl/AdlGrid.sol";
 import {AdlQueue, QueueNode} from "../../../contracts/adl/AdlQueue.sol";
 import {Position, MarketState} from "../../../contracts/types/PerpTypes.sol";
 import {EngineHandler} from "./EngineHandler.sol";
+import {LiquidityVault} from "../../../contracts/vault/LiquidityVault.sol";
 import {ReferenceMath} from "./ReferenceMath.sol";
 
 /// @title Engine invariants
@@ -23,16 +24,17 @@ import {ReferenceMath} from "./ReferenceMath.sol";
 /// - INV-6 No account can withdraw collateral that backs a position's margin.
 /// - INV-7 Every risk-increasing action leaves the position at or above initial margin, by the
 ///         reference model (ReferenceMath: never the engine's own health code).
-/// - INV-8 The vault's cash covers the trader profit it reserves whenever LPs can withdraw.
+/// - INV-8 An LP redemption never takes the cash reserved for trader profit: after every settled
+///         redemption the vault's cash still covers the reserve.
 /// - INV-9 Each ADL queue holds exactly the open positions of its side, each in the bucket its
 ///         current slope maps to, keyed by its current k.
 /// - INV-10 The queue lists are consistent: prev and next links agree, every list is sorted by
 ///          (k, id) in its side's direction, cached head keys and the non-empty bitmap are right.
 /// - INV-11 ADL runs only when the side owes uncovered deficit or its pnl factor is above the maximum.
-/// - INV-12 Liveness of liquidation: at every step, every position the reference model finds
+/// - INV-12 Liveness of liquidation: at every step with a fresh price, every position the reference model finds
 ///          liquidatable is liquidated by a fresh caller with hint 0, and ends closed, no longer
 ///          liquidatable, or cut by exactly one chunk (checked on a snapshot, then reverted).
-/// - INV-13 Liveness of ADL: while a side owes ADL debt, `deleverage` by a fresh caller (16 fills at
+/// - INV-13 Liveness of ADL: while a side owes ADL debt and the price is fresh, `deleverage` by a fresh caller (16 fills at
 ///          most; the engine picks each counterparty on-chain) succeeds and the debt strictly falls
 ///          (filled or borne by the vault) (checked on a snapshot, then reverted).
 /// - INV-14 ADL debt is exact: per side, the debt ever added equals the haircuts taken plus what
@@ -42,6 +44,14 @@ import {ReferenceMath} from "./ReferenceMath.sol";
 ///          removal succeeds.
 /// - INV-16 A hint only saves gas: a stale, griefed or meaningless hint never makes a call revert
 ///          or do anything else than it does with hint 0.
+/// - INV-17 LP requests: the vault holds the assets of every pending deposit request and the shares
+///          of every pending redemption request (as this handler counts them); a batch settlement
+///          never reverts; a request settles only once MIN_REQUEST_DELAY old and the feed published
+///          after it (a redemption may also settle on a stale feed, valued with the haircut); a
+///          cancellation returns exactly the escrow.
+/// - INV-18 Every profitable position can be closed: while the price is fresh and its side owes no
+///          ADL debt, each position in profit is closed by its owner, all of them one after
+///          another (checked on a snapshot, then reverted).
 contract EngineInvariants is Test {
     /// @dev Has never held a balance or position: liquidation and ADL must be open to anyone.
     address internal constant FRESH_CALLER = address(uint160(uint256(keccak256("fresh caller"))));
@@ -122,6 +132,30 @@ contract EngineInvariants is Test {
         invariant_INV3_insuranceOnlyDrawnByBankruptcy();
     }
 
+    /// The LP's requests through an outage and a crash: nothing settles before MIN_REQUEST_DELAY; on
+    /// a dead feed the redemption settles (valued with the haircut) and the deposit waits; the
+    /// crash's round lets the deposit settle; a cancellation returns the escrow. Guards against a
+    /// handler whose LP never settles or cancels.
+    function test_lpRequestsThroughAnOutageAndACrash() public {
+        handler.lpRequestDeposit(100_000e6);
+        handler.lpRequestRedeem(2_000);
+        handler.lpSettle();
+        assertEq(handler.requestsSkipped(), 2, "a request settled before MIN_REQUEST_DELAY");
+        handler.feedOutage(0);
+        handler.lpSettle();
+        assertEq(handler.redemptionsSettled(), 1, "the redemption waited for a dead feed");
+        assertEq(handler.depositsSettled(), 0, "a deposit settled at a stale valuation");
+        handler.movePrice(-1_500);
+        handler.lpSettle();
+        assertEq(handler.depositsSettled(), 1, "the deposit did not settle after the crash's round");
+        handler.lpRequestDeposit(1e6);
+        handler.lpCancel(0);
+        assertEq(handler.requestsCancelled(), 1);
+        assertEq(handler.pendingCount(), 0);
+        invariant_INV17_lpRequestEscrowAndTiming();
+        invariant_INV1_solvency();
+    }
+
     function invariant_INV1_solvency() public view {
         uint256 owed = engine.insuranceFund() + engine.vaultCash() + engine.freeBalance(handler.keeper());
         for (uint256 i = 0; i < handler.actorCount(); ++i) {
@@ -181,10 +215,8 @@ contract EngineInvariants is Test {
         assertEq(handler.riskyPositionsLeftBelowInitial(), 0);
     }
 
-    function invariant_INV8_reserveCoveredWhenLpsCanWithdraw() public view {
-        if (handler.vault().maxWithdraw(handler.lp()) > 0) {
-            assertGe(engine.vaultCash(), engine.reservedTraderProfit());
-        }
+    function invariant_INV8_redemptionsNeverTakeTheReserve() public view {
+        assertEq(handler.redemptionsIntoReserve(), 0, "a redemption left the vault's cash below the reserve");
     }
 
     /// The engine stores only a position's links; queueNode derives bucket, side and key from the
@@ -211,6 +243,7 @@ contract EngineInvariants is Test {
     }
 
     function invariant_INV12_everyLiquidatablePositionCanBeLiquidated() public {
+        if (!_priceFresh()) return; // during a feed outage nothing can be priced, liquidation included
         for (uint256 i = 0; i < handler.actorCount(); ++i) {
             uint256 id = engine.positionIdOf(handler.actors(i), 0);
             if (id == 0 || !handler.referenceHealth(id).liquidatable) continue;
@@ -231,6 +264,7 @@ contract EngineInvariants is Test {
     }
 
     function invariant_INV13_deleverageMakesProgress() public {
+        if (!_priceFresh()) return; // deleverage fills at the oracle price
         for (uint256 side = 0; side < 2; ++side) {
             bool isLong = side == 1;
             uint256 debt = _debt(isLong);
@@ -263,6 +297,39 @@ contract EngineInvariants is Test {
     function invariant_INV16_hintsOnlySaveGas() public view {
         assertEq(handler.staleHintReverts(), 0, "a front-run hint made addMargin revert");
         assertEq(handler.hintChangedOutcome(), 0, "a stale hint changed a call's outcome");
+    }
+
+    function invariant_INV17_lpRequestEscrowAndTiming() public view {
+        LiquidityVault vault = handler.vault();
+        assertEq(vault.pendingDepositAssets(), handler.pendingDepositAssetsModel(), "escrowed deposit assets");
+        assertGe(handler.token().balanceOf(address(vault)), vault.pendingDepositAssets(), "vault holds less than the escrowed deposits");
+        assertEq(vault.balanceOf(address(vault)), handler.pendingRedeemShares(), "escrowed redemption shares");
+        assertEq(handler.batchReverted(), 0, "a settlement batch reverted");
+        assertEq(handler.settledBeforeDue(), 0, "a request settled before it was due");
+        assertEq(handler.escrowNotReturned(), 0, "a cancellation did not return the escrow");
+    }
+
+    function invariant_INV18_everyProfitablePositionCanBeClosed() public {
+        if (!_priceFresh()) return; // closing needs a fresh price
+        uint256 snapshot = vm.snapshotState();
+        for (uint256 i = 0; i < handler.actorCount(); ++i) {
+            address actor = handler.actors(i);
+            uint256 id = engine.positionIdOf(actor, 0);
+            if (id == 0) continue;
+            Position memory p = engine.position(id);
+            if (_debt(p.size > 0) != 0) continue; // no profit is taken while the side owes ADL debt
+            if (handler.referenceHealth(id).equity <= int256(uint256(p.margin))) continue;
+            vm.prank(actor);
+            (bool ok, bytes memory reason) =
+                address(engine).call(abi.encodeCall(engine.closePosition, (0, p.size > 0 ? 0 : type(uint256).max, block.timestamp)));
+            if (!ok) emit log_named_bytes("close reverted with", reason);
+            assertTrue(ok, "a profitable position could not be closed");
+        }
+        vm.revertToState(snapshot);
+    }
+
+    function _priceFresh() private view returns (bool fresh) {
+        (, fresh) = engine.marketOracle(0).valuationPrice();
     }
 
     function _debt(bool isLong) private view returns (uint256) {

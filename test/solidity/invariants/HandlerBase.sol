@@ -54,8 +54,12 @@ abstract contract HandlerBase is Test {
         engine.listMarket(_config(oracle));
         for (uint256 i = 1; i <= HONEST_ACTORS; ++i) actors.push(address(uint160(0xA000 + i)));
         _fund(lp, 2_000_000e6);
+        // LP capital enters as a request, settled once it is old enough and the feed published after it.
         vm.prank(lp);
-        vault.deposit(2_000_000e6, lp);
+        uint256 id = vault.requestDeposit(2_000_000e6, lp);
+        vm.warp(block.timestamp + vault.MIN_REQUEST_DELAY());
+        feed.setAnswer(answer);
+        vault.settleRequest(id);
         // A small fund, so that runs exhaust it and reach ADL debt.
         token.mint(address(this), 5_000e6);
         token.approve(address(engine), type(uint256).max);
