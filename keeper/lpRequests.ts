@@ -1,29 +1,26 @@
 // Settles LP deposit and redemption requests (LiquidityVault) once they are due: MIN_REQUEST_DELAY
 // old and every market has published a price after them. Settling promptly is what keeps an LP
 // from choosing its own settlement moment, so the keeper does it on every tick.
-// Pending ids come from the vault's request events; whether one can settle now comes from the
-// chain (an eth_call of settleRequest), never from a local copy of the rules, so a reorg or another
-// keeper's settlement can only make the candidate set larger than the truth, never wrong.
+// Requests are indexed from the vault's own state, not its logs: ids are sequential
+// (`nextRequestId`), and `requests(id)` is zero once settled or cancelled. An idle tick is then one
+// read, batched with the tick's others, and a reorg can't leave the index wrong. Whether a request
+// can settle now comes from the chain (an eth_call of settleRequest), never from a copy of the rules.
 import type { Logger } from "pino";
 import { Counter, Gauge } from "prom-client";
-import { type AbiEvent, type PublicClient, parseEventLogs } from "viem";
+import { type PublicClient, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import { vaultAbi } from "./contracts.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 
-/** Blocks per eth_getLogs call. */
-const LOG_RANGE = 5_000n;
+/** Request ids read per round when catching up (viem batches them into JSON-RPC batches). */
+const READ_CHUNK = 500n;
 /** Requests per settleRequests transaction: each settlement values the vault (every market). */
 const SETTLE_CHUNK = 25;
 
-const eventsNamed = (...names: string[]) => vaultAbi.filter((item): item is AbiEvent => item.type === "event" && names.includes(item.name));
-const openedBy = new Set(["DepositRequested", "RedeemRequested"]);
-const requestEvents = eventsNamed("DepositRequested", "RedeemRequested", "DepositSettled", "RedeemSettled", "RequestCancelled");
-
 export interface LpRequestDeps {
   client: PublicClient;
-  book: Pick<AddressBook, "vault" | "deploymentBlock">;
+  book: Pick<AddressBook, "vault">;
   sender: TransactionSender;
   metrics: KeeperMetrics;
   log: Logger;
@@ -32,14 +29,14 @@ export interface LpRequestDeps {
 export class LpRequestSettler {
   private readonly deps: LpRequestDeps;
   private readonly pending = new Set<bigint>();
-  private nextBlock: bigint;
+  /** The first request id not read yet. */
+  private nextId = 1n;
   private readonly pendingGauge: Gauge;
   private readonly settlements: Counter<"outcome">;
   private readonly settled: Counter;
 
   constructor(deps: LpRequestDeps) {
     this.deps = deps;
-    this.nextBlock = BigInt(deps.book.deploymentBlock);
     const registers = [deps.metrics.registry];
     this.pendingGauge = new Gauge({ name: "keeper_lp_requests_pending", help: "LP requests indexed and not yet settled or cancelled", registers });
     this.settlements = new Counter({
@@ -51,9 +48,19 @@ export class LpRequestSettler {
     this.settled = new Counter({ name: "keeper_lp_requests_settled_total", help: "LP requests this keeper settled", registers });
   }
 
-  /** Indexes new request events, then settles every pending request the chain says can settle now. */
-  async tick(): Promise<void> {
-    await this.index();
+  /** Adds the requests made since the last call that are still pending: one read when there are none. */
+  async refresh(): Promise<void> {
+    const next = await this.readVault<bigint>("nextRequestId", []);
+    for (let from = this.nextId; from < next; from += READ_CHUNK) {
+      const ids = Array.from({ length: Number(next - from < READ_CHUNK ? next - from : READ_CHUNK) }, (_, i) => from + BigInt(i));
+      const live = await Promise.all(ids.map((id) => this.isPending(id)));
+      ids.forEach((id, i) => live[i] && this.pending.add(id));
+    }
+    this.nextId = next;
+  }
+
+  /** Settles every pending request the chain says can settle now; sends nothing when none can. */
+  async settleDue(): Promise<void> {
     const due = await this.due();
     for (let i = 0; i < due.length; i += SETTLE_CHUNK) {
       const ids = due.slice(i, i + SETTLE_CHUNK);
@@ -68,19 +75,14 @@ export class LpRequestSettler {
     return [...this.pending].sort((a, b) => (a < b ? -1 : 1));
   }
 
-  private async index() {
-    const { client, book } = this.deps;
-    const head = await client.getBlockNumber({ cacheTime: 0 });
-    for (let from = this.nextBlock; from <= head; from += LOG_RANGE) {
-      const to = from + LOG_RANGE - 1n < head ? from + LOG_RANGE - 1n : head;
-      const logs = await client.getLogs({ address: book.vault, events: requestEvents, fromBlock: from, toBlock: to });
-      for (const log of logs) {
-        const id = (log.args as { id: bigint }).id;
-        if (openedBy.has(log.eventName)) this.pending.add(id);
-        else this.pending.delete(id);
-      }
-      this.nextBlock = to + 1n;
-    }
+  private readVault<T>(functionName: string, args: readonly unknown[]) {
+    return this.deps.client.readContract({ address: this.deps.book.vault, abi: vaultAbi, functionName, args }) as Promise<T>;
+  }
+
+  /** A settled or cancelled request reads as all zero. */
+  private async isPending(id: bigint) {
+    const [owner] = await this.readVault<readonly [`0x${string}`, ...unknown[]]>("requests", [id]);
+    return !/^0x0{40}$/.test(owner);
   }
 
   /** Pending ids whose settlement would go through now; ids gone from the vault are forgotten. */
@@ -89,11 +91,7 @@ export class LpRequestSettler {
     const ids = this.pendingIds();
     const checks = await Promise.all(
       ids.map(async (id) => {
-        const [owner] = await client.readContract({ address: book.vault, abi: vaultAbi, functionName: "requests", args: [id] }) as readonly [
-          `0x${string}`,
-          ...unknown[],
-        ];
-        if (/^0x0{40}$/.test(owner)) return "gone";
+        if (!(await this.isPending(id))) return "gone";
         return client
           .simulateContract({ address: book.vault, abi: vaultAbi, functionName: "settleRequest", args: [id], account: sender.address })
           .then(

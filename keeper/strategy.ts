@@ -76,6 +76,7 @@ export class KeeperStrategy {
       this.indexer.sync(),
       this.markets.snapshots(),
       this.client.getBalance({ address: this.sender.address }),
+      this.lpRequests.refresh(),
     ]);
     this.watchBalance(balance);
     if (synced.reorg) {
@@ -117,7 +118,7 @@ export class KeeperStrategy {
       );
     }
     // Last: liquidations and ADL come first when a crash makes everything due at once.
-    await this.lpRequests.tick();
+    await this.lpRequests.settleDue();
   }
 
   /**

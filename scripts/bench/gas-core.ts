@@ -3,6 +3,7 @@
 // and by the gas guard (scripts/bench/gas-guard.ts).
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { deployProtocol } from "../lib/deployProtocol.ts";
+import { depositThroughRequest, publishAfterRequests, requestIdOf } from "../lib/lpRequests.ts";
 import { measureEngineGas } from "./gas-adl.ts";
 
 /** Positions in the engine benchmark behind the deleverage figures: enough to fill 36 ADL buckets. */
@@ -21,8 +22,10 @@ export const CORE_OPERATIONS = {
   removeMargin: "removeMargin",
   closePosition: "closePosition",
   fundInsurance: "fundInsurance",
-  vaultDeposit: "vault.deposit (ERC-4626)",
-  vaultWithdraw: "vault.withdraw (ERC-4626, trader-profit reserve checked)",
+  lpRequestDeposit: "vault.requestDeposit (assets escrowed in the vault)",
+  lpRequestRedeem: "vault.requestRedeem (shares escrowed in the vault)",
+  lpSettleDeposit: "vault.settleRequests: 1 deposit (valued, credited to the engine, shares minted)",
+  lpSettleRedeem: "vault.settleRequests: 1 redemption (valued, trader-profit reserve and pnl factors checked)",
   liquidatePartial: "liquidate: partial",
   liquidateFull: "liquidate: full, equity left",
   liquidateBankrupt: "liquidate: full, bankrupt, insurance draw",
@@ -61,7 +64,7 @@ async function measureEntryPoints(ethers: HardhatEthers): Promise<Record<EntryPo
     await token.connect(who).approve(await engine.getAddress(), MAX);
     await token.connect(who).approve(await vault.getAddress(), MAX);
   }
-  await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+  await depositThroughRequest(ethers.provider, vault.connect(lp), [feed], usd(1_000_000), lp.address);
   await engine.connect(owner).fundInsurance(usd(50_000));
   for (const t of traders.slice(0, 12)) await engine.connect(t).deposit(usd(100_000));
   const deadline = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;
@@ -88,8 +91,13 @@ async function measureEntryPoints(ethers: HardhatEthers): Promise<Record<EntryPo
   await measure("removeMargin", engine.connect(a).removeMargin(ETH, usd(100), await deadline(), 0));
   await measure("closePosition", engine.connect(a).closePosition(ETH, 0, await deadline()));
   await measure("fundInsurance", engine.connect(owner).fundInsurance(usd(1_000)));
-  await measure("vaultDeposit", vault.connect(lp).deposit(usd(10_000), lp.address));
-  await measure("vaultWithdraw", vault.connect(lp).withdraw(usd(10_000), lp.address, lp.address));
+  const depositRequest = vault.connect(lp).requestDeposit(usd(10_000), lp.address);
+  await measure("lpRequestDeposit", depositRequest);
+  const redeemRequest = vault.connect(lp).requestRedeem(await vault.previewWithdraw(usd(10_000)), lp.address);
+  await measure("lpRequestRedeem", redeemRequest);
+  await publishAfterRequests(ethers.provider, vault, [feed]);
+  await measure("lpSettleDeposit", vault.connect(keeper).settleRequests([await requestIdOf(vault, await depositRequest)]));
+  await measure("lpSettleRedeem", vault.connect(keeper).settleRequests([await requestIdOf(vault, await redeemRequest)]));
 
   // Liquidations: b partial, c full (tiny equity), d bankrupt, e+f batch.
   await engine.connect(b).openPosition(ETH, eth(30), usd(6_500), MAX, await deadline(), 0);
