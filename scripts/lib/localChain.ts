@@ -154,13 +154,15 @@ export async function openPositionFor(bookPath: string, trader: Signer, sizeEth:
 }
 
 /** Mints test collateral to `lp` and deposits it into the vault through a request that it settles
- * at once (time moved on, the feed republished): liquidity for traders' profit. `lp` must own the
- * settable feed, as the deployer does. */
+ * as soon as it is due (MIN_REQUEST_DELAY waited out in real time, every market's feed
+ * republished): liquidity for traders' profit. `lp` must own the settable feeds, as the deployer does. */
 export async function seedVault(bookPath: string, lp: Signer, amountUsd: string) {
-  const { token, vault, feed } = await protocolAt(bookPath, lp);
+  const { book, token, vault } = await protocolAt(bookPath, lp);
   const amount = parseUnits(amountUsd, 6);
   await (await token.mint(await lp.getAddress(), amount)).wait();
   await (await token.approve(await vault.getAddress(), MaxUint256)).wait();
+  const feedAbi = await artifactAbi("oracle/SettableAggregator.sol/SettableAggregator.json");
+  const feeds = book.markets.map((m) => new Contract(m.feed, feedAbi, lp) as unknown as SettableFeed);
   const chain = lp.provider as JsonRpcProvider;
-  await depositThroughRequest(chain, vault as unknown as RequestVault, [feed as unknown as SettableFeed], amount, await lp.getAddress());
+  await depositThroughRequest(chain, vault as unknown as RequestVault, feeds, amount, await lp.getAddress(), "wait");
 }

@@ -35,10 +35,22 @@ export async function requestIdOf(vault: RequestVault, tx: ContractTransactionRe
   throw new Error(`transaction ${tx.hash} made no LP request`);
 }
 
+/**
+ * How MIN_REQUEST_DELAY passes: "warp" moves the chain's clock (in-process chains), "wait" lets it
+ * pass in real time, for a node whose clock must stay in step with the wall clock (an anvil
+ * restarted from its state file resumes at wall-clock time: a warped chain would go back in time).
+ */
+export type Clock = "warp" | "wait";
+
 /** Makes every pending request due: MIN_REQUEST_DELAY passes, then each feed publishes again. */
-export async function publishAfterRequests(chain: LocalChain, vault: RequestVault, feeds: readonly SettableFeed[]) {
-  await chain.send("evm_increaseTime", [Number(await vault.MIN_REQUEST_DELAY())]);
-  await chain.send("evm_mine", []);
+export async function publishAfterRequests(chain: LocalChain, vault: RequestVault, feeds: readonly SettableFeed[], clock: Clock = "warp") {
+  const delay = Number(await vault.MIN_REQUEST_DELAY());
+  if (clock === "warp") {
+    await chain.send("evm_increaseTime", [delay]);
+    await chain.send("evm_mine", []);
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, (delay + 1) * 1000));
+  }
   for (const feed of feeds) {
     const round = await feed.latestRoundData();
     await (await feed.setAnswer(round[1])).wait();
@@ -52,9 +64,10 @@ export async function depositThroughRequest(
   feeds: readonly SettableFeed[],
   assets: bigint,
   receiver: string,
+  clock: Clock = "warp",
 ) {
   const id = await requestIdOf(vault, await vault.requestDeposit(assets, receiver));
-  await publishAfterRequests(chain, vault, feeds);
+  await publishAfterRequests(chain, vault, feeds, clock);
   await (await vault.settleRequest(id)).wait();
   return id;
 }
