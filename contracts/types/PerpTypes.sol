@@ -36,7 +36,7 @@ struct MarketConfig {
     RiskTier[MAX_RISK_TIERS] tiers;
     uint64 maxPnlFactor; // WAD; pool-protection ADL may run when a side's profit / vault assets exceeds it
     uint64 targetPnlFactor; // WAD; pool-protection ADL brings the factor back to this, and no lower
-    uint128 impactSkewScale; // base units; a trade pays price * (skewAfter^2 - skewBefore^2) / (2 * impactSkewScale)
+    uint128 impactSkewScale; // base units; a trade pays price * (skewAfter^2 - skewBefore^2) / (2 * impactSkewScale); 0: no impact
 }
 
 /// @notice Mutable per-market state.

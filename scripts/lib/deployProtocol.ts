@@ -23,28 +23,38 @@ export interface DeployOptions {
   markets: MarketSpec[];
   owner?: HardhatEthersSigner;
   guardian?: string;
-  /** The engine contract: "PerpEngine", or a benchmark harness built on it with the same constructor. */
+  /**
+   * The engine contract: "PerpEngine", or a test or benchmark harness built on it with the same
+   * constructor ("ImmediateTradingEngine", "EngineBench"), which gets the test-only order module with
+   * one-step trades.
+   */
   engineContract?: string;
 }
 
 /**
- * Deploys the ADL queue library, the liquidation and governance modules, and the engine that
- * delegates to them.
+ * Deploys the ADL queue and order-rules libraries, the order, liquidation and governance modules,
+ * and the engine that delegates to them.
  */
 export async function deployEngine(ethers: HardhatEthers, token: string, owner: HardhatEthersSigner, engineContract = "PerpEngine") {
   const adlQueue = await ethers.deployContract("AdlQueue", [], owner);
+  const orderRules = await ethers.deployContract("OrderRules", [], owner);
   const libraries = { "project/contracts/adl/AdlQueue.sol:AdlQueue": await adlQueue.getAddress() };
+  const orderLibraries = { ...libraries, "project/contracts/libraries/OrderRules.sol:OrderRules": await orderRules.getAddress() };
   const liquidationModule = await (await ethers.getContractFactory("LiquidationModule", { libraries, signer: owner })).deploy(token);
   const governanceModule = await ethers.deployContract("GovernanceModule", [token], owner);
+  // Harnesses built on the engine come with the test-only module that also trades in one step.
+  const orderModuleContract = engineContract === "PerpEngine" ? "OrderModule" : "ImmediateTradingModule";
+  const orderModule = await (await ethers.getContractFactory(orderModuleContract as "OrderModule", { libraries: orderLibraries, signer: owner })).deploy(token);
   const engineFactory = await ethers.getContractFactory(engineContract as "PerpEngine", { libraries, signer: owner }); // typed as the engine it extends
   const engine = await engineFactory.deploy(
     token,
     owner.address,
     await liquidationModule.getAddress(),
     await governanceModule.getAddress(),
+    await orderModule.getAddress(),
   );
   await engine.waitForDeployment();
-  return { engine, liquidationModule, governanceModule, adlQueue };
+  return { engine, liquidationModule, governanceModule, orderModule, adlQueue, orderRules };
 }
 
 /**

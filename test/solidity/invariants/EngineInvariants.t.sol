@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
-import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
+import {ImmediateTradingEngine} from "../../../contracts/test/ImmediateTradingEngine.sol";
 import {AdlGrid} from "../../../contracts/adl/AdlGrid.sol";
 import {AdlQueue, QueueNode} from "../../../contracts/adl/AdlQueue.sol";
 import {Position, MarketState} from "../../../contracts/types/PerpTypes.sol";
@@ -47,7 +47,7 @@ contract EngineInvariants is Test {
     address internal constant FRESH_CALLER = address(uint160(uint256(keccak256("fresh caller"))));
 
     EngineHandler internal handler;
-    PerpEngine internal engine;
+    ImmediateTradingEngine internal engine;
 
     function setUp() public {
         handler = new EngineHandler();
