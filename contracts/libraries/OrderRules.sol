@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {Order, OrderKind, OrderRequest, OrderSettings} from "../types/PerpTypes.sol";
+import {ORDER_LIMIT, ORDER_MARKET, ORDER_STOP_LOSS, ORDER_TAKE_PROFIT, Order, OrderRequest, OrderSettings} from "../types/PerpTypes.sol";
 
 /// @title OrderRules
 /// @notice What an order may ask for, and the price proofs that may fill it. Linked as an external
@@ -13,16 +13,17 @@ library OrderRules {
     /// @notice Checks a request against the settings; `hasPosition`: the account holds a position
     /// in the market (stop-loss and take-profit orders are attached to one).
     function validate(OrderRequest calldata r, OrderSettings calldata settings, bool hasPosition) external view {
+        if (r.kind > ORDER_TAKE_PROFIT) revert IPerpEngineEvents.InvalidOrder("kind", r.kind);
         if (r.executionFee < settings.minExecutionFee) revert IPerpEngineEvents.ExecutionFeeTooLow(r.executionFee, settings.minExecutionFee);
         if (r.executionFee > type(uint88).max) revert IPerpEngineEvents.InvalidOrder("executionFee", r.executionFee);
         if (r.expiresAt <= block.timestamp || r.expiresAt > type(uint40).max) revert IPerpEngineEvents.InvalidOrder("expiresAt", r.expiresAt);
         if (r.sizeDelta == 0 && r.marginOut == 0) revert IPerpEngineEvents.ZeroAmount();
-        bool triggered = r.kind == OrderKind.StopLoss || r.kind == OrderKind.TakeProfit;
+        bool triggered = r.kind == ORDER_STOP_LOSS || r.kind == ORDER_TAKE_PROFIT;
         // Size changes only: margin alone moves in with addMargin, out with a market order.
-        if (r.kind != OrderKind.Market && r.sizeDelta == 0) revert IPerpEngineEvents.InvalidOrder("sizeDelta", 0);
+        if (r.kind != ORDER_MARKET && r.sizeDelta == 0) revert IPerpEngineEvents.InvalidOrder("sizeDelta", 0);
         if ((r.sizeDelta == 0 || r.reduceOnly || triggered) && r.marginIn > 0) revert IPerpEngineEvents.InvalidOrder("marginIn", r.marginIn);
         if (triggered != (r.triggerPrice > 0)) revert IPerpEngineEvents.InvalidOrder("triggerPrice", r.triggerPrice);
-        if (r.kind == OrderKind.Limit && r.acceptablePrice == 0) revert IPerpEngineEvents.InvalidOrder("acceptablePrice", 0);
+        if (r.kind == ORDER_LIMIT && r.acceptablePrice == 0) revert IPerpEngineEvents.InvalidOrder("acceptablePrice", 0);
         if (triggered && !hasPosition) revert IPerpEngineEvents.NoPosition(msg.sender, r.marketId);
     }
 
@@ -39,8 +40,8 @@ library OrderRules {
         bytes calldata priceData
     ) external returns (uint256 price, uint256 publishTime, uint256 spent) {
         uint256 notBefore = uint256(o.createdAt) + settings.minExecutionDelay;
-        if (o.kind == OrderKind.Market || o.kind == OrderKind.Limit) {
-            (price, publishTime, spent) = _proven(oracle, priceData, notBefore, o.kind == OrderKind.Market);
+        if (o.kind == ORDER_MARKET || o.kind == ORDER_LIMIT) {
+            (price, publishTime, spent) = _proven(oracle, priceData, notBefore, o.kind == ORDER_MARKET);
         } else {
             (bytes memory triggerProof, bytes memory fillProof) = abi.decode(priceData, (bytes, bytes));
             (uint256 triggerPrice, uint256 triggeredAt, uint256 triggerFee) = _proven(oracle, triggerProof, notBefore, false);
@@ -55,7 +56,7 @@ library OrderRules {
 
     /// @notice The oracle fees `priceData` needs for order `o`, so a batch can send each entry its share.
     function proofFee(Order calldata o, IPriceOracle oracle, bytes calldata priceData) external view returns (uint256) {
-        if (o.kind == OrderKind.Market || o.kind == OrderKind.Limit) return oracle.updateFee(priceData);
+        if (o.kind == ORDER_MARKET || o.kind == ORDER_LIMIT) return oracle.updateFee(priceData);
         (bytes memory triggerProof, bytes memory fillProof) = abi.decode(priceData, (bytes, bytes));
         return oracle.updateFee(triggerProof) + oracle.updateFee(fillProof);
     }
@@ -76,7 +77,7 @@ library OrderRules {
         bool closesLong = o.sizeDelta < 0;
         bool below = price <= o.triggerPrice;
         bool above = price >= o.triggerPrice;
-        if (o.kind == OrderKind.StopLoss) return closesLong ? below : above;
+        if (o.kind == ORDER_STOP_LOSS) return closesLong ? below : above;
         return closesLong ? above : below;
     }
 }

@@ -9,7 +9,7 @@ import {EngineBase} from "../core/EngineBase.sol";
 import {Trading} from "../core/Trading.sol";
 import {OrderRules} from "../libraries/OrderRules.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
-import {Order, OrderKind, OrderRequest} from "../types/PerpTypes.sol";
+import {ORDER_LIMIT, ORDER_MARKET, ORDER_STOP_LOSS, ORDER_TAKE_PROFIT, Order, OrderRequest} from "../types/PerpTypes.sol";
 import {ModuleGuard} from "./ModuleGuard.sol";
 
 /// @notice The engine entry points the order module calls on the engine itself, each in its own
@@ -45,7 +45,7 @@ contract OrderModule is Trading, ModuleGuard {
             account: msg.sender,
             marketId: r.marketId,
             kind: r.kind,
-            reduceOnly: r.reduceOnly || r.kind == OrderKind.StopLoss || r.kind == OrderKind.TakeProfit,
+            reduceOnly: r.reduceOnly || r.kind == ORDER_STOP_LOSS || r.kind == ORDER_TAKE_PROFIT,
             createdAt: uint40(block.timestamp),
             sizeDelta: r.sizeDelta.toInt128(),
             marginIn: r.marginIn.toUint128(),
@@ -152,7 +152,7 @@ contract OrderModule is Trading, ModuleGuard {
             // way to cancel someone's order.
             if (reason.length == 0) revert FillOutOfGas(orderId);
             // A limit not reached yet is no failure: the order waits for a better price.
-            if (o.kind == OrderKind.Limit && bytes4(reason) == PriceOutsideBound.selector) _revertWith(reason);
+            if (o.kind == ORDER_LIMIT && bytes4(reason) == PriceOutsideBound.selector) _revertWith(reason);
             _cancelFailed(orderId, o, executor, reason);
         }
     }
