@@ -52,6 +52,17 @@ describe("orders: skew price impact", () => {
     expect(position.margin).to.equal(usd(900_000) - fee - expected);
   });
 
+  it("rounds a charge up and a rebate down, to the atom", async () => {
+    const { engine, alice, bob, execute, pool } = await networkHelpers.loadFixture(impactFixture);
+    const odd = size("333.333333333333333333");
+    const charge = await execute(alice, { sizeDelta: odd, marginIn: usd(300_000) });
+    const charged = ref.priceImpact(0n, odd, price(3000), SCALE, DIVISOR, 0n);
+    expect(eventsOf(engine, charge, "OrderExecuted")[0].impact).to.equal(charged);
+    const rebate = await execute(bob, { sizeDelta: -size("123.456789"), marginIn: usd(100_000) });
+    const expected = ref.priceImpact(odd, -size("123.456789"), price(3000), SCALE, DIVISOR, await pool());
+    expect(eventsOf(engine, rebate, "OrderExecuted")[0].impact).to.equal(expected);
+  });
+
   it("rebates a trade that shrinks the skew, from the pool", async () => {
     const { engine, alice, bob, execute, pool } = await networkHelpers.loadFixture(impactFixture);
     await execute(alice, { sizeDelta: size(1_000), marginIn: usd(900_000) });
