@@ -33,7 +33,6 @@ contract PythPriceOracle is IPriceOracle, SequencerUptimeGuard {
     error InvalidMaxAge(uint256 maxAge);
     error InvalidConfidenceRatio(uint256 maxConfidenceRatioWad);
     error InvalidPriceBounds(uint256 minPriceWad, uint256 maxPriceWad);
-    error NonPositivePrice(int64 price);
     error PriceOutOfBounds(uint256 priceWad, uint256 minPriceWad, uint256 maxPriceWad);
     error ConfidenceTooWide(uint64 conf, int64 price, uint256 maxConfidenceRatioWad);
     error StalePrice(uint256 publishTime, uint256 maxAge, uint256 timestamp);
@@ -137,10 +136,10 @@ contract PythPriceOracle is IPriceOracle, SequencerUptimeGuard {
         if (msg.value > fee) Address.sendValue(payable(msg.sender), msg.value - fee);
     }
 
-    /// @dev The price as a WAD, refused when non-positive or outside the market's range.
+    /// @dev The price as a WAD, refused when non-positive (PythPriceMath.NonPositivePrice), its
+    /// exponent unsupported, or outside the market's range.
     function _boundedWad(PythStructs.Price memory p) private view returns (uint256 priceWad) {
-        if (p.price <= 0) revert NonPositivePrice(p.price);
-        priceWad = PythPriceMath.toWad(uint64(p.price), p.expo);
+        priceWad = PythPriceMath.toWad(p.price, p.expo);
         if (priceWad < minPriceWad || priceWad > maxPriceWad) revert PriceOutOfBounds(priceWad, minPriceWad, maxPriceWad);
     }
 
