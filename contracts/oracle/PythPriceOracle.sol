@@ -107,9 +107,10 @@ contract PythPriceOracle is IPriceOracle, SequencerUptimeGuard {
         ids[0] = priceId;
         // Both bounds fit in uint64: notBefore <= block.timestamp.
         (uint64 minTime, uint64 maxTime) = (uint64(notBefore), uint64(block.timestamp));
-        PythStructs.PriceFeed[] memory feeds = firstAfter
-            ? pyth.parsePriceFeedUpdatesUnique{value: fee}(updateData, ids, minTime, maxTime)
-            : pyth.parsePriceFeedUpdates{value: fee}(updateData, ids, minTime, maxTime);
+        PythStructs.PriceFeed[] memory feeds =
+            firstAfter
+                ? pyth.parsePriceFeedUpdatesUnique{value: fee}(updateData, ids, minTime, maxTime)
+                : pyth.parsePriceFeedUpdates{value: fee}(updateData, ids, minTime, maxTime);
         PythStructs.Price memory p = feeds[0].price;
         publishTime = p.publishTime;
         // Pyth enforces the window already; checking it here keeps this adapter's promise whatever

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {MockPyth} from "@pythnetwork/pyth-sdk-solidity/MockPyth.sol";
 import {PythStructs} from "@pythnetwork/pyth-sdk-solidity/PythStructs.sol";
 
@@ -33,17 +34,8 @@ contract StrictUniqueMockPyth {
         );
     }
 
-    /// @dev Forwards the call with its value and returns or reverts with MockPyth's own data.
-    fallback() external payable {
-        (bool ok, bytes memory data) = address(mock).call{value: msg.value}(msg.data);
-        assembly {
-            switch ok
-            case 0 {
-                revert(add(data, 32), mload(data))
-            }
-            default {
-                return(add(data, 32), mload(data))
-            }
-        }
+    /// @dev Forwards the call with its value; MockPyth's answer or revert data passes through as is.
+    fallback(bytes calldata input) external payable returns (bytes memory) {
+        return Address.functionCallWithValue(address(mock), input, msg.value);
     }
 }

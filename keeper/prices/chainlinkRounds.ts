@@ -50,7 +50,12 @@ const aggregatorRound = (roundId: bigint) => roundId & ((1n << 64n) - 1n);
  * The first round published at or after `notBefore`, as ChainlinkPriceOracle.provenPrice checks it
  * with `firstAfter`: its predecessor was published before `notBefore`, or it opens its phase.
  */
-export async function firstRoundAtOrAfter(client: PublicClient, feed: Address, notBefore: number, options: RoundSearchOptions = {}): Promise<PriceProof> {
+export async function firstRoundAtOrAfter(
+  client: PublicClient,
+  feed: Address,
+  notBefore: number,
+  options: RoundSearchOptions = {},
+): Promise<PriceProof> {
   const maxRounds = options.maxRounds ?? 256;
   const decimals = options.decimals ?? (await client.readContract({ address: feed, abi: aggregatorAbi, functionName: "decimals" }));
   let [roundId, answer, , updatedAt] = await client.readContract({ address: feed, abi: aggregatorAbi, functionName: "latestRoundData" });
@@ -59,7 +64,12 @@ export async function firstRoundAtOrAfter(client: PublicClient, feed: Address, n
   }
   for (let step = 0; aggregatorRound(roundId) > 1n; step++) {
     if (step === maxRounds) throw new ChainlinkRoundError(`feed ${feed}: more than ${maxRounds} rounds since ${notBefore}`);
-    const [, prevAnswer, , prevUpdatedAt] = await client.readContract({ address: feed, abi: aggregatorAbi, functionName: "getRoundData", args: [roundId - 1n] });
+    const [, prevAnswer, , prevUpdatedAt] = await client.readContract({
+      address: feed,
+      abi: aggregatorAbi,
+      functionName: "getRoundData",
+      args: [roundId - 1n],
+    });
     if (prevUpdatedAt < BigInt(notBefore)) break;
     [roundId, answer, updatedAt] = [roundId - 1n, prevAnswer, prevUpdatedAt];
   }

@@ -25,7 +25,11 @@ export class PythPriceFetcher {
   constructor(options: HermesOptions) {
     this.#endpoint = options.endpoint;
     this.#timeoutMs = options.timeoutMs ?? 3000;
-    this.#client = new HermesClient(options.endpoint, { timeout: this.#timeoutMs, httpRetries: options.retries ?? 1, headers: options.headers });
+    this.#client = new HermesClient(options.endpoint, {
+      timeout: this.#timeoutMs,
+      httpRetries: options.retries ?? 1,
+      headers: options.headers,
+    });
   }
 
   /** The first update published at or after `notBefore`: the only one that fills an order requested then. */
@@ -42,7 +46,10 @@ export class PythPriceFetcher {
 
   /** The latest update, for a liquidation at the freshest price the keeper can prove. */
   async latestProof(feedId: Hex): Promise<PriceProof> {
-    return this.#proof(feedId, await this.#request("the latest update", () => this.#client.getLatestPriceUpdates([feedId], { encoding: "hex", parsed: true })));
+    return this.#proof(
+      feedId,
+      await this.#request("the latest update", () => this.#client.getLatestPriceUpdates([feedId], { encoding: "hex", parsed: true })),
+    );
   }
 
   async #request(what: string, call: () => Promise<PriceUpdate>): Promise<PriceUpdate> {

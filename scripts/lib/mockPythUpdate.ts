@@ -23,7 +23,14 @@ const PRICE = {
 } as const;
 
 const PRICE_FEED_UPDATE = [
-  { type: "tuple", components: [{ name: "id", type: "bytes32" }, { name: "price", ...PRICE }, { name: "emaPrice", ...PRICE }] },
+  {
+    type: "tuple",
+    components: [
+      { name: "id", type: "bytes32" },
+      { name: "price", ...PRICE },
+      { name: "emaPrice", ...PRICE },
+    ],
+  },
   { name: "prevPublishTime", type: "uint64" },
 ] as const;
 

@@ -18,7 +18,16 @@ const latest = async () => networkHelpers.time.latest();
 
 async function pythOracle() {
   const pyth = await ethers.deployContract("StrictUniqueMockPyth", [60, FEE]);
-  return ethers.deployContract("PythPriceOracle", [await pyth.getAddress(), ETH_USD, 60, 10n ** 16n, ethers.ZeroAddress, 0, WAD, 10n ** 6n * WAD]);
+  return ethers.deployContract("PythPriceOracle", [
+    await pyth.getAddress(),
+    ETH_USD,
+    60,
+    10n ** 16n,
+    ethers.ZeroAddress,
+    0,
+    WAD,
+    10n ** 6n * WAD,
+  ]);
 }
 
 describe("keeper price proofs", () => {
@@ -47,10 +56,16 @@ describe("keeper price proofs", () => {
 
     const freshest = await fetcher.latestProof(ETH_USD);
     expect([freshest.publishTime, freshest.priceWad]).to.deep.equal([t0 + 6, 3200n * WAD]);
-    expect(await oracle.provenPrice.staticCall(freshest.priceData, t0 + 2, false, { value: FEE })).to.deep.equal([3200n * WAD, BigInt(t0 + 6)]);
+    expect(await oracle.provenPrice.staticCall(freshest.priceData, t0 + 2, false, { value: FEE })).to.deep.equal([
+      3200n * WAD,
+      BigInt(t0 + 6),
+    ]);
     // The latest is not the first after t0 + 2, and the strict MockPyth knows it from prevPublishTime.
     const pyth = await ethers.getContractAt("MockPyth", await oracle.pyth());
-    await expect(oracle.provenPrice(freshest.priceData, t0 + 2, true, { value: FEE })).to.be.revertedWithCustomError(pyth, "PriceFeedNotFoundWithinRange");
+    await expect(oracle.provenPrice(freshest.priceData, t0 + 2, true, { value: FEE })).to.be.revertedWithCustomError(
+      pyth,
+      "PriceFeedNotFoundWithinRange",
+    );
   });
 
   it("answers HermesClient in Hermes' shapes: ids with or without 0x, hex or base64, parsed metadata", async () => {
@@ -67,10 +82,9 @@ describe("keeper price proofs", () => {
     const atTime = await hermesClient.getPriceUpdatesAtTimestamp(1001, [ETH_USD], { parsed: false });
     expect(atTime.parsed).to.equal(undefined);
     expect(atTime.binary.data[0]).to.match(/^[0-9a-f]+$/);
-    expect(await hermesClient.getPriceUpdatesAtTimestamp(1000, ["0x" + "cd".repeat(32), ETH_USD], { ignoreInvalidPriceIds: true })).to.have.nested.property(
-      "parsed[0].price.publish_time",
-      1000,
-    );
+    expect(
+      await hermesClient.getPriceUpdatesAtTimestamp(1000, ["0x" + "cd".repeat(32), ETH_USD], { ignoreInvalidPriceIds: true }),
+    ).to.have.nested.property("parsed[0].price.publish_time", 1000);
     expect(() => hermes.publish(ETH_USD, 1n, 0n, 0, 1005)).to.throw(/not after the previous 1005/);
   });
 
@@ -85,14 +99,20 @@ describe("keeper price proofs", () => {
     const closedUrl = hermes.url;
     await hermes.close();
     hermes = await startHermesStandIn(); // afterEach closes this one
-    await expectRejection(new PythPriceFetcher({ endpoint: closedUrl, retries: 0 }).latestProof(ETH_USD), new RegExp(`Hermes at ${closedUrl} failed`));
+    await expectRejection(
+      new PythPriceFetcher({ endpoint: closedUrl, retries: 0 }).latestProof(ETH_USD),
+      new RegExp(`Hermes at ${closedUrl} failed`),
+    );
 
     const silent = createServer(() => {}); // accepts, never answers
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
     try {
       const started = Date.now();
-      await expectRejection(new PythPriceFetcher({ endpoint: silentUrl, timeoutMs: 200, retries: 0 }).latestProof(ETH_USD), /did not answer within 200 ms/);
+      await expectRejection(
+        new PythPriceFetcher({ endpoint: silentUrl, timeoutMs: 200, retries: 0 }).latestProof(ETH_USD),
+        /did not answer within 200 ms/,
+      );
       expect(Date.now() - started).to.be.lessThan(2000);
     } finally {
       silent.closeAllConnections();
@@ -102,7 +122,14 @@ describe("keeper price proofs", () => {
 
   it("walks back to the first Chainlink round at or after an order, as the adapter checks it", async () => {
     const feed = await ethers.deployContract("SettableAggregator", [8, "ETH / USD", 3000_00000000n]);
-    const oracle = await ethers.deployContract("ChainlinkPriceOracle", [await feed.getAddress(), 3600, ethers.ZeroAddress, 0, 1n, 10n ** 17n]);
+    const oracle = await ethers.deployContract("ChainlinkPriceOracle", [
+      await feed.getAddress(),
+      3600,
+      ethers.ZeroAddress,
+      0,
+      1n,
+      10n ** 17n,
+    ]);
     const t1 = Number((await feed.getRoundData(1n))[3]);
     for (const [i, answer] of [3010_00000000n, 3020_00000000n, 3030_00000000n].entries()) {
       await feed.setRoundData(answer, t1 + 10 * (i + 1), t1 + 10 * (i + 1)); // rounds 2, 3, 4

@@ -14,7 +14,14 @@ const now = async () => BigInt(await networkHelpers.time.latest());
 
 /** Defaults: $3000 with 8 decimals, a 0.1% interval, published at the latest block, no update before it. */
 async function update(overrides: Partial<PythPricePoint> = {}): Promise<Hex> {
-  const point: PythPricePoint = { id: ETH_USD, price: 3000_00000000n, conf: 3_00000000n, expo: -8, publishTime: Number(await now()), prevPublishTime: 0 };
+  const point: PythPricePoint = {
+    id: ETH_USD,
+    price: 3000_00000000n,
+    conf: 3_00000000n,
+    expo: -8,
+    publishTime: Number(await now()),
+    prevPublishTime: 0,
+  };
   return encodeMockPythUpdate({ ...point, ...overrides });
 }
 
@@ -88,7 +95,9 @@ describe("PythPriceOracle", () => {
     await networkHelpers.time.increase(MAX_AGE - 1n);
     expect(await oracle.price()).to.equal(3000n * WAD); // exactly maxAge old
     await networkHelpers.time.increase(1);
-    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "StalePrice").withArgs(t, MAX_AGE, await now());
+    await expect(oracle.price())
+      .to.be.revertedWithCustomError(oracle, "StalePrice")
+      .withArgs(t, MAX_AGE, await now());
     const [valuation, fresh] = await oracle.valuationPrice();
     expect([valuation, fresh]).to.deep.equal([3000n * WAD, false]);
 
@@ -96,7 +105,9 @@ describe("PythPriceOracle", () => {
     expect(await oracle.price()).to.equal(3000n * WAD);
     const ahead = (await now()) + MAX_AGE + 10n;
     await push(await update({ publishTime: Number(ahead) }));
-    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "StalePrice").withArgs(ahead, MAX_AGE, await now());
+    await expect(oracle.price())
+      .to.be.revertedWithCustomError(oracle, "StalePrice")
+      .withArgs(ahead, MAX_AGE, await now());
     expect(await oracle.latestPublishTime()).to.equal(ahead);
   });
 
@@ -106,7 +117,9 @@ describe("PythPriceOracle", () => {
     await push(await update({ conf: 30_00000000n, publishTime: ++t })); // exactly 1%
     expect(await oracle.price()).to.equal(3000n * WAD);
     await push(await update({ conf: 30_00000001n, publishTime: ++t }));
-    await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "ConfidenceTooWide").withArgs(30_00000001n, 3000_00000000n, ONE_PERCENT);
+    await expect(oracle.price())
+      .to.be.revertedWithCustomError(oracle, "ConfidenceTooWide")
+      .withArgs(30_00000001n, 3000_00000000n, ONE_PERCENT);
     expect(await oracle.valuationPrice()).to.deep.equal([3000n * WAD, false]);
   });
 
@@ -133,12 +146,18 @@ describe("PythPriceOracle", () => {
     const { oracle, pyth } = await deploy();
     const requestedAt = await now();
     const early = priceData([await update({ publishTime: Number(requestedAt - 1n) })]);
-    await expect(oracle.provenPrice(early, requestedAt, false, { value: FEE })).to.be.revertedWithCustomError(pyth, "PriceFeedNotFoundWithinRange");
+    await expect(oracle.provenPrice(early, requestedAt, false, { value: FEE })).to.be.revertedWithCustomError(
+      pyth,
+      "PriceFeedNotFoundWithinRange",
+    );
     const onTime = priceData([await update({ price: 3100_00000000n, publishTime: Number(requestedAt) })]);
     expect(await oracle.provenPrice.staticCall(onTime, requestedAt, true, { value: FEE })).to.deep.equal([3100n * WAD, requestedAt]);
     // A price from after the filling block does not exist yet.
     const future = priceData([await update({ publishTime: Number(requestedAt + 100n) })]);
-    await expect(oracle.provenPrice(future, requestedAt, false, { value: FEE })).to.be.revertedWithCustomError(pyth, "PriceFeedNotFoundWithinRange");
+    await expect(oracle.provenPrice(future, requestedAt, false, { value: FEE })).to.be.revertedWithCustomError(
+      pyth,
+      "PriceFeedNotFoundWithinRange",
+    );
     const latest = await now();
     await expect(oracle.provenPrice(onTime, latest + 100n, false, { value: FEE }))
       .to.be.revertedWithCustomError(oracle, "NotBeforeInFuture")
@@ -148,14 +167,21 @@ describe("PythPriceOracle", () => {
   it("with firstAfter, refuses an update that had a predecessor at or after the order", async () => {
     const { oracle } = await deploy();
     const requestedAt = await now();
-    const first = priceData([await update({ price: 3100_00000000n, publishTime: Number(requestedAt + 1n), prevPublishTime: Number(requestedAt - 3n) })]);
-    const second = priceData([await update({ price: 3200_00000000n, publishTime: Number(requestedAt + 2n), prevPublishTime: Number(requestedAt + 1n) })]);
+    const first = priceData([
+      await update({ price: 3100_00000000n, publishTime: Number(requestedAt + 1n), prevPublishTime: Number(requestedAt - 3n) }),
+    ]);
+    const second = priceData([
+      await update({ price: 3200_00000000n, publishTime: Number(requestedAt + 2n), prevPublishTime: Number(requestedAt + 1n) }),
+    ]);
     await networkHelpers.time.increase(5);
     expect(await oracle.provenPrice.staticCall(first, requestedAt, true, { value: FEE })).to.deep.equal([3100n * WAD, requestedAt + 1n]);
     // Without firstAfter any price in the window proves (liquidations want the freshest one).
     expect(await oracle.provenPrice.staticCall(second, requestedAt, false, { value: FEE })).to.deep.equal([3200n * WAD, requestedAt + 2n]);
     const pyth = await ethers.getContractAt("MockPyth", await oracle.pyth());
-    await expect(oracle.provenPrice(second, requestedAt, true, { value: FEE })).to.be.revertedWithCustomError(pyth, "PriceFeedNotFoundWithinRange");
+    await expect(oracle.provenPrice(second, requestedAt, true, { value: FEE })).to.be.revertedWithCustomError(
+      pyth,
+      "PriceFeedNotFoundWithinRange",
+    );
   });
 
   it("MockPyth 4.3.1 alone does not check uniqueness (why tests use StrictUniqueMockPyth)", async () => {
@@ -184,7 +210,9 @@ describe("PythPriceOracle", () => {
     const two = priceData([await update({ publishTime: Number(t) }), await update({ publishTime: Number(t) })]);
     expect(await oracle.updateFee(two)).to.equal(2n * FEE);
     for (const wrong of [0n, 2n * FEE - 1n, 2n * FEE + 1n]) {
-      await expect(oracle.provenPrice(two, t, false, { value: wrong })).to.be.revertedWithCustomError(oracle, "IncorrectUpdateFee").withArgs(wrong, 2n * FEE);
+      await expect(oracle.provenPrice(two, t, false, { value: wrong }))
+        .to.be.revertedWithCustomError(oracle, "IncorrectUpdateFee")
+        .withArgs(wrong, 2n * FEE);
     }
     const before = await ethers.provider.getBalance(feeCollector);
     await (await oracle.provenPrice(two, t, false, { value: 2n * FEE })).wait();
@@ -218,7 +246,10 @@ describe("PythPriceOracle", () => {
     await sequencer.setAnswer(1n);
     await expect(oracle.price()).to.be.revertedWithCustomError(oracle, "SequencerDown");
     const t = await now();
-    await expect(oracle.provenPrice(priceData([await update()]), t, true, { value: FEE })).to.be.revertedWithCustomError(oracle, "SequencerDown");
+    await expect(oracle.provenPrice(priceData([await update()]), t, true, { value: FEE })).to.be.revertedWithCustomError(
+      oracle,
+      "SequencerDown",
+    );
     expect(await oracle.valuationPrice()).to.deep.equal([3000n * WAD, false]);
   });
 
@@ -226,21 +257,30 @@ describe("PythPriceOracle", () => {
     const pyth = await ethers.deployContract("MockPyth", [MAX_AGE, FEE]);
     const factory = await ethers.getContractFactory("PythPriceOracle");
     const args = [await pyth.getAddress(), ETH_USD, MAX_AGE, ONE_PERCENT, ethers.ZeroAddress, 0n, MIN_PRICE, MAX_PRICE] as const;
-    const deployWith = (changes: Record<number, unknown>) => factory.deploy(...(args.map((a, i) => (i in changes ? changes[i] : a)) as Parameters<typeof factory.deploy>));
+    const deployWith = (changes: Record<number, unknown>) =>
+      factory.deploy(...(args.map((a, i) => (i in changes ? changes[i] : a)) as Parameters<typeof factory.deploy>));
     await expect(deployWith({ 0: ethers.ZeroAddress })).to.be.revertedWithCustomError(factory, "InvalidPriceFeed");
     await expect(deployWith({ 1: ethers.ZeroHash })).to.be.revertedWithCustomError(factory, "InvalidPriceFeed");
     for (const age of [0n, 2n * 86400n + 1n]) {
-      await expect(deployWith({ 2: age })).to.be.revertedWithCustomError(factory, "InvalidMaxAge").withArgs(age);
+      await expect(deployWith({ 2: age }))
+        .to.be.revertedWithCustomError(factory, "InvalidMaxAge")
+        .withArgs(age);
     }
     for (const ratio of [0n, WAD + 1n]) {
-      await expect(deployWith({ 3: ratio })).to.be.revertedWithCustomError(factory, "InvalidConfidenceRatio").withArgs(ratio);
+      await expect(deployWith({ 3: ratio }))
+        .to.be.revertedWithCustomError(factory, "InvalidConfidenceRatio")
+        .withArgs(ratio);
     }
-    await expect(deployWith({ 5: 86401n })).to.be.revertedWithCustomError(factory, "InvalidGracePeriod").withArgs(86401n);
+    await expect(deployWith({ 5: 86401n }))
+      .to.be.revertedWithCustomError(factory, "InvalidGracePeriod")
+      .withArgs(86401n);
     for (const [min, max] of [
       [0n, 10n],
       [10n, 10n],
     ]) {
-      await expect(deployWith({ 6: min, 7: max })).to.be.revertedWithCustomError(factory, "InvalidPriceBounds").withArgs(min, max);
+      await expect(deployWith({ 6: min, 7: max }))
+        .to.be.revertedWithCustomError(factory, "InvalidPriceBounds")
+        .withArgs(min, max);
     }
   });
 });

@@ -40,7 +40,9 @@ contract PythPriceMathTest is Test {
     function testFuzz_refusesExponentsOutsideTheRange(int64 price, int32 expo) public {
         price = int64(bound(price, 1, type(int64).max));
         vm.assume(expo > PythPriceMath.MAX_EXPO || expo < PythPriceMath.MIN_EXPO);
-        vm.expectRevert(abi.encodeWithSelector(PythPriceMath.ExponentOutOfRange.selector, expo, PythPriceMath.MIN_EXPO, PythPriceMath.MAX_EXPO));
+        vm.expectRevert(
+            abi.encodeWithSelector(PythPriceMath.ExponentOutOfRange.selector, expo, PythPriceMath.MIN_EXPO, PythPriceMath.MAX_EXPO)
+        );
         this.toWad(price, expo);
     }
 
