@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { Hex } from "viem";
 import { encodeMockPythUpdate, type PythPricePoint } from "../../scripts/lib/mockPythUpdate.ts";
+import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
 import { ethers, networkHelpers, WAD } from "../helpers/fixture.ts";
 
 const ETH_USD = ("0x" + "ee".repeat(32)) as Hex;
@@ -282,5 +283,25 @@ describe("PythPriceOracle", () => {
         .to.be.revertedWithCustomError(factory, "InvalidPriceBounds")
         .withArgs(min, max);
     }
+  });
+});
+
+describe("deployProtocol with a Pyth market", () => {
+  it("lists a Pyth-priced market next to a Chainlink one and records each source in the address book", async () => {
+    const BTC_USD = ("0x" + "b7".repeat(32)) as Hex;
+    const { engine, markets, addressBook } = await deployProtocol(ethers, {
+      markets: [
+        { name: "ETH", initialAnswer: 3000_00000000n },
+        { name: "BTC", pyth: { priceId: BTC_USD, initialPrice: { price: 60_000_00000n, conf: 10_00000n, expo: -5 } } },
+      ],
+    });
+    const [eth, btc] = markets;
+    expect((await engine.marketConfig(1)).oracle).to.equal(await btc.oracle.getAddress());
+    expect(await btc.oracle.price()).to.equal(60_000n * WAD);
+    expect(await eth.oracle.price()).to.equal(3000n * WAD);
+    expect(addressBook.markets.map((m) => [m.name, m.source, m.pythPriceId, m.feed])).to.deep.equal([
+      ["ETH", "chainlink", undefined, await eth.feed.getAddress()],
+      ["BTC", "pyth", BTC_USD, await btc.pyth.getAddress()],
+    ]);
   });
 });
