@@ -38,8 +38,6 @@ contract PythPriceOracle is IPriceOracle, SequencerUptimeGuard {
     error StalePrice(uint256 publishTime, uint256 maxAge, uint256 timestamp);
     /// @notice An order can't be proven with a price from after the block that fills it.
     error NotBeforeInFuture(uint256 notBefore, uint256 timestamp);
-    /// @notice The proven price was not published between the order and now.
-    error PublishTimeOutOfRange(uint256 publishTime, uint256 notBefore, uint256 timestamp);
     /// @notice provenPrice takes exactly Pyth's fee: the engine pays it on the keeper's behalf.
     error IncorrectUpdateFee(uint256 sent, uint256 required);
     error InsufficientUpdateFee(uint256 sent, uint256 required);
@@ -111,13 +109,10 @@ contract PythPriceOracle is IPriceOracle, SequencerUptimeGuard {
             firstAfter
                 ? pyth.parsePriceFeedUpdatesUnique{value: fee}(updateData, ids, minTime, maxTime)
                 : pyth.parsePriceFeedUpdates{value: fee}(updateData, ids, minTime, maxTime);
+        // Pyth returns only an update verified and published within [minTime, maxTime], or reverts
+        // (PriceFeedNotFoundWithinRange); the adapter trusts it for that as for the signatures.
         PythStructs.Price memory p = feeds[0].price;
         publishTime = p.publishTime;
-        // Pyth enforces the window already; checking it here keeps this adapter's promise whatever
-        // Pyth deployment (or mock) it is pointed at.
-        if (publishTime < notBefore || publishTime > block.timestamp) {
-            revert PublishTimeOutOfRange(publishTime, notBefore, block.timestamp);
-        }
         priceWad = _boundedWad(p);
         _requireConfidence(p);
     }

@@ -289,19 +289,23 @@ describe("PythPriceOracle", () => {
 describe("deployProtocol with a Pyth market", () => {
   it("lists a Pyth-priced market next to a Chainlink one and records each source in the address book", async () => {
     const BTC_USD = ("0x" + "b7".repeat(32)) as Hex;
+    const existingPyth = await (await ethers.deployContract("MockPyth", [MAX_AGE, FEE])).getAddress();
     const { engine, markets, addressBook } = await deployProtocol(ethers, {
       markets: [
         { name: "ETH", initialAnswer: 3000_00000000n },
         { name: "BTC", pyth: { priceId: BTC_USD, initialPrice: { price: 60_000_00000n, conf: 10_00000n, expo: -5 } } },
+        { name: "SOL", pyth: { priceId: ETH_USD, address: existingPyth, maxAgeSeconds: 30 } },
       ],
     });
-    const [eth, btc] = markets;
+    const [eth, btc, sol] = markets;
+    expect([await sol.oracle.pyth(), await sol.oracle.maxAge()]).to.deep.equal([existingPyth, 30n]);
     expect((await engine.marketConfig(1)).oracle).to.equal(await btc.oracle.getAddress());
     expect(await btc.oracle.price()).to.equal(60_000n * WAD);
     expect(await eth.oracle.price()).to.equal(3000n * WAD);
     expect(addressBook.markets.map((m) => [m.name, m.source, m.pythPriceId, m.feed])).to.deep.equal([
       ["ETH", "chainlink", undefined, await eth.feed.getAddress()],
       ["BTC", "pyth", BTC_USD, await btc.pyth.getAddress()],
+      ["SOL", "pyth", ETH_USD, existingPyth],
     ]);
   });
 });
