@@ -4,12 +4,12 @@
 // settlement goes through before the event and the final balance assertion fails.
 import { expect } from "chai";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { deployTestProtocol } from "../helpers/testProtocol.ts";
 import { depositThroughRequest, publishAfterRequests, requestIdOf } from "../../scripts/lib/lpRequests.ts";
 import { ETH, MAX_PRICE, answer, ethers, farDeadline, networkHelpers, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
 
-type Vault = Awaited<ReturnType<typeof deployProtocol>>["vault"];
-type Feed = Awaited<ReturnType<typeof deployProtocol>>["markets"][number]["feed"];
+type Vault = Awaited<ReturnType<typeof deployTestProtocol>>["vault"];
+type Feed = Awaited<ReturnType<typeof deployTestProtocol>>["markets"][number]["feed"];
 
 const MIN_REQUEST_DELAY = 12;
 const CANCEL_DELAY = 3600;
@@ -45,7 +45,7 @@ async function roundTrip(vault: Vault, feeds: Feed[], attacker: HardhatEthersSig
  * the LPs' result is the traders' price loss alone. */
 async function longBookFixture() {
   const [owner, lp, alice, attacker] = await ethers.getSigners();
-  const deployed = await deployProtocol(ethers, {
+  const deployed = await deployTestProtocol(ethers, {
     markets: [{ name: "ETH", initialAnswer: answer(3000), configure: (c) => ({ ...c, maxFundingRatePerSecond: 0n }) }],
   });
   const { token, engine, vault, markets } = deployed;
@@ -103,7 +103,7 @@ describe("LP requests defeat the timing attacks", () => {
 
   it("makes an LP leaving before a liquidation the vault bears pay its share of the deficit", async () => {
     const [, lp, alice, attacker, keeper] = await ethers.getSigners();
-    const deployed = await deployProtocol(ethers, {
+    const deployed = await deployTestProtocol(ethers, {
       markets: [{ name: "ETH", initialAnswer: answer(3000), configure: (c) => ({ ...c, maxFundingRatePerSecond: 0n }) }],
     });
     const { token, engine, vault, markets } = deployed;

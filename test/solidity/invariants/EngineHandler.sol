@@ -8,9 +8,9 @@ import {ReferenceMath} from "./ReferenceMath.sol";
 /// @title EngineHandler
 /// @notice Drives the whole protocol with honest users, a keeper, an LP whose deposits and
 /// redemptions are requests (LpRequestActions), a guardian who pauses, random prices, time and feed
-/// outages, and the attacker of AttackerActions. Every observation that would break
-/// an invariant is counted in a ghost the invariant contract asserts is zero. Health is judged by
-/// ReferenceMath, never by the engine's own health code.
+/// outages, the attacker of AttackerActions, and two-step orders (OrderActions). Every observation
+/// that would break an invariant is counted in a ghost the invariant contract asserts is zero.
+/// Health is judged by ReferenceMath, never by the engine's own health code.
 contract EngineHandler is LpRequestActions {
     // Ghosts: each counts a violation and must stay zero.
     uint256 public healthyLiquidations;

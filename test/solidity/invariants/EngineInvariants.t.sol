@@ -2,10 +2,10 @@
 pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
-import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
+import {ImmediateTradingEngine} from "../../../contracts/test/ImmediateTradingEngine.sol";
 import {AdlGrid} from "../../../contracts/adl/AdlGrid.sol";
 import {AdlQueue, QueueNode} from "../../../contracts/adl/AdlQueue.sol";
-import {Position, MarketState} from "../../../contracts/types/PerpTypes.sol";
+import {MarketState, Order, Position} from "../../../contracts/types/PerpTypes.sol";
 import {EngineHandler} from "./EngineHandler.sol";
 import {LiquidityVault} from "../../../contracts/vault/LiquidityVault.sol";
 import {ReferenceMath} from "./ReferenceMath.sol";
@@ -44,12 +44,14 @@ import {ReferenceMath} from "./ReferenceMath.sol";
 ///          removal succeeds.
 /// - INV-16 A hint only saves gas: a stale, griefed or meaningless hint never makes a call revert
 ///          or do anything else than it does with hint 0.
-/// - INV-17 LP requests: the vault holds the assets of every pending deposit request and the shares
+/// - INV-17 Order escrow: the engine's order escrow ledger equals what the pending orders hold
+///          (margin in plus execution fee).
+/// - INV-18 LP requests: the vault holds the assets of every pending deposit request and the shares
 ///          of every pending redemption request (as this handler counts them); a batch settlement
 ///          never reverts; a request settles only once MIN_REQUEST_DELAY old and the feed published
 ///          after it (a redemption may also settle on a stale feed, valued with the haircut); a
 ///          cancellation returns exactly the escrow.
-/// - INV-18 Every profitable position can be closed: while the price is fresh and its side owes no
+/// - INV-19 Every profitable position can be closed: while the price is fresh and its side owes no
 ///          ADL debt, each position in profit is closed by its owner, all of them one after
 ///          another (checked on a snapshot, then reverted).
 contract EngineInvariants is Test {
@@ -57,12 +59,28 @@ contract EngineInvariants is Test {
     address internal constant FRESH_CALLER = address(uint160(uint256(keccak256("fresh caller"))));
 
     EngineHandler internal handler;
-    PerpEngine internal engine;
+    ImmediateTradingEngine internal engine;
 
     function setUp() public {
         handler = new EngineHandler();
         engine = handler.engine();
         targetContract(address(handler));
+    }
+
+    /// The handler's orders reach both ends: one filled at a later round, one cancelled by its owner,
+    /// with the escrow ledger back at zero. Guards against order actions that silently never land.
+    function test_handlerExecutesAndCancelsOrders() public {
+        handler.placeOrder(1, 30_000e6, 5, true, false);
+        handler.placeOrder(2, 30_000e6, 5, false, false);
+        assertEq(handler.pendingOrderCount(), 2, "orders not placed");
+        handler.executeOrder(0);
+        assertEq(handler.ordersExecuted(), 1, "order not executed");
+        assertTrue(engine.positionIdOf(handler.actors(1), 0) != 0, "no position from the order");
+        handler.cancelOrder(0);
+        assertEq(handler.ordersCancelled(), 1, "order not cancelled");
+        assertEq(engine.orderEscrow(), 0);
+        invariant_INV1_solvency();
+        invariant_INV17_orderEscrowMatchesPendingOrders();
     }
 
     /// The handler can reach the bad-debt path: a 20x long bankrupted by two gaps, with a profitable
@@ -152,12 +170,12 @@ contract EngineInvariants is Test {
         handler.lpCancel(0);
         assertEq(handler.requestsCancelled(), 1);
         assertEq(handler.pendingCount(), 0);
-        invariant_INV17_lpRequestEscrowAndTiming();
+        invariant_INV18_lpRequestEscrowAndTiming();
         invariant_INV1_solvency();
     }
 
     function invariant_INV1_solvency() public view {
-        uint256 owed = engine.insuranceFund() + engine.vaultCash() + engine.freeBalance(handler.keeper());
+        uint256 owed = engine.insuranceFund() + engine.vaultCash() + engine.orderEscrow() + engine.freeBalance(handler.keeper());
         for (uint256 i = 0; i < handler.actorCount(); ++i) {
             address actor = handler.actors(i);
             owed += engine.freeBalance(actor);
@@ -165,6 +183,17 @@ contract EngineInvariants is Test {
             if (id != 0) owed += engine.position(id).margin;
         }
         assertEq(handler.token().balanceOf(address(engine)), owed);
+    }
+
+    /// The escrow ledger is exactly what the pending orders hold: margin in plus execution fee.
+    function invariant_INV17_orderEscrowMatchesPendingOrders() public view {
+        uint256 held;
+        for (uint256 i = 0; i < handler.pendingOrderCount(); ++i) {
+            Order memory o = engine.order(handler.pendingOrders(i));
+            assertTrue(o.account != address(0), "an order the handler holds pending is gone");
+            held += uint256(o.marginIn) + o.executionFee;
+        }
+        assertEq(engine.orderEscrow(), held);
     }
 
     function invariant_INV2_openInterestMatchesPositions() public view {
@@ -299,7 +328,7 @@ contract EngineInvariants is Test {
         assertEq(handler.hintChangedOutcome(), 0, "a stale hint changed a call's outcome");
     }
 
-    function invariant_INV17_lpRequestEscrowAndTiming() public view {
+    function invariant_INV18_lpRequestEscrowAndTiming() public view {
         LiquidityVault vault = handler.vault();
         assertEq(vault.pendingDepositAssets(), handler.pendingDepositAssetsModel(), "escrowed deposit assets");
         assertGe(handler.token().balanceOf(address(vault)), vault.pendingDepositAssets(), "vault holds less than the escrowed deposits");
@@ -309,7 +338,7 @@ contract EngineInvariants is Test {
         assertEq(handler.escrowNotReturned(), 0, "a cancellation did not return the escrow");
     }
 
-    function invariant_INV18_everyProfitablePositionCanBeClosed() public {
+    function invariant_INV19_everyProfitablePositionCanBeClosed() public {
         if (!_priceFresh()) return; // closing needs a fresh price
         uint256 snapshot = vm.snapshotState();
         for (uint256 i = 0; i < handler.actorCount(); ++i) {

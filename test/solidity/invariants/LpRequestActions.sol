@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AttackerActions} from "./AttackerActions.sol";
+import {OrderActions} from "./OrderActions.sol";
 
 /// @title LpRequestActions
 /// @notice The handler's LP: it requests deposits and redemptions, a keeper settles every pending
 /// request in one batch, the LP cancels, and the ETH feed goes dark for a while (an outage) so that
 /// requests meet stale valuations, crashes and insolvency. Each observation that would break an
 /// invariant is counted in a ghost that must stay zero.
-abstract contract LpRequestActions is AttackerActions {
+abstract contract LpRequestActions is OrderActions {
     /// @notice Pending request ids, in request order.
     uint256[] public pendingIds;
     /// @notice Shares escrowed by pending redemption requests, by this handler's own count.
