@@ -38,7 +38,11 @@ export class LpRequestSettler {
   constructor(deps: LpRequestDeps) {
     this.deps = deps;
     const registers = [deps.metrics.registry];
-    this.pendingGauge = new Gauge({ name: "keeper_lp_requests_pending", help: "LP requests indexed and not yet settled or cancelled", registers });
+    this.pendingGauge = new Gauge({
+      name: "keeper_lp_requests_pending",
+      help: "LP requests indexed and not yet settled or cancelled",
+      registers,
+    });
     this.settlements = new Counter({
       name: "keeper_lp_settlements_total",
       help: "settleRequests transactions by outcome",
@@ -64,7 +68,12 @@ export class LpRequestSettler {
     const due = await this.due();
     for (let i = 0; i < due.length; i += SETTLE_CHUNK) {
       const ids = due.slice(i, i + SETTLE_CHUNK);
-      const outcome = await this.deps.sender.send({ address: this.deps.book.vault, abi: vaultAbi, functionName: "settleRequests", args: [ids] });
+      const outcome = await this.deps.sender.send({
+        address: this.deps.book.vault,
+        abi: vaultAbi,
+        functionName: "settleRequests",
+        args: [ids],
+      });
       this.record(outcome, ids);
     }
     this.pendingGauge.set(this.pending.size);

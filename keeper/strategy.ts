@@ -67,7 +67,13 @@ export class KeeperStrategy {
     this.read = protocolReader(this.client, this.book);
     this.batcher = new LiquidationBatcher(this.config.batchSize);
     this.markets = new MarketWatch({ client: this.client, read: this.read, metrics: this.metrics, log: this.log });
-    this.lpRequests = new LpRequestSettler({ client: this.client, book: this.book, sender: this.sender, metrics: this.metrics, log: this.log });
+    this.lpRequests = new LpRequestSettler({
+      client: this.client,
+      book: this.book,
+      sender: this.sender,
+      metrics: this.metrics,
+      log: this.log,
+    });
   }
 
   async tick(): Promise<void> {

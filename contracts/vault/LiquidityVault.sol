@@ -6,6 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
@@ -135,11 +136,8 @@ contract LiquidityVault is ERC4626, ReentrancyGuardTransient {
     /// @notice Settles one due request, reverting with the reason it can't settle now.
     function settleRequest(uint256 id) external nonReentrant {
         bytes memory failure = _settle(id);
-        if (failure.length != 0) {
-            assembly ("memory-safe") {
-                revert(add(failure, 32), mload(failure))
-            }
-        }
+        // Re-raises the custom error the batch would have reported (OpenZeppelin bubbles it verbatim).
+        if (failure.length != 0) Address.verifyCallResult(false, failure);
     }
 
     /// @notice Settles every request of `ids` that can settle now; each other one stays as it was

@@ -36,7 +36,7 @@ describe("keeper LP requests", () => {
     const lpTokens = await token.balanceOf(lp.address);
     await publishAfterRequests(ethers.provider, vault, [feed]);
     await tick();
-    expect(await vault.balanceOf(newcomer.address) > 0n).to.equal(true);
+    expect((await vault.balanceOf(newcomer.address)) > 0n).to.equal(true);
     expect(await vault.balanceOf(lp.address)).to.equal(lpShares - lpShares / 4n);
     expect((await token.balanceOf(lp.address)) - lpTokens > usd(9_000)).to.equal(true);
     expect(await metric(metrics.registry, "keeper_lp_requests_settled_total")).to.equal(2);

@@ -67,7 +67,13 @@ describe("vault and winners under attack", () => {
     expect(longPnl < usd(1_000) && longPnl > -usd(1_000)).to.equal(true);
     // The LP takes everything it is allowed to take (less the funding the longs pay while it waits).
     const free = (await engine.vaultCash()) - (await engine.reservedTraderProfit());
-    const { settlement } = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(free - usd(100)), lp.address);
+    const { settlement } = await redeemThroughRequest(
+      ethers.provider,
+      vault.connect(lp),
+      [feed],
+      await vault.previewWithdraw(free - usd(100)),
+      lp.address,
+    );
     await (await settlement).wait();
     const cashLeft = await engine.vaultCash();
     expect(cashLeft >= usd(15_000)).to.equal(true); // before the fix: 0, and alice's close reverted
@@ -85,13 +91,27 @@ describe("vault and winners under attack", () => {
     await setPrice(feed, 4_000); // the longs are up ~30k: a factor of ~3% of a ~1M vault
     const maxFactor = (await engine.marketConfig(ETH)).maxPnlFactor;
     expect(await engine.pnlFactor(ETH, true)).to.be.lessThan(maxFactor);
-    const half = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(usd(500_000)), lp.address);
+    const half = await redeemThroughRequest(
+      ethers.provider,
+      vault.connect(lp),
+      [feed],
+      await vault.previewWithdraw(usd(500_000)),
+      lp.address,
+    );
     await (await half.settlement).wait();
     expect(await engine.pnlFactor(ETH, true)).to.be.lessThan(maxFactor);
     // 440k more (within the reserve rule) would leave ~30k of equity: a factor near 100%, and a
     // pool-ADL anyone could run.
-    const tooMuch = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(usd(440_000)), lp.address);
-    await expect(tooMuch.settlement).to.be.revertedWithCustomError(engine, "WithdrawalExceedsPnlFactor").withArgs(ETH, true, anyValue, maxFactor);
+    const tooMuch = await redeemThroughRequest(
+      ethers.provider,
+      vault.connect(lp),
+      [feed],
+      await vault.previewWithdraw(usd(440_000)),
+      lp.address,
+    );
+    await expect(tooMuch.settlement)
+      .to.be.revertedWithCustomError(engine, "WithdrawalExceedsPnlFactor")
+      .withArgs(ETH, true, anyValue, maxFactor);
   });
 
   it("runs pool-protection ADL on a vault with negative equity, paying what its cash can", async () => {
@@ -117,7 +137,13 @@ describe("vault and winners under attack", () => {
     const config = defaultMarketConfig(await markets[ETH].oracle.getAddress(), 6);
     await engine.connect(owner).updateMarket(ETH, { ...config, maxPnlFactor: 10n ** 19n, targetPnlFactor: 9n * 10n ** 18n });
     const free = (await engine.vaultCash()) - (await engine.reservedTraderProfit());
-    const { settlement } = await redeemThroughRequest(ethers.provider, vault.connect(lp), [feed], await vault.previewWithdraw(free - usd(1_000)), lp.address);
+    const { settlement } = await redeemThroughRequest(
+      ethers.provider,
+      vault.connect(lp),
+      [feed],
+      await vault.previewWithdraw(free - usd(1_000)),
+      lp.address,
+    );
     await (await settlement).wait();
     await engine.connect(owner).updateMarket(ETH, { ...config, maxPnlFactor: 10n ** 17n, targetPnlFactor: 5n * 10n ** 16n });
     expect(await engine.pnlFactor(ETH, true)).to.be.greaterThan(10n ** 17n);
@@ -166,13 +192,21 @@ describe("one dead feed freezes nothing else", () => {
     expect(freshEquity - equity > usd(5_900) && freshEquity - equity < usd(6_100)).to.equal(true);
     // A redemption doesn't wait for BTC's dead feed (only ETH publishes); a deposit does.
     const before = await token.balanceOf(lp.address);
-    const redemption = await redeemThroughRequest(ethers.provider, vault.connect(lp), [markets[ETH].feed], await vault.previewWithdraw(usd(100_000)), lp.address);
+    const redemption = await redeemThroughRequest(
+      ethers.provider,
+      vault.connect(lp),
+      [markets[ETH].feed],
+      await vault.previewWithdraw(usd(100_000)),
+      lp.address,
+    );
     await (await redemption.settlement).wait(); // before the fix: StalePrice
     const paid = (await token.balanceOf(lp.address)) - before;
     expect(paid >= usd(100_000) - usd(1) && paid <= usd(100_000) + usd(1)).to.equal(true, `paid ${paid}`); // at the haircut valuation
     const id = await requestIdOf(vault, await vault.connect(lp).requestDeposit(usd(1_000), lp.address));
     await publishAfterRequests(ethers.provider, vault, [markets[ETH].feed]);
-    await expect(vault.settleRequest(id)).to.be.revertedWithCustomError(vault, "PriceNotPublishedSince").withArgs(id, BTC, anyValue, anyValue);
+    await expect(vault.settleRequest(id))
+      .to.be.revertedWithCustomError(vault, "PriceNotPublishedSince")
+      .withArgs(id, BTC, anyValue, anyValue);
   });
 
   it("lets the other market trade, and the owner replace the dead oracle without reading it", async () => {

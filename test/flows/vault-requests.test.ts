@@ -36,7 +36,10 @@ async function roundTrip(vault: Vault, feeds: Feed[], attacker: HardhatEthersSig
   await settleAsEarlyAsPossible(vault, attacker, depositId);
   await event();
   await keeperSettles(vault, feeds, depositId);
-  const redeemId = await requestIdOf(vault, await vault.connect(attacker).requestRedeem(await vault.balanceOf(attacker.address), attacker.address));
+  const redeemId = await requestIdOf(
+    vault,
+    await vault.connect(attacker).requestRedeem(await vault.balanceOf(attacker.address), attacker.address),
+  );
   await settleAsEarlyAsPossible(vault, attacker, redeemId);
   await keeperSettles(vault, feeds, redeemId);
 }
@@ -96,7 +99,7 @@ describe("LP requests defeat the timing attacks", () => {
     const paid = (await token.balanceOf(attacker.address)) - tokensBefore;
     // Those shares bear their part of the 30,000, as every share does.
     const loss = valueBefore - paid;
-    const share = (usd(30_000) * shares) / (await vault.totalSupply() + shares);
+    const share = (usd(30_000) * shares) / ((await vault.totalSupply()) + shares);
     expect(loss >= share - 2n && loss <= share + 2n).to.equal(true, `loss ${loss}, share ${share}`);
     expect(await vault.previewRedeem(await vault.balanceOf(lp.address))).to.be.greaterThanOrEqual(2n * paid - 2n);
   });
@@ -182,7 +185,9 @@ describe("LP request rules", () => {
     await setPrice(feed, 3000);
     expect(await vault.settleBlocker(id)).to.equal("0x");
     const shares = await vault.previewDeposit(usd(10_000));
-    await expect(vault.connect(keeper).settleRequest(id)).to.emit(vault, "DepositSettled").withArgs(id, carol.address, usd(10_000), shares, anyEquity);
+    await expect(vault.connect(keeper).settleRequest(id))
+      .to.emit(vault, "DepositSettled")
+      .withArgs(id, carol.address, usd(10_000), shares, anyEquity);
     expect(await vault.balanceOf(carol.address)).to.equal(shares);
     expect(await vault.pendingDepositAssets()).to.equal(0n);
     expect((await vault.requests(id)).owner).to.equal(ethers.ZeroAddress);
@@ -229,7 +234,9 @@ describe("LP request rules", () => {
     await expect(vault.connect(carol).cancelRequest(depositId))
       .to.emit(vault, "RequestCancelled")
       .withArgs(depositId, carol.address, true, usd(50_000));
-    await expect(vault.connect(lp).cancelRequest(redeemId)).to.emit(vault, "RequestCancelled").withArgs(redeemId, lp.address, false, shares / 2n);
+    await expect(vault.connect(lp).cancelRequest(redeemId))
+      .to.emit(vault, "RequestCancelled")
+      .withArgs(redeemId, lp.address, false, shares / 2n);
     expect(await token.balanceOf(carol.address)).to.equal(tokens);
     expect(await vault.balanceOf(lp.address)).to.equal(shares);
     expect(await vault.pendingDepositAssets()).to.equal(0n);
@@ -249,7 +256,9 @@ describe("LP request rules", () => {
     const tx = vault.connect(keeper).settleRequests([tooBig, deposit, unknown]);
     const maxFactor = (await engine.marketConfig(ETH)).maxPnlFactor;
     await expect(tx).to.emit(vault, "DepositSettled");
-    await expect(tx).to.emit(vault, "RequestSkipped").withArgs(unknown, vault.interface.encodeErrorResult("UnknownRequest", [unknown]));
+    await expect(tx)
+      .to.emit(vault, "RequestSkipped")
+      .withArgs(unknown, vault.interface.encodeErrorResult("UnknownRequest", [unknown]));
     const receipt = await (await tx).wait();
     const skipped = receipt!.logs.map((l) => vault.interface.parseLog(l)).find((l) => l?.name === "RequestSkipped" && l.args.id === tooBig);
     const reason = engine.interface.parseError(skipped!.args.reason);
@@ -257,7 +266,7 @@ describe("LP request rules", () => {
     expect(reason?.args[3]).to.equal(maxFactor);
     expect((await vault.requests(tooBig)).amount).to.equal(shares);
     expect(await vault.balanceOf(await vault.getAddress())).to.equal(shares);
-    expect(await vault.balanceOf(carol.address) > 0n).to.equal(true);
+    expect((await vault.balanceOf(carol.address)) > 0n).to.equal(true);
   });
 });
 

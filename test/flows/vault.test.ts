@@ -69,9 +69,13 @@ describe("liquidity vault (ERC-4626 views, requests to enter and leave)", () => 
 
   it("closes the immediate ERC-4626 paths and reports them disabled", async () => {
     const { vault, lp } = await networkHelpers.loadFixture(protocolFixture);
-    const selector = (name: string) => vault.interface.getFunction(name)!.selector;
-    await expect(vault.connect(lp).deposit(usd(1), lp.address)).to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled").withArgs(selector("deposit"));
-    await expect(vault.connect(lp).mint(10n ** 12n, lp.address)).to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled").withArgs(selector("mint"));
+    const selector = (name: "deposit" | "mint" | "withdraw" | "redeem") => vault.interface.getFunction(name).selector;
+    await expect(vault.connect(lp).deposit(usd(1), lp.address))
+      .to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled")
+      .withArgs(selector("deposit"));
+    await expect(vault.connect(lp).mint(10n ** 12n, lp.address))
+      .to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled")
+      .withArgs(selector("mint"));
     await expect(vault.connect(lp).withdraw(usd(1), lp.address, lp.address))
       .to.be.revertedWithCustomError(vault, "ImmediateFlowDisabled")
       .withArgs(selector("withdraw"));

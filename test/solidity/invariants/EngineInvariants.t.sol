@@ -349,8 +349,9 @@ contract EngineInvariants is Test {
             if (_debt(p.size > 0) != 0) continue; // no profit is taken while the side owes ADL debt
             if (handler.referenceHealth(id).equity <= int256(uint256(p.margin))) continue;
             vm.prank(actor);
-            (bool ok, bytes memory reason) =
-                address(engine).call(abi.encodeCall(engine.closePosition, (0, p.size > 0 ? 0 : type(uint256).max, block.timestamp)));
+            (bool ok, bytes memory reason) = address(engine).call(
+                abi.encodeCall(engine.closePosition, (0, p.size > 0 ? 0 : type(uint256).max, block.timestamp))
+            );
             if (!ok) emit log_named_bytes("close reverted with", reason);
             assertTrue(ok, "a profitable position could not be closed");
         }
