@@ -10,7 +10,6 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
 import {AdlQueue, SideQueue} from "../adl/AdlQueue.sol";
 import {IEngineState} from "../interfaces/IEngineState.sol";
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
@@ -378,12 +377,6 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         int256 x = int256(price) - index;
         longPnl = PerpMath.traderValueFloor(1, int256(uint256(s.longSize)) * x - s.longSizeK, valueDivisor);
         shortPnl = PerpMath.traderValueFloor(1, s.shortSizeK - int256(uint256(s.shortSize)) * x, valueDivisor);
-    }
-
-    /// @inheritdoc IEngineState
-    function marketOracle(uint32 marketId) external view returns (IPriceOracle) {
-        if (marketId >= _marketCount) revert UnknownMarket(marketId);
-        return _configs[marketId].oracle;
     }
 
     /// @inheritdoc IEngineState

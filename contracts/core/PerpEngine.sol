@@ -12,6 +12,7 @@ import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IGovernanceModule} from "../interfaces/IGovernanceModule.sol";
 import {ILiquidationModule} from "../interfaces/ILiquidationModule.sol";
 import {IOrderModule} from "../interfaces/IOrderModule.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
@@ -279,6 +280,12 @@ contract PerpEngine is EngineBase, IPerpEngine {
     /// @inheritdoc IPerpEngine
     function marketCount() external view returns (uint32) {
         return _marketCount;
+    }
+
+    /// @inheritdoc IPerpEngine
+    function marketOracle(uint32 marketId) external view returns (IPriceOracle) {
+        if (marketId >= _marketCount) revert UnknownMarket(marketId);
+        return _configs[marketId].oracle;
     }
 
     /// @inheritdoc IPerpEngine

@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {IPerpEngineEvents} from "./IPerpEngineEvents.sol";
-import {IPriceOracle} from "./IPriceOracle.sol";
 
 /// @title IEngineState
 /// @notice Ledger and vault-accounting views, implemented in EngineBase.
@@ -33,9 +32,6 @@ interface IEngineState is IPerpEngineEvents {
     function reservedTraderProfit() external view returns (uint256);
     /// @notice Each side's aggregate unrealised PnL net of pending funding at the current price.
     function sidePnl(uint32 marketId) external view returns (int256 longPnl, int256 shortPnl);
-    /// @notice The oracle a market is priced with: one slot read, for the vault's check that every
-    /// price it settles LP requests at was published after the request.
-    function marketOracle(uint32 marketId) external view returns (IPriceOracle);
     /// @notice A side's aggregate profit over the vault's assets (WAD), the pool-protection trigger.
     function pnlFactor(uint32 marketId, bool isLong) external view returns (uint256);
 }

@@ -7,6 +7,7 @@ import {IEngineState} from "./IEngineState.sol";
 import {IGovernanceModule} from "./IGovernanceModule.sol";
 import {ILiquidationModule} from "./ILiquidationModule.sol";
 import {IOrderModule} from "./IOrderModule.sol";
+import {IPriceOracle} from "./IPriceOracle.sol";
 
 /// @title IPerpEngine
 /// @notice Collateral accounts, isolated-margin perpetual positions against an ERC-4626 liquidity
@@ -40,6 +41,9 @@ interface IPerpEngine is IEngineState, IOrderModule, ILiquidationModule, IGovern
     function marketConfig(uint32 marketId) external view returns (MarketConfig memory);
     function marketState(uint32 marketId) external view returns (MarketState memory);
     function marketCount() external view returns (uint32);
+    /// @notice The oracle a market is priced with: one slot read, for the vault's check that every
+    /// price it settles an LP request at was published after the request.
+    function marketOracle(uint32 marketId) external view returns (IPriceOracle);
     function queueNode(uint256 positionId) external view returns (QueueNode memory);
     function queueHead(uint32 marketId, bool isLong, uint16 bucket) external view returns (uint32);
     function queueBuckets(uint32 marketId, bool isLong) external view returns (uint256[4] memory nonEmpty);
