@@ -1,0 +1,174 @@
+// Order execution, one step of the keeper's tick (after liquidations and ADL): index the pending
+// orders, plan each one against its market's prices (plan.ts), simulate each planned execution on
+// its own (eth_estimateGas of executeOrder: an order that would only be skipped never costs gas, and
+// the estimate is the entry's real cost), then send the survivors in executeOrders batches sized
+// by those estimates to the block gas limit (batches.ts).
+import type { Logger } from "pino";
+import type { PublicClient } from "viem";
+import type { AddressBook } from "../../scripts/lib/addressBook.ts";
+import type { KeeperConfig } from "../config.ts";
+import { engineAbi } from "../contracts.ts";
+import type { KeeperMetrics } from "../metrics.ts";
+import { type SendOutcome, type TransactionSender, revertName } from "../sender.ts";
+import { type Batch, gasBatches } from "./batches.ts";
+import { OrderBook, type PendingOrder } from "./orderBook.ts";
+import { orderOutcomes } from "./outcomes.ts";
+import { type OrderPlan, type OrderTiming, planOrder } from "./plan.ts";
+import { OrderPriceSources } from "./priceSources.ts";
+
+/** Simulations in flight at once (viem batches them into few HTTP requests). */
+const SIMULATION_PARALLEL = 16;
+/** The ADL queue hint for an order's new position: 0 makes the queue walk from the bucket's head,
+ * which costs gas only; an exact hint would need the fill price and fee the engine computes. */
+const NO_HINT = 0;
+
+type Planned = { order: PendingOrder } & Extract<OrderPlan, { action: "execute" }>;
+type Executable = Planned & { gas: bigint };
+
+export interface OrderExecutorDeps {
+  client: PublicClient;
+  book: AddressBook;
+  sender: TransactionSender;
+  metrics: KeeperMetrics;
+  config: KeeperConfig;
+  log: Logger;
+}
+
+export class OrderExecutor {
+  private readonly deps: OrderExecutorDeps;
+  private readonly orders: OrderBook;
+  private readonly prices: OrderPriceSources;
+  /** The last reason each order waited for, to log a change once rather than every tick. */
+  private readonly waiting = new Map<bigint, string>();
+
+  constructor(deps: OrderExecutorDeps) {
+    this.deps = deps;
+    const { client, book, config } = deps;
+    this.orders = new OrderBook({
+      client,
+      engine: book.engine,
+      deploymentBlock: BigInt(book.deploymentBlock),
+      confirmations: BigInt(config.confirmations),
+    });
+    this.prices = new OrderPriceSources(client, book.engine, config.hermesEndpoints);
+  }
+
+  /** One pass over the pending orders; `blockGasLimit` bounds each batch. */
+  async tick(blockGasLimit: bigint): Promise<void> {
+    const { client, book, metrics } = this.deps;
+    await this.orders.sync();
+    const pending = this.orders.pending();
+    metrics.ordersPending.set(pending.length);
+    const ids = new Set(pending.map((o) => o.id));
+    for (const id of this.waiting.keys()) if (!ids.has(id)) this.waiting.delete(id);
+    if (pending.length === 0) return;
+    const [settings, block, sources] = await Promise.all([
+      client.readContract({ address: book.engine, abi: engineAbi, functionName: "orderSettings" }) as Promise<OrderTiming>,
+      client.getBlock(),
+      this.prices.refreshed(pending.map((o) => o.marketId)),
+    ]);
+    const timing = { minExecutionDelay: Number(settings.minExecutionDelay), maxPriceAge: Number(settings.maxPriceAge) };
+    const plans = await Promise.all(pending.map((order) => planOrder(order, sources.get(order.marketId)!, timing, Number(block.timestamp))));
+    const planned: Planned[] = [];
+    plans.forEach((plan, i) => {
+      if (plan.action === "execute") planned.push({ order: pending[i], ...plan });
+      else this.noteWaiting(pending[i].id, plan.reason);
+    });
+    const executable = await this.simulated(planned);
+    for (const batch of gasBatches(executable, this.deps.config.maxOrdersPerBatch, blockGasLimit)) await this.send(batch, blockGasLimit);
+  }
+
+  /** The planned executions that succeed when simulated one by one, with their gas; the others wait, logged with the revert. */
+  private async simulated(planned: Planned[]): Promise<Executable[]> {
+    const { client, book, sender } = this.deps;
+    const ok: Executable[] = [];
+    for (let c = 0; c < planned.length; c += SIMULATION_PARALLEL) {
+      const chunk = planned.slice(c, c + SIMULATION_PARALLEL);
+      const results = await Promise.all(
+        chunk.map((e) =>
+          client
+            .estimateContractGas({
+              address: book.engine,
+              abi: engineAbi,
+              functionName: "executeOrder",
+              args: [e.order.id, e.priceData, NO_HINT],
+              value: e.updateFee,
+              account: sender.address,
+            })
+            .then(
+              (gas) => ({ gas }),
+              (error: unknown) => {
+                const revert = revertName(error);
+                if (revert === undefined) throw error; // the RPC: the tick fails and is retried
+                return { revert };
+              },
+            ),
+        ),
+      );
+      results.forEach((result, j) => {
+        if ("gas" in result) ok.push({ ...chunk[j], gas: result.gas });
+        else if (result.revert === "OrderNotFound") this.orders.forget(chunk[j].order.id); // executed by another keeper
+        else this.noteWaiting(chunk[j].order.id, `simulation reverted ${result.revert}`);
+      });
+    }
+    return ok;
+  }
+
+  private async send({ entries: batch, gas }: Batch<Executable>, blockGasLimit: bigint) {
+    const { book, sender, metrics, log } = this.deps;
+    const call = {
+      address: book.engine,
+      abi: engineAbi,
+      functionName: "executeOrders",
+      args: [batch.map((e) => e.order.id), batch.map((e) => e.priceData), batch.map(() => NO_HINT)],
+      value: batch.reduce((sum, e) => sum + e.updateFee, 0n),
+    };
+    // A batch whose entries run short of gas skips them instead of failing, so its own estimate
+    // can be low: the entries' estimates set the floor.
+    const outcome = await sender.send(call, { maxGas: blockGasLimit, minGas: gas });
+    metrics.orderBatches.inc({ outcome: outcome.status });
+    if (outcome.status !== "confirmed") {
+      log.info({ orders: batch.map((e) => String(e.order.id)), status: outcome.status, reason: "reason" in outcome ? outcome.reason : undefined }, "order batch not sent");
+      return;
+    }
+    await this.record(batch, outcome);
+  }
+
+  private async record(batch: Executable[], outcome: Extract<SendOutcome, { status: "confirmed" }>) {
+    const { client, sender, metrics, log } = this.deps;
+    const result = orderOutcomes(outcome.logs, sender.address);
+    if (result.executed.length > 0) {
+      // Chain time, the clock createdAt is on: the block the fills were mined in.
+      const { timestamp } = await client.getBlock({ blockNumber: outcome.logs[0].blockNumber! });
+      const byId = new Map(batch.map((e) => [e.order.id, e.order]));
+      for (const id of result.executed) {
+        metrics.ordersExecuted.inc();
+        metrics.orderExecutionDelay.observe(Number(timestamp) - byId.get(id)!.createdAt);
+      }
+    }
+    for (const { reason } of result.cancelled) metrics.ordersCancelled.inc({ reason });
+    for (const { reason } of result.skipped) metrics.ordersSkipped.inc({ reason });
+    metrics.executionFeesEarned.inc(Number(result.feesEarned));
+    for (const id of [...result.executed, ...result.cancelled.map((c) => c.orderId)]) {
+      this.orders.forget(id);
+      this.waiting.delete(id);
+    }
+    log.info(
+      {
+        hash: outcome.hash,
+        executed: result.executed.map(String),
+        cancelled: result.cancelled.map((c) => `${c.orderId}:${c.reason}`),
+        skipped: result.skipped.map((s) => `${s.orderId}:${s.reason}`),
+        feesEarned: String(result.feesEarned),
+        gasUsed: String(outcome.gasUsed),
+      },
+      "order batch",
+    );
+  }
+
+  private noteWaiting(id: bigint, reason: string) {
+    if (this.waiting.get(id) === reason) return;
+    this.waiting.set(id, reason);
+    this.deps.log.debug({ orderId: String(id), reason }, "order waits");
+  }
+}
