@@ -1,0 +1,166 @@
+// The keeper as the order executor, against the in-process chain through the same strategy,
+// indexer and sender the daemon runs: a tick executes an order only once a price that may fill it
+// is published, cancels expired orders, waits for limits and triggers, and liquidates first.
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
+import { devPrivateKey } from "../../scripts/lib/localChain.ts";
+import { OrderKind, createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
+import type { KeeperMetrics } from "../../keeper/metrics.ts";
+import { deployMarket } from "../helpers/inProcessMarket.ts";
+
+const { ethers, provider, networkHelpers } = await network.create();
+const usd = (n: number) => BigInt(n) * 10n ** 6n;
+const eth = (n: number) => BigInt(n) * 10n ** 18n;
+const wad = (n: number) => BigInt(n) * 10n ** 18n;
+const FEE = usd(1);
+const CANCEL_FEE = usd(1) / 10n; // the engine's default cap an executor keeps for cancelling
+const KEEPER = 9;
+
+async function ordersMarket() {
+  const market = await deployMarket(ethers, usd(1_000_000));
+  const { engine, token, signers } = market;
+  const traders = signers.slice(2, 6);
+  for (const trader of traders) {
+    await token.mint(trader.address, usd(100_000));
+    await token.connect(trader).approve(await engine.getAddress(), ethers.MaxUint256);
+    await engine.connect(trader).deposit(usd(50_000));
+  }
+  return { ...market, traders, keeper: signers[KEEPER] };
+}
+
+/** A fresh keeper (its order book catches up from the deployment block) over the fixture's chain. */
+async function setUp() {
+  const f = await networkHelpers.loadFixture(ordersMarket);
+  const { engine, feed } = f;
+  const keeper = await embeddedKeeper(provider, f.addressBook, devPrivateKey(KEEPER));
+  const now = async () => BigInt(await networkHelpers.time.latest());
+  const submit = async (trader: HardhatEthersSigner, fields: Partial<OrderRequest>) =>
+    createdOrderId(engine, await engine.connect(trader).createOrder(marketOrder({ marketId: 0, executionFee: FEE, now: await now(), ...fields })));
+  const publish = async (dollars: number) => (await feed.setAnswer(BigInt(dollars) * 10n ** 8n)).wait();
+  const pending = async (id: bigint) => (await engine.order(id)).account !== ethers.ZeroAddress;
+  const keeperNonce = () => ethers.provider.getTransactionCount(f.keeper.address);
+  return { ...f, ...keeper, now, submit, publish, pending, keeperNonce };
+}
+
+const value = async (metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown>; metricName?: string }[] }> }, labels: Record<string, string> = {}) =>
+  (await metric.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l) && !v.metricName?.endsWith("_bucket"))?.value ?? 0;
+
+async function delayObservations(metrics: KeeperMetrics) {
+  const values = (await metrics.orderExecutionDelay.get()).values;
+  return {
+    count: values.find((v) => v.metricName === "keeper_order_execution_delay_seconds_count")!.value,
+    sum: values.find((v) => v.metricName === "keeper_order_execution_delay_seconds_sum")!.value,
+  };
+}
+
+describe("keeper order execution", () => {
+  it("leaves a market order pending until a round is published after it, then fills it at that round in one tick", async () => {
+    const { engine, traders, keeper, tick, metrics, submit, publish, pending, keeperNonce } = await setUp();
+    const [alice] = traders;
+    const id = await submit(alice, { sizeDelta: eth(2), marginIn: usd(2_000) });
+    const createdAt = (await engine.order(id)).createdAt;
+
+    const nonce = await keeperNonce();
+    await tick();
+    // The only round is from before the request: nothing may fill it, so nothing is sent.
+    expect(await keeperNonce()).to.equal(nonce);
+    expect(await pending(id)).to.equal(true);
+    expect(await value(metrics.ordersPending)).to.equal(1);
+
+    await publish(3_010);
+    await tick();
+    const position = await engine.position(await engine.positionIdOf(alice.address, 0));
+    expect(position.size).to.equal(eth(2));
+    expect(position.entryPrice).to.equal(wad(3_010));
+    expect(await pending(id)).to.equal(false);
+    expect(await engine.freeBalance(keeper.address)).to.equal(FEE);
+    expect(await value(metrics.ordersExecuted)).to.equal(1);
+    expect(await value(metrics.executionFeesEarned)).to.equal(Number(FEE));
+    const executedAt = (await ethers.provider.getBlock("latest"))!.timestamp;
+    expect(await delayObservations(metrics)).to.deep.equal({ count: 1, sum: executedAt - Number(createdAt) });
+
+    // Executed once: the next tick finds nothing and sends nothing.
+    const after = await keeperNonce();
+    await tick();
+    expect(await keeperNonce()).to.equal(after);
+    expect(await value(metrics.ordersPending)).to.equal(0);
+  });
+
+  it("cancels an expired order, keeps the capped fee and counts the reason", async () => {
+    const { engine, traders, keeper, tick, metrics, submit, pending, now } = await setUp();
+    const [alice] = traders;
+    const freeBefore = await engine.freeBalance(alice.address);
+    const id = await submit(alice, { sizeDelta: eth(1), marginIn: usd(1_000), expiresAt: (await now()) + 60n });
+    await networkHelpers.time.increase(120);
+    await tick();
+    expect(await pending(id)).to.equal(false);
+    expect(await value(metrics.ordersCancelled, { reason: "OrderExpired" })).to.equal(1);
+    expect(await value(metrics.ordersExecuted)).to.equal(0);
+    expect(await engine.freeBalance(keeper.address)).to.equal(CANCEL_FEE);
+    expect(await value(metrics.executionFeesEarned)).to.equal(Number(CANCEL_FEE));
+    expect(await engine.freeBalance(alice.address)).to.equal(freeBefore - CANCEL_FEE);
+    expect(await engine.positionIdOf(alice.address, 0)).to.equal(0n);
+  });
+
+  it("executes a stop-loss only after a round crossed its trigger, at the first round after that one", async () => {
+    const { engine, traders, open, tick, metrics, submit, publish, pending } = await setUp();
+    const [, bob] = traders;
+    const positionId = await open(bob, eth(5), usd(3_000));
+    const id = await submit(bob, { kind: OrderKind.StopLoss, sizeDelta: -eth(5), triggerPrice: wad(2_900) });
+
+    await publish(2_950);
+    await tick();
+    expect(await pending(id)).to.equal(true); // not crossed
+    await publish(2_890);
+    await tick();
+    expect(await pending(id)).to.equal(true); // crossed, but the round that fills it is not out yet
+    expect((await engine.position(positionId)).size).to.equal(eth(5));
+
+    const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+    await publish(2_880);
+    await tick();
+    expect(await pending(id)).to.equal(false);
+    expect((await engine.position(positionId)).size).to.equal(0n);
+    const [executed] = await engine.queryFilter(engine.filters.OrderExecuted(id), fromBlock);
+    expect((executed as unknown as { args: { price: bigint } }).args.price).to.equal(wad(2_880));
+    expect(await value(metrics.ordersExecuted)).to.equal(1);
+  });
+
+  it("keeps a limit order waiting while the price is above its limit, and fills it when a round reaches it", async () => {
+    const { engine, traders, tick, submit, publish, pending, keeperNonce } = await setUp();
+    const [, , carol] = traders;
+    const id = await submit(carol, { kind: OrderKind.Limit, sizeDelta: eth(1), marginIn: usd(1_000), acceptablePrice: wad(2_950) });
+    await publish(2_960);
+    const nonce = await keeperNonce();
+    await tick();
+    expect(await pending(id)).to.equal(true);
+    expect(await keeperNonce()).to.equal(nonce); // the pre-check spared the transaction
+    await publish(2_940);
+    await tick();
+    expect(await pending(id)).to.equal(false);
+    expect((await engine.position(await engine.positionIdOf(carol.address, 0))).entryPrice).to.equal(wad(2_940));
+  });
+
+  it("liquidates before it executes orders in the same tick", async () => {
+    const { engine, traders, keeper, open, tick, submit, publish, pending } = await setUp();
+    const [alice, , , dave] = traders;
+    const underwater = await open(dave, eth(10), usd(1_600));
+    const id = await submit(alice, { sizeDelta: -eth(1), marginIn: usd(1_000) });
+    const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+    await publish(2_850); // liquidates dave's long and gives alice's order its round
+    await tick();
+    expect(await pending(id)).to.equal(false);
+    expect((await engine.position(underwater)).size < eth(10)).to.equal(true);
+
+    const keeperTxs: string[] = [];
+    for (let n = fromBlock; n <= (await ethers.provider.getBlockNumber()); n++) {
+      const block = await ethers.provider.getBlock(n, true);
+      for (const tx of block!.prefetchedTransactions) {
+        if (tx.from === keeper.address) keeperTxs.push(engine.interface.parseTransaction(tx)!.name);
+      }
+    }
+    expect(keeperTxs).to.deep.equal(["liquidateBatch", "executeOrders"]);
+  });
+});
