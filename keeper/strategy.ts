@@ -77,6 +77,8 @@ export class KeeperStrategy {
       this.indexer.sync(),
       this.markets.snapshots(),
       this.client.getBalance({ address: this.sender.address }),
+      // With the other reads, so that an idle tick stays one JSON-RPC batch.
+      this.orders?.sync(),
     ]);
     this.watchBalance(balance);
     if (synced.reorg) {

@@ -53,10 +53,14 @@ export class OrderExecutor {
     this.prices = new OrderPriceSources(client, book.engine, config.hermesEndpoints);
   }
 
-  /** One pass over the pending orders; `blockGasLimit` bounds each batch. */
+  /** Indexes the orders requested, executed or cancelled since the last sync. */
+  sync(): Promise<void> {
+    return this.orders.sync();
+  }
+
+  /** One pass over the pending orders as of the last sync; `blockGasLimit` bounds each batch. */
   async tick(blockGasLimit: bigint): Promise<void> {
     const { client, book, metrics } = this.deps;
-    await this.orders.sync();
     const pending = this.orders.pending();
     metrics.ordersPending.set(pending.length);
     const ids = new Set(pending.map((o) => o.id));
