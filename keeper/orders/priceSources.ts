@@ -10,13 +10,14 @@ import type { OrderPriceSource } from "./priceSource.ts";
 export class OrderPriceSources {
   private readonly client: PublicClient;
   private readonly engine: `0x${string}`;
-  private readonly hermesEndpoints: Record<string, string>;
   private readonly byOracle = new Map<string, OrderPriceSource>();
 
   constructor(client: PublicClient, engine: `0x${string}`, hermesEndpoints: Record<string, string>) {
     this.client = client;
     this.engine = engine;
-    this.hermesEndpoints = hermesEndpoints;
+    const pyth = Object.keys(hermesEndpoints);
+    // Refused at start, not tick after tick: a Pyth market's orders would otherwise never execute.
+    if (pyth.length > 0) throw new ConfigError(`hermesEndpoints: market ${pyth.join(", ")}: this keeper build has no Pyth order price source yet`);
   }
 
   /** Each market's source, refreshed to the feed's latest state. */
@@ -36,11 +37,8 @@ export class OrderPriceSources {
     })) as { oracle: `0x${string}` };
     const known = this.byOracle.get(oracle);
     if (known) return known;
-    const endpoint = this.hermesEndpoints[String(marketId)];
-    if (endpoint !== undefined) {
-      // Where a Pyth source (HermesClient against `endpoint`, the adapter's priceId) plugs in.
-      throw new ConfigError(`hermesEndpoints: market ${marketId}: this keeper build has no Pyth order price source yet`);
-    }
+    // A Pyth source (HermesClient against the market's configured Hermes endpoint, the adapter's
+    // priceId) plugs in here; the constructor refuses any endpoint until it does.
     const feed = (await this.client.readContract({ address: oracle, abi: oracleAbi, functionName: "feed" })) as `0x${string}`;
     // AggregatorV3Interface.decimals has the same signature as ERC-20's.
     const decimals = await this.client.readContract({ address: feed, abi: erc20Abi, functionName: "decimals" });

@@ -7,6 +7,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
 import { OrderKind, createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
+import { ConfigError } from "../../keeper/config.ts";
 import type { KeeperMetrics } from "../../keeper/metrics.ts";
 import { deployMarket } from "../helpers/inProcessMarket.ts";
 
@@ -162,5 +163,12 @@ describe("keeper order execution", () => {
       }
     }
     expect(keeperTxs).to.deep.equal(["liquidateBatch", "executeOrders"]);
+  });
+
+  it("refuses at start a Hermes endpoint for a market, while no Pyth price source is built in", async () => {
+    const { addressBook } = await networkHelpers.loadFixture(ordersMarket);
+    const start = () => embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { hermesEndpoints: { "0": "http://127.0.0.1:9/" } });
+    expect(start).to.throw(ConfigError, "hermesEndpoints: market 0: this keeper build has no Pyth order price source yet");
+    expect(() => embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { executeOrders: false, hermesEndpoints: { "0": "http://127.0.0.1:9/" } })).to.not.throw();
   });
 });
