@@ -165,6 +165,30 @@ describe("keeper order execution", () => {
     expect(keeperTxs).to.deep.equal(["liquidateBatch", "executeOrders"]);
   });
 
+  it("sends the orders one round fills as few batches as maxOrdersPerBatch allows", async () => {
+    const { engine, traders, submit, publish, keeperNonce, addressBook } = await setUp();
+    expect(traders.length).to.equal(4);
+    for (const [i, trader] of traders.entries()) await submit(trader, { sizeDelta: i % 2 ? -eth(1) : eth(1), marginIn: usd(1_000) });
+    await publish(3_000);
+    const { tick, metrics } = await embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { maxOrdersPerBatch: 3 });
+    const nonce = await keeperNonce();
+    await tick();
+    expect(await keeperNonce()).to.equal(nonce + 2); // 3 + 1
+    expect(await value(metrics.ordersExecuted)).to.equal(4);
+    expect(await value(metrics.orderBatches, { outcome: "confirmed" })).to.equal(2);
+    for (const trader of traders) expect((await engine.position(await engine.positionIdOf(trader.address, 0))).entryPrice).to.equal(wad(3_000));
+  });
+
+  it("executes an order requested within the confirmation depth at once (the unconfirmed overlay)", async () => {
+    const { traders, submit, publish, pending, addressBook } = await setUp();
+    const { tick } = await embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { confirmations: 5 });
+    await tick(); // the keeper is up to date before the order
+    const id = await submit(traders[0], { sizeDelta: eth(1), marginIn: usd(1_000) });
+    await publish(3_000);
+    await tick();
+    expect(await pending(id)).to.equal(false);
+  });
+
   it("refuses at start a Hermes endpoint for a market, while no Pyth price source is built in", async () => {
     const { addressBook } = await networkHelpers.loadFixture(ordersMarket);
     const start = () => embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { hermesEndpoints: { "0": "http://127.0.0.1:9/" } });
