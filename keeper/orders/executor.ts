@@ -1,8 +1,8 @@
 // Order execution, one step of the keeper's tick (after liquidations and ADL): index the pending
 // orders, plan each one against its market's prices (plan.ts), simulate each planned execution on
 // its own (eth_estimateGas of executeOrder: an order that would only be skipped never costs gas, and
-// the estimate is the entry's real cost), then send the survivors in executeOrders batches sized
-// by those estimates to the block gas limit (batches.ts).
+// the estimate bounds the entry's cost), then send the survivors in executeOrders batches sized
+// by those estimates to the gas one transaction may use (batches.ts).
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 import type { AddressBook } from "../../scripts/lib/addressBook.ts";
@@ -10,7 +10,7 @@ import type { KeeperConfig } from "../config.ts";
 import { engineAbi } from "../contracts.ts";
 import type { KeeperMetrics } from "../metrics.ts";
 import { type SendOutcome, type TransactionSender, revertName } from "../sender.ts";
-import { type Batch, gasBatches } from "./batches.ts";
+import { type Batch, gasBatches, usableGas } from "./batches.ts";
 import { OrderBook, type PendingOrder } from "./orderBook.ts";
 import { orderOutcomes } from "./outcomes.ts";
 import { type OrderPlan, type OrderTiming, planOrder } from "./plan.ts";
@@ -129,7 +129,7 @@ export class OrderExecutor {
     };
     // A batch whose entries run short of gas skips them instead of failing, so its own estimate
     // can be low: the entries' estimates set the floor.
-    const outcome = await sender.send(call, { maxGas: blockGasLimit, minGas: gas });
+    const outcome = await sender.send(call, { maxGas: usableGas(blockGasLimit), minGas: gas });
     metrics.orderBatches.inc({ outcome: outcome.status });
     if (outcome.status !== "confirmed") {
       log.info({ orders: batch.map((e) => String(e.order.id)), status: outcome.status, reason: "reason" in outcome ? outcome.reason : undefined }, "order batch not sent");

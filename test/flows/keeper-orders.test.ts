@@ -8,6 +8,7 @@ import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
 import { OrderKind, createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
 import { ConfigError } from "../../keeper/config.ts";
+import { TX_GAS_CAP, gasBatches } from "../../keeper/orders/batches.ts";
 import type { KeeperMetrics } from "../../keeper/metrics.ts";
 import { deployMarket } from "../helpers/inProcessMarket.ts";
 
@@ -187,6 +188,17 @@ describe("keeper order execution", () => {
     await publish(3_000);
     await tick();
     expect(await pending(id)).to.equal(false);
+  });
+
+  it("sizes batches to the per-transaction gas cap (EIP-7825) when the block allows more, and never under the entries' estimates", () => {
+    const entries = Array.from({ length: 100 }, (_, i) => ({ id: i, gas: 450_000n })); // ~ a standalone executeOrder estimate
+    const batches = gasBatches(entries, 500, 60_000_000n);
+    // 85% of 16,777,216 holds (14,260,633 - 60,000) / 450,000 = 31 entries.
+    expect(batches.map((b) => b.entries.length)).to.deep.equal([31, 31, 31, 7]);
+    expect(batches[0].gas).to.equal(60_000n + 31n * 450_000n);
+    expect(batches.every((b) => b.gas <= TX_GAS_CAP)).to.equal(true);
+    expect(gasBatches(entries, 40, 10_000_000n).map((b) => b.entries.length)).to.deep.equal([18, 18, 18, 18, 18, 10]);
+    expect(gasBatches(entries.slice(0, 5), 2, 60_000_000n).map((b) => b.entries.map((e) => e.id))).to.deep.equal([[0, 1], [2, 3], [4]]);
   });
 
   it("refuses at start a Hermes endpoint for a market, while no Pyth price source is built in", async () => {
