@@ -17,6 +17,9 @@ export async function logsInRange(
   } catch (error) {
     if (!tooLarge(error) || fromBlock === toBlock) throw error;
     const middle = (fromBlock + toBlock) / 2n;
-    return [...(await logsInRange(client, address, events, fromBlock, middle)), ...(await logsInRange(client, address, events, middle + 1n, toBlock))];
+    return [
+      ...(await logsInRange(client, address, events, fromBlock, middle)),
+      ...(await logsInRange(client, address, events, middle + 1n, toBlock)),
+    ];
   }
 }

@@ -65,7 +65,9 @@ for (const [i, [sizeEth, margin]] of book.entries()) {
   const request = marketOrder({ marketId: ETH, sizeDelta: eth(sizeEth), marginIn: usd(margin), executionFee, now });
   orderIds.push(await createdOrderId(engine, await engine.connect(trader).createOrder(request)));
 }
-console.log(`${orderIds.length} traders requested market orders (ids ${orderIds.join(", ")}); the feed publishes its next round at $3,000.`);
+console.log(
+  `${orderIds.length} traders requested market orders (ids ${orderIds.join(", ")}); the feed publishes its next round at $3,000.`,
+);
 await (await feed.setAnswer(3000_00000000n)).wait();
 
 // The real keeper (keeper/), pointed at this embedded chain: each tick indexes positions and
@@ -76,7 +78,9 @@ await keeperTick();
 const ids: bigint[] = [];
 for (const trader of traders.slice(0, book.length)) ids.push(await engine.positionIdOf(trader.address, ETH));
 const executed = (await metrics.ordersExecuted.get()).values[0]?.value ?? 0;
-console.log(`Keeper tick 0: executed ${executed} of ${orderIds.length} orders, earning ${fmtUsd(await engine.freeBalance(keeper.address))} in execution fees.\n`);
+console.log(
+  `Keeper tick 0: executed ${executed} of ${orderIds.length} orders, earning ${fmtUsd(await engine.freeBalance(keeper.address))} in execution fees.\n`,
+);
 if (executed !== orderIds.length || ids.includes(0n)) {
   console.error("Demo check failed: the keeper did not execute every order.");
   process.exit(1);

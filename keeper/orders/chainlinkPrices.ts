@@ -47,7 +47,11 @@ export class ChainlinkOrderPrices implements OrderPriceSource {
   }
 
   async refresh() {
-    const [roundId, answer, , updatedAt] = await this.client.readContract({ address: this.feed, abi: aggregatorAbi, functionName: "latestRoundData" });
+    const [roundId, answer, , updatedAt] = await this.client.readContract({
+      address: this.feed,
+      abi: aggregatorAbi,
+      functionName: "latestRoundData",
+    });
     this.latest = { roundId, answer, updatedAt: Number(updatedAt) };
   }
 
@@ -108,7 +112,8 @@ export class ChainlinkOrderPrices implements OrderPriceSource {
 
   /** Scaled to WAD and rounded down as ChainlinkPriceOracle does. */
   private provable(round: Round): ProvablePrice {
-    const priceWad = this.decimals <= 18 ? round.answer * 10n ** BigInt(18 - this.decimals) : round.answer / 10n ** BigInt(this.decimals - 18);
+    const priceWad =
+      this.decimals <= 18 ? round.answer * 10n ** BigInt(18 - this.decimals) : round.answer / 10n ** BigInt(this.decimals - 18);
     return {
       priceData: encodeAbiParameters([{ type: "uint80" }], [round.roundId]),
       publishTime: round.updatedAt,

@@ -72,7 +72,9 @@ export class OrderExecutor {
       this.prices.refreshed(pending.map((o) => o.marketId)),
     ]);
     const timing = { minExecutionDelay: Number(settings.minExecutionDelay), maxPriceAge: Number(settings.maxPriceAge) };
-    const plans = await Promise.all(pending.map((order) => planOrder(order, sources.get(order.marketId)!, timing, Number(block.timestamp))));
+    const plans = await Promise.all(
+      pending.map((order) => planOrder(order, sources.get(order.marketId)!, timing, Number(block.timestamp))),
+    );
     const planned: Planned[] = [];
     plans.forEach((plan, i) => {
       if (plan.action === "execute") planned.push({ order: pending[i], ...plan });
@@ -111,7 +113,8 @@ export class OrderExecutor {
       );
       results.forEach((result, j) => {
         if ("gas" in result) ok.push({ ...chunk[j], gas: result.gas });
-        else if (result.revert === "OrderNotFound") this.orders.forget(chunk[j].order.id); // executed by another keeper
+        else if (result.revert === "OrderNotFound")
+          this.orders.forget(chunk[j].order.id); // executed by another keeper
         else this.noteWaiting(chunk[j].order.id, `simulation reverted ${result.revert}`);
       });
     }
@@ -132,7 +135,10 @@ export class OrderExecutor {
     const outcome = await sender.send(call, { maxGas: usableGas(blockGasLimit), minGas: gas });
     metrics.orderBatches.inc({ outcome: outcome.status });
     if (outcome.status !== "confirmed") {
-      log.info({ orders: batch.map((e) => String(e.order.id)), status: outcome.status, reason: "reason" in outcome ? outcome.reason : undefined }, "order batch not sent");
+      log.info(
+        { orders: batch.map((e) => String(e.order.id)), status: outcome.status, reason: "reason" in outcome ? outcome.reason : undefined },
+        "order batch not sent",
+      );
       return;
     }
     await this.record(batch, outcome);

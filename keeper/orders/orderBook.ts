@@ -90,8 +90,12 @@ export class OrderBook {
   /** Applies events in log order: to the confirmed set (a gone order is deleted) or the overlay (marked null). */
   private apply(logs: Log[], into: Map<bigint, PendingOrder | null>) {
     for (const log of parseEventLogs({ abi: orderEvents, logs })) {
-      const args = log.args as { orderId: bigint; order?: Omit<PendingOrder, "id" | "createdAt" | "expiresAt"> & { createdAt: number; expiresAt: number } };
-      if (log.eventName === "OrderCreated") into.set(args.orderId, { id: args.orderId, ...args.order!, marketId: Number(args.order!.marketId) });
+      const args = log.args as {
+        orderId: bigint;
+        order?: Omit<PendingOrder, "id" | "createdAt" | "expiresAt"> & { createdAt: number; expiresAt: number };
+      };
+      if (log.eventName === "OrderCreated")
+        into.set(args.orderId, { id: args.orderId, ...args.order!, marketId: Number(args.order!.marketId) });
       else if (into === this.confirmed) into.delete(args.orderId);
       else into.set(args.orderId, null);
     }

@@ -15,7 +15,12 @@ export interface OrderTiming {
 }
 
 export type OrderPlan =
-  | { action: "execute"; priceData: Hex; updateFee: bigint; /** the price it should fill at; undefined when cancelled as expired */ priceWad?: bigint }
+  | {
+      action: "execute";
+      priceData: Hex;
+      updateFee: bigint;
+      /** the price it should fill at; undefined when cancelled as expired */ priceWad?: bigint;
+    }
   | { action: "wait"; reason: string };
 
 const wait = (reason: string): OrderPlan => ({ action: "wait", reason });

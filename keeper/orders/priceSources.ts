@@ -17,7 +17,8 @@ export class OrderPriceSources {
     this.engine = engine;
     const pyth = Object.keys(hermesEndpoints);
     // Refused at start, not tick after tick: a Pyth market's orders would otherwise never execute.
-    if (pyth.length > 0) throw new ConfigError(`hermesEndpoints: market ${pyth.join(", ")}: this keeper build has no Pyth order price source yet`);
+    if (pyth.length > 0)
+      throw new ConfigError(`hermesEndpoints: market ${pyth.join(", ")}: this keeper build has no Pyth order price source yet`);
   }
 
   /** Each market's source, refreshed to the feed's latest state. */

@@ -139,7 +139,9 @@ describe("keeper configuration", () => {
     expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, hermesEndpoints: { ETH: "https://h.example" } }), {}))).to.match(
       /^invalid config: hermesEndpoints\.ETH: keys must be market ids/,
     );
-    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, maxOrdersPerBatch: 0 }), {}))).to.match(/^invalid config: maxOrdersPerBatch: /);
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, maxOrdersPerBatch: 0 }), {}))).to.match(
+      /^invalid config: maxOrdersPerBatch: /,
+    );
   });
 
   it("needs no key for read-only use (status)", () => {

@@ -39,15 +39,22 @@ async function setUp() {
   const keeper = await embeddedKeeper(provider, f.addressBook, devPrivateKey(KEEPER));
   const now = async () => BigInt(await networkHelpers.time.latest());
   const submit = async (trader: HardhatEthersSigner, fields: Partial<OrderRequest>) =>
-    createdOrderId(engine, await engine.connect(trader).createOrder(marketOrder({ marketId: 0, executionFee: FEE, now: await now(), ...fields })));
+    createdOrderId(
+      engine,
+      await engine.connect(trader).createOrder(marketOrder({ marketId: 0, executionFee: FEE, now: await now(), ...fields })),
+    );
   const publish = async (dollars: number) => (await feed.setAnswer(BigInt(dollars) * 10n ** 8n)).wait();
   const pending = async (id: bigint) => (await engine.order(id)).account !== ethers.ZeroAddress;
   const keeperNonce = () => ethers.provider.getTransactionCount(f.keeper.address);
   return { ...f, ...keeper, now, submit, publish, pending, keeperNonce };
 }
 
-const value = async (metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown>; metricName?: string }[] }> }, labels: Record<string, string> = {}) =>
-  (await metric.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l) && !v.metricName?.endsWith("_bucket"))?.value ?? 0;
+const value = async (
+  metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown>; metricName?: string }[] }> },
+  labels: Record<string, string> = {},
+) =>
+  (await metric.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l) && !v.metricName?.endsWith("_bucket"))
+    ?.value ?? 0;
 
 async function delayObservations(metrics: KeeperMetrics) {
   const values = (await metrics.orderExecutionDelay.get()).values;
@@ -177,7 +184,8 @@ describe("keeper order execution", () => {
     expect(await keeperNonce()).to.equal(nonce + 2); // 3 + 1
     expect(await value(metrics.ordersExecuted)).to.equal(4);
     expect(await value(metrics.orderBatches, { outcome: "confirmed" })).to.equal(2);
-    for (const trader of traders) expect((await engine.position(await engine.positionIdOf(trader.address, 0))).entryPrice).to.equal(wad(3_000));
+    for (const trader of traders)
+      expect((await engine.position(await engine.positionIdOf(trader.address, 0))).entryPrice).to.equal(wad(3_000));
   });
 
   it("executes an order requested within the confirmation depth at once (the unconfirmed overlay)", async () => {
@@ -205,6 +213,11 @@ describe("keeper order execution", () => {
     const { addressBook } = await networkHelpers.loadFixture(ordersMarket);
     const start = () => embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { hermesEndpoints: { "0": "http://127.0.0.1:9/" } });
     expect(start).to.throw(ConfigError, "hermesEndpoints: market 0: this keeper build has no Pyth order price source yet");
-    expect(() => embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { executeOrders: false, hermesEndpoints: { "0": "http://127.0.0.1:9/" } })).to.not.throw();
+    expect(() =>
+      embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), {
+        executeOrders: false,
+        hermesEndpoints: { "0": "http://127.0.0.1:9/" },
+      }),
+    ).to.not.throw();
   });
 });
