@@ -40,6 +40,8 @@ export class OrderExecutor {
   private readonly prices: OrderPriceSources;
   /** The last reason each order waited for, to log a change once rather than every tick. */
   private readonly waiting = new Map<bigint, string>();
+  /** Markets whose price source failed, with the error, to log a change once. */
+  private readonly unpriced = new Map<number, string>();
 
   constructor(deps: OrderExecutorDeps) {
     this.deps = deps;
@@ -69,16 +71,20 @@ export class OrderExecutor {
     const [settings, block, sources] = await Promise.all([
       client.readContract({ address: book.engine, abi: engineAbi, functionName: "orderSettings" }) as Promise<OrderTiming>,
       client.getBlock(),
-      this.prices.refreshed(pending.map((o) => o.marketId)),
+      this.prices.refreshed(
+        pending.map((o) => o.marketId),
+        (marketId, error) => this.noteUnpriced(marketId, error),
+      ),
     ]);
+    for (const marketId of this.unpriced.keys()) if (sources.has(marketId)) this.noteUnpriced(marketId, undefined);
     const timing = { minExecutionDelay: Number(settings.minExecutionDelay), maxPriceAge: Number(settings.maxPriceAge) };
-    const plans = await Promise.all(
-      pending.map((order) => planOrder(order, sources.get(order.marketId)!, timing, Number(block.timestamp))),
-    );
+    // Orders of a market whose price source cannot be read wait (logged once per market).
+    const priced = pending.filter((o) => sources.has(o.marketId));
+    const plans = await Promise.all(priced.map((order) => planOrder(order, sources.get(order.marketId)!, timing, Number(block.timestamp))));
     const planned: Planned[] = [];
     plans.forEach((plan, i) => {
-      if (plan.action === "execute") planned.push({ order: pending[i], ...plan });
-      else this.noteWaiting(pending[i].id, plan.reason);
+      if (plan.action === "execute") planned.push({ order: priced[i], ...plan });
+      else this.noteWaiting(priced[i].id, plan.reason);
     });
     const executable = await this.simulated(planned);
     for (const batch of gasBatches(executable, this.deps.config.maxOrdersPerBatch, blockGasLimit)) await this.send(batch, blockGasLimit);
@@ -180,5 +186,17 @@ export class OrderExecutor {
     if (this.waiting.get(id) === reason) return;
     this.waiting.set(id, reason);
     this.deps.log.debug({ orderId: String(id), reason }, "order waits");
+  }
+
+  /** Logs a market whose orders cannot be priced (`error`), or that can be again (undefined), once per change. */
+  private noteUnpriced(marketId: number, error: string | undefined) {
+    if (this.unpriced.get(marketId) === error) return;
+    if (error === undefined) {
+      this.unpriced.delete(marketId);
+      this.deps.log.info({ marketId }, "orders' price source answers again");
+    } else {
+      this.unpriced.set(marketId, error);
+      this.deps.log.warn({ marketId, error }, "orders wait: the market's price source cannot be read");
+    }
   }
 }

@@ -1,11 +1,16 @@
 // The price source of each market's orders, by its oracle adapter: the Chainlink feed behind a
 // ChainlinkPriceOracle, or, for a market given a Hermes endpoint (config.hermesEndpoints), Pyth.
 // Sources are kept per oracle address, so a market whose oracle the owner replaces gets a new one.
-import { type PublicClient, erc20Abi } from "viem";
+import { BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, type PublicClient, erc20Abi } from "viem";
 import { ConfigError } from "../config.ts";
 import { engineAbi, oracleAbi } from "../contracts.ts";
 import { ChainlinkOrderPrices } from "./chainlinkPrices.ts";
 import type { OrderPriceSource } from "./priceSource.ts";
+
+/** The contract answered with a revert, or with nothing (no such function): not the RPC's fault. */
+const contractError = (error: unknown) =>
+  error instanceof BaseError &&
+  error.walk((e) => e instanceof ContractFunctionRevertedError || e instanceof ContractFunctionZeroDataError) !== null;
 
 export class OrderPriceSources {
   private readonly client: PublicClient;
@@ -21,12 +26,32 @@ export class OrderPriceSources {
       throw new ConfigError(`hermesEndpoints: market ${pyth.join(", ")}: this keeper build has no Pyth order price source yet`);
   }
 
-  /** Each market's source, refreshed to the feed's latest state. */
-  async refreshed(marketIds: Iterable<number>): Promise<Map<number, OrderPriceSource>> {
+  /**
+   * Each market's source, refreshed to the feed's latest state. A market whose oracle or feed
+   * reverts (an adapter that is not Chainlink's, a broken feed) is left out, so its orders wait and
+   * the other markets' go on; `failed` hears why. An RPC fault fails the call.
+   */
+  async refreshed(marketIds: Iterable<number>, failed: (marketId: number, error: string) => void): Promise<Map<number, OrderPriceSource>> {
     const ids = [...new Set(marketIds)];
-    const sources = await Promise.all(ids.map((id) => this.sourceOf(id)));
-    await Promise.all([...new Set(sources)].map((s) => s.refresh()));
-    return new Map(ids.map((id, i) => [id, sources[i]]));
+    const results = await Promise.all(
+      ids.map((id) =>
+        this.sourceOf(id)
+          .then(async (source) => {
+            await source.refresh();
+            return { id, source };
+          })
+          .catch((error: unknown) => {
+            if (!contractError(error)) throw error;
+            return { id, error: (error as BaseError).shortMessage };
+          }),
+      ),
+    );
+    const sources = new Map<number, OrderPriceSource>();
+    for (const r of results) {
+      if ("source" in r) sources.set(r.id, r.source);
+      else failed(r.id, r.error);
+    }
+    return sources;
   }
 
   private async sourceOf(marketId: number): Promise<OrderPriceSource> {

@@ -3,6 +3,7 @@
 // is published, cancels expired orders, waits for limits and triggers, and liquidates first.
 import { expect } from "chai";
 import { network } from "hardhat";
+import { pino } from "pino";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
@@ -11,6 +12,7 @@ import { ConfigError } from "../../keeper/config.ts";
 import { TX_GAS_CAP, gasBatches } from "../../keeper/orders/batches.ts";
 import type { KeeperMetrics } from "../../keeper/metrics.ts";
 import { deployMarket } from "../helpers/inProcessMarket.ts";
+import { deployTestProtocol } from "../helpers/testProtocol.ts";
 
 const { ethers, provider, networkHelpers } = await network.create();
 const usd = (n: number) => BigInt(n) * 10n ** 6n;
@@ -196,6 +198,51 @@ describe("keeper order execution", () => {
     await publish(3_000);
     await tick();
     expect(await pending(id)).to.equal(false);
+  });
+
+  it("executes one market's orders while another market's oracle reverts, whose orders wait", async () => {
+    const [lp, alice, bob] = await ethers.getSigners();
+    const deployed = await deployTestProtocol(ethers, {
+      markets: [
+        { name: "ETH", initialAnswer: 3000_00000000n },
+        { name: "BTC", initialAnswer: 60_000_00000000n },
+      ],
+    });
+    const { engine, token, vault, markets, addressBook } = deployed;
+    await token.mint(lp.address, usd(1_000_000));
+    await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
+    await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+    const now = BigInt(await networkHelpers.time.latest());
+    const ids = [];
+    for (const [marketId, trader] of [alice, bob].entries()) {
+      await token.mint(trader.address, usd(10_000));
+      await token.connect(trader).approve(await engine.getAddress(), ethers.MaxUint256);
+      await engine.connect(trader).deposit(usd(10_000));
+      const request = marketOrder({
+        marketId,
+        sizeDelta: eth(1) / (marketId === 0 ? 1n : 20n),
+        marginIn: usd(1_000),
+        executionFee: FEE,
+        now,
+      });
+      ids.push(await createdOrderId(engine, await engine.connect(trader).createOrder(request)));
+    }
+    // BTC's adapter now answers nothing it is asked (code without its functions): every read reverts.
+    const btcOracle = await markets[1].oracle.getAddress();
+    await provider.request({
+      method: "hardhat_setCode",
+      params: [btcOracle, await ethers.provider.getCode(await markets[1].feed.getAddress())],
+    });
+    await markets[0].feed.setAnswer(3_000_00000000n);
+    const lines: { msg: string; marketId?: number }[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const { tick } = await embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), {}, log);
+    await tick();
+    expect((await engine.order(ids[0])).account).to.equal(ethers.ZeroAddress);
+    expect((await engine.order(ids[1])).account).to.equal(bob.address);
+    await tick();
+    const warnings = lines.filter((l) => l.msg === "orders wait: the market's price source cannot be read");
+    expect(warnings.map((l) => l.marketId)).to.deep.equal([1]); // once, not every tick
   });
 
   it("sizes batches to the per-transaction gas cap (EIP-7825) when the block allows more, and never under the entries' estimates", () => {
