@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {Errors} from "@openzeppelin/contracts/utils/Errors.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {EngineBase} from "../core/EngineBase.sol";
@@ -148,9 +149,10 @@ contract OrderModule is Trading, ModuleGuard {
         uint256 publishTime;
         (price, publishTime, spent) = OrderRules.provePrice(orderId, o, _configs[o.marketId].oracle, _orderSettings, priceData);
         try IOrderSelfCalls(address(this)).fillOrder(orderId, price, publishTime, hint, executor) {} catch (bytes memory reason) {
-            // Out of gas leaves no revert data: the executor sent too little, which must not be a
-            // way to cancel someone's order.
-            if (reason.length == 0) revert FillOutOfGas(orderId);
+            // Out of gas leaves no revert data, or, from a frame the engine forwarded to a module,
+            // OpenZeppelin's FailedCall: the executor sent too little, which must not be a way to cancel
+            // someone's order. Every deliberate revert in the fill is a custom error of its own.
+            if (reason.length == 0 || bytes4(reason) == Errors.FailedCall.selector) revert FillOutOfGas(orderId);
             // A limit not reached yet is no failure: the order waits for a better price.
             if (o.kind == ORDER_LIMIT && bytes4(reason) == PriceOutsideBound.selector) _revertWith(reason);
             _cancelFailed(orderId, o, executor, reason);
