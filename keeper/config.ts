@@ -44,8 +44,9 @@ export const keeperConfigSchema = z
     executeOrders: z.boolean().default(true),
     /** Most orders per executeOrders call; batches are also sized to the block gas limit. */
     maxOrdersPerBatch: z.number().int().min(1).max(500).default(50),
-    /** The Pyth seam: a Hermes-compatible endpoint per Pyth market id, e.g. {"1": "https://hermes.pyth.network"}.
-     * Markets not listed are read from their Chainlink feed. From the environment: the same JSON. */
+    /** A Hermes-compatible endpoint per Pyth market id, e.g. {"1": "https://hermes.pyth.network"}, where
+     * the keeper fetches the updates that fill orders; markets not listed are read from their
+     * Chainlink feed. From the environment: the same JSON. */
     hermesEndpoints: z.record(z.string().regex(/^\d+$/, "keys must be market ids"), z.string().url()).default({}),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })

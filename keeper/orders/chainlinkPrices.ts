@@ -3,6 +3,7 @@
 // the way the adapter checks it: a round is first when its predecessor was published before the
 // time (or it opens its phase). A round never changes once published, so each is read once.
 import { type PublicClient, encodeAbiParameters } from "viem";
+import { scaledToWad } from "../prices/priceProof.ts";
 import { revertName } from "../sender.ts";
 import type { OrderPriceSource, ProvablePrice } from "./priceSource.ts";
 
@@ -112,12 +113,10 @@ export class ChainlinkOrderPrices implements OrderPriceSource {
 
   /** Scaled to WAD and rounded down as ChainlinkPriceOracle does. */
   private provable(round: Round): ProvablePrice {
-    const priceWad =
-      this.decimals <= 18 ? round.answer * 10n ** BigInt(18 - this.decimals) : round.answer / 10n ** BigInt(this.decimals - 18);
     return {
       priceData: encodeAbiParameters([{ type: "uint80" }], [round.roundId]),
       publishTime: round.updatedAt,
-      priceWad,
+      priceWad: scaledToWad(round.answer, -this.decimals),
       updateFee: 0n,
     };
   }

@@ -14,7 +14,7 @@ import { type Batch, gasBatches, usableGas } from "./batches.ts";
 import { OrderBook, type PendingOrder } from "./orderBook.ts";
 import { orderOutcomes } from "./outcomes.ts";
 import { type OrderPlan, type OrderTiming, planOrder } from "./plan.ts";
-import { OrderPriceSources } from "./priceSources.ts";
+import { OrderPriceSources, priceSourceFailure } from "./priceSources.ts";
 
 /** Simulations in flight at once (viem batches them into few HTTP requests). */
 const SIMULATION_PARALLEL = 16;
@@ -80,7 +80,16 @@ export class OrderExecutor {
     const timing = { minExecutionDelay: Number(settings.minExecutionDelay), maxPriceAge: Number(settings.maxPriceAge) };
     // Orders of a market whose price source cannot be read wait (logged once per market).
     const priced = pending.filter((o) => sources.has(o.marketId));
-    const plans = await Promise.all(priced.map((order) => planOrder(order, sources.get(order.marketId)!, timing, Number(block.timestamp))));
+    const plans = await Promise.all(
+      priced.map((order) =>
+        planOrder(order, sources.get(order.marketId)!, timing, Number(block.timestamp)).catch((error: unknown): OrderPlan => {
+          // A Hermes endpoint failing mid-tick holds up this order only.
+          const failure = priceSourceFailure(error);
+          if (failure === undefined) throw error;
+          return { action: "wait", reason: failure };
+        }),
+      ),
+    );
     const planned: Planned[] = [];
     plans.forEach((plan, i) => {
       if (plan.action === "execute") planned.push({ order: priced[i], ...plan });

@@ -1,17 +1,12 @@
 // The seam between order execution and a market's price feed. An order fills only at a price its
 // market's oracle adapter can prove was published after the request (IPriceOracle.provenPrice), so
 // the keeper asks the feed the same questions the adapter checks. Chainlink answers from the
-// feed's own rounds (chainlinkPrices.ts); a Pyth market would answer from a Hermes-compatible
-// endpoint (config.hermesEndpoints) with the same interface.
-import type { Hex } from "viem";
+// feed's own rounds (chainlinkPrices.ts); a Pyth market from its Hermes-compatible endpoint
+// (config.hermesEndpoints, pythOrderPrices.ts).
+import type { PriceProof } from "../prices/priceProof.ts";
 
-/** A price and the priceData that proves it to the market's oracle adapter. */
-export interface ProvablePrice {
-  priceData: Hex;
-  /** When it was published (unix seconds): Chainlink's updatedAt, Pyth's publishTime. */
-  publishTime: number;
-  /** As the adapter returns it: WAD quote per base unit. */
-  priceWad: bigint;
+/** A price, the priceData that proves it (keeper/prices/priceProof.ts), and the fee that proof costs. */
+export interface ProvablePrice extends PriceProof {
   /** The native-token fee provenPrice needs for priceData (Pyth's update fee; 0 for Chainlink). */
   updateFee: bigint;
 }

@@ -8,9 +8,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
 import { OrderKind, createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
-import { ConfigError } from "../../keeper/config.ts";
 import { TX_GAS_CAP, gasBatches } from "../../keeper/orders/batches.ts";
 import type { KeeperMetrics } from "../../keeper/metrics.ts";
+import { startHermesStandIn } from "../../scripts/lib/hermesStandIn.ts";
 import { deployMarket } from "../helpers/inProcessMarket.ts";
 import { deployTestProtocol } from "../helpers/testProtocol.ts";
 
@@ -256,15 +256,59 @@ describe("keeper order execution", () => {
     expect(gasBatches(entries.slice(0, 5), 2, 60_000_000n).map((b) => b.entries.map((e) => e.id))).to.deep.equal([[0, 1], [2, 3], [4]]);
   });
 
-  it("refuses at start a Hermes endpoint for a market, while no Pyth price source is built in", async () => {
-    const { addressBook } = await networkHelpers.loadFixture(ordersMarket);
-    const start = () => embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), { hermesEndpoints: { "0": "http://127.0.0.1:9/" } });
-    expect(start).to.throw(ConfigError, "hermesEndpoints: market 0: this keeper build has no Pyth order price source yet");
-    expect(() =>
-      embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), {
-        executeOrders: false,
-        hermesEndpoints: { "0": "http://127.0.0.1:9/" },
-      }),
-    ).to.not.throw();
+  it("executes a Pyth market's order with the first Hermes update after it, and waits, warning, while Hermes is unreachable", async () => {
+    const [lp, alice] = await ethers.getSigners();
+    const priceId = ("0x" + "ee".repeat(32)) as `0x${string}`;
+    const deployed = await deployTestProtocol(ethers, {
+      markets: [
+        { name: "ETH", pyth: { priceId, initialPrice: { price: 3000_00000000n, conf: 1_00000000n, expo: -8 }, localUpdateFeeWei: 1_000n } },
+      ],
+    });
+    const { engine, token, vault, addressBook } = deployed;
+    await token.mint(lp.address, usd(1_000_000));
+    await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
+    await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+    await token.mint(alice.address, usd(10_000));
+    await token.connect(alice).approve(await engine.getAddress(), ethers.MaxUint256);
+    await engine.connect(alice).deposit(usd(10_000));
+    const hermes = await startHermesStandIn();
+    try {
+      const t0 = await networkHelpers.time.latest();
+      hermes.publish(priceId, 2990_00000000n, 1_00000000n, -8, t0); // before the order: can't fill it
+      const request = marketOrder({ marketId: 0, sizeDelta: eth(1), marginIn: usd(1_000), executionFee: FEE, now: BigInt(t0) });
+      const id = await createdOrderId(engine, await engine.connect(alice).createOrder(request));
+      const createdAt = Number((await engine.order(id)).createdAt);
+
+      const lines: { msg: string; marketId?: number; error?: string }[] = [];
+      const log = pino({ level: "warn" }, { write: (line: string) => lines.push(JSON.parse(line)) });
+      const unreachable = await embeddedKeeper(
+        provider,
+        addressBook,
+        devPrivateKey(KEEPER),
+        { hermesEndpoints: { "0": "http://127.0.0.1:9/" } },
+        log,
+      );
+      await unreachable.tick();
+      expect((await engine.order(id)).account).to.equal(alice.address);
+      const warning = lines.find((l) => l.msg === "orders wait: the market's price source cannot be read");
+      expect(warning?.error).to.match(/^Hermes at http:\/\/127\.0\.0\.1:9\/ failed: /);
+
+      const { tick, metrics } = await embeddedKeeper(provider, addressBook, devPrivateKey(KEEPER), {
+        hermesEndpoints: { "0": hermes.url },
+      });
+      await tick();
+      expect((await engine.order(id)).account).to.equal(alice.address); // Hermes' latest is older than the order
+      hermes.publish(priceId, 3010_00000000n, 1_00000000n, -8, createdAt + 1);
+      hermes.publish(priceId, 3050_00000000n, 1_00000000n, -8, createdAt + 2);
+      await networkHelpers.time.increaseTo(createdAt + 3);
+      const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+      await tick();
+      const [executed] = await engine.queryFilter(engine.filters.OrderExecuted(id), fromBlock);
+      const args = (executed as unknown as { args: { price: bigint; publishTime: bigint } }).args;
+      expect([args.price, args.publishTime]).to.deep.equal([wad(3_010), BigInt(createdAt + 1)]); // the first update after it, not the latest
+      expect(await value(metrics.ordersExecuted)).to.equal(1);
+    } finally {
+      await hermes.close();
+    }
   });
 });
