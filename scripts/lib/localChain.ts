@@ -161,6 +161,11 @@ export async function openPositionFor(bookPath: string, trader: Signer, sizeEth:
     now,
   });
   const orderId = await createdOrderId(engine, await engine.createOrder(request));
+  // The round must be published minExecutionDelay after the request; a node may mine blocks in the
+  // same second (anvil does), so the clock is moved on when it has not got there yet.
+  const notBefore = Number((await engine.order(orderId)).createdAt) + Number((await engine.orderSettings()).minExecutionDelay);
+  const latest = (await provider.getBlock("latest"))!.timestamp;
+  if (latest < notBefore) await provider.send("evm_increaseTime", [notBefore - latest]);
   const owner = feed.connect(devWallet(0, provider)) as Contract;
   const [, answer] = await owner.latestRoundData();
   await (await owner.setAnswer(answer)).wait();
