@@ -11,6 +11,7 @@ import { engineAbi } from "../contracts.ts";
 import type { KeeperMetrics } from "../metrics.ts";
 import { type SendOutcome, type TransactionSender, revertName } from "../sender.ts";
 import { type Batch, gasBatches, usableGas } from "./batches.ts";
+import { HintFinder, NO_HINT } from "./hints.ts";
 import { OrderBook, type PendingOrder } from "./orderBook.ts";
 import { orderOutcomes } from "./outcomes.ts";
 import { type OrderPlan, type OrderTiming, planOrder } from "./plan.ts";
@@ -18,11 +19,7 @@ import { OrderPriceSources, priceSourceFailure } from "./priceSources.ts";
 
 /** Simulations in flight at once (viem batches them into few HTTP requests). */
 const SIMULATION_PARALLEL = 16;
-/** The ADL queue hint for an order's new position: 0 makes the queue walk from the bucket's head,
- * which costs gas only; an exact hint would need the fill price and fee the engine computes. */
-const NO_HINT = 0;
-
-type Planned = { order: PendingOrder } & Extract<OrderPlan, { action: "execute" }>;
+type Planned = { order: PendingOrder; hint: number } & Extract<OrderPlan, { action: "execute" }>;
 type Executable = Planned & { gas: bigint };
 
 export interface OrderExecutorDeps {
@@ -38,6 +35,7 @@ export class OrderExecutor {
   private readonly deps: OrderExecutorDeps;
   private readonly orders: OrderBook;
   private readonly prices: OrderPriceSources;
+  private readonly hints: HintFinder;
   /** The last reason each order waited for, to log a change once rather than every tick. */
   private readonly waiting = new Map<bigint, string>();
   /** Markets whose price source failed, with the error, to log a change once. */
@@ -53,6 +51,7 @@ export class OrderExecutor {
       confirmations: BigInt(config.confirmations),
     });
     this.prices = new OrderPriceSources(client, book.engine, config.hermesEndpoints);
+    this.hints = new HintFinder(client, book.engine, book.lens);
   }
 
   /** Indexes the orders requested, executed or cancelled since the last sync. */
@@ -90,11 +89,24 @@ export class OrderExecutor {
         }),
       ),
     );
-    const planned: Planned[] = [];
+    const fills: Omit<Planned, "hint">[] = [];
     plans.forEach((plan, i) => {
-      if (plan.action === "execute") planned.push({ order: priced[i], ...plan });
+      if (plan.action === "execute") fills.push({ order: priced[i], ...plan });
       else this.noteWaiting(priced[i].id, plan.reason);
     });
+    // The next block is at least a second later: the funding the hint's key includes accrues to it.
+    const next = block.timestamp + 1n;
+    const hints = await Promise.all(
+      fills.map((f) => {
+        if (f.priceWad === undefined) return NO_HINT; // cancelled as expired: no fill
+        // A hint that cannot be read is only gas: the engine walks the bucket instead.
+        return this.hints.hint(f.order, f.priceWad, next).catch((error: unknown) => {
+          if (revertName(error) === undefined) throw error;
+          return NO_HINT;
+        });
+      }),
+    );
+    const planned = fills.map((f, i) => ({ ...f, hint: hints[i] }));
     const executable = await this.simulated(planned);
     for (const batch of gasBatches(executable, this.deps.config.maxOrdersPerBatch, blockGasLimit)) await this.send(batch, blockGasLimit);
   }
@@ -112,7 +124,7 @@ export class OrderExecutor {
               address: book.engine,
               abi: engineAbi,
               functionName: "executeOrder",
-              args: [e.order.id, e.priceData, NO_HINT],
+              args: [e.order.id, e.priceData, e.hint],
               value: e.updateFee,
               account: sender.address,
             })
@@ -142,7 +154,7 @@ export class OrderExecutor {
       address: book.engine,
       abi: engineAbi,
       functionName: "executeOrders",
-      args: [batch.map((e) => e.order.id), batch.map((e) => e.priceData), batch.map(() => NO_HINT)],
+      args: [batch.map((e) => e.order.id), batch.map((e) => e.priceData), batch.map((e) => e.hint)],
       value: batch.reduce((sum, e) => sum + e.updateFee, 0n),
     };
     // A batch whose entries run short of gas skips them instead of failing, so its own estimate

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
-import { OrderKind, createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
+import { OrderKind, chainlinkProof, createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
 import { TX_GAS_CAP, gasBatches } from "../../keeper/orders/batches.ts";
 import type { KeeperMetrics } from "../../keeper/metrics.ts";
 import { startHermesStandIn } from "../../scripts/lib/hermesStandIn.ts";
@@ -173,6 +173,32 @@ describe("keeper order execution", () => {
       }
     }
     expect(keeperTxs).to.deep.equal(["liquidateBatch", "executeOrders"]);
+  });
+
+  it("sends the ADL hint of the new position's place, sparing the engine the bucket walk", async () => {
+    const { engine, feed, traders, keeper, open, tick, submit, publish } = await setUp();
+    // Thirty longs alike (one bucket); the order fills at a higher price, so its key ranks it last.
+    for (let i = 0; i < 30; i++) {
+      const wallet = ethers.Wallet.createRandom().connect(ethers.provider);
+      await networkHelpers.setBalance(wallet.address, 10n ** 18n);
+      await open(wallet as unknown as HardhatEthersSigner, eth(1), usd(1_000));
+    }
+    const [alice] = traders;
+    const id = await submit(alice, { sizeDelta: eth(1), marginIn: usd(1_000) });
+    await publish(3_050);
+    const [roundId] = await feed.latestRoundData();
+    const unhinted = await engine.connect(keeper).executeOrder.estimateGas(id, chainlinkProof(roundId), 0);
+    const fromBlock = (await ethers.provider.getBlockNumber()) + 1;
+    await tick();
+    const [executed] = await engine.queryFilter(engine.filters.OrderExecuted(id), fromBlock);
+    const tx = await executed.getTransaction();
+    const [, , hints] = engine.interface.decodeFunctionData("executeOrders", tx.data);
+    const node = await engine.queueNode(await engine.positionIdOf(alice.address, 0));
+    expect(hints[0]).to.not.equal(0n);
+    expect(node.prev).to.equal(hints[0]); // linked right after the hint: the hint was exact
+    const receipt = await executed.getTransactionReceipt();
+    // About 5k gas a place walked: the batch with its hint costs far less than the order alone without.
+    expect(unhinted - receipt.gasUsed > 100_000n, `${unhinted} vs ${receipt.gasUsed}`).to.equal(true);
   });
 
   it("sends the orders one round fills as few batches as maxOrdersPerBatch allows", async () => {
