@@ -201,6 +201,18 @@ describe("keeper order execution", () => {
     expect(unhinted - receipt.gasUsed > 100_000n, `${unhinted} vs ${receipt.gasUsed}`).to.equal(true);
   });
 
+  it("drops an order a reorg took away: the book is read again when the indexed block's hash changes", async () => {
+    const { traders, tick, metrics, submit } = await setUp();
+    const snapshot = await networkHelpers.takeSnapshot();
+    await submit(traders[0], { sizeDelta: eth(1), marginIn: usd(1_000) });
+    await tick();
+    expect(await value(metrics.ordersPending)).to.equal(1);
+    await snapshot.restore(); // the order's block is gone; the chain grows past it with other blocks
+    await networkHelpers.mine(3);
+    await tick();
+    expect(await value(metrics.ordersPending)).to.equal(0);
+  });
+
   it("sends the orders one round fills as few batches as maxOrdersPerBatch allows", async () => {
     const { engine, traders, submit, publish, keeperNonce, addressBook } = await setUp();
     expect(traders.length).to.equal(4);
