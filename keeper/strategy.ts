@@ -72,13 +72,13 @@ export class KeeperStrategy {
   }
 
   async tick(): Promise<void> {
+    // With the reads below, so that an idle tick stays one JSON-RPC batch; awaited only for orders.
+    this.orders?.startSync();
     // Independent reads, so in parallel: the tick is on the path from price update to liquidation.
     let [synced, markets, balance] = await Promise.all([
       this.indexer.sync(),
       this.markets.snapshots(),
       this.client.getBalance({ address: this.sender.address }),
-      // With the other reads, so that an idle tick stays one JSON-RPC batch.
-      this.orders?.sync(),
     ]);
     this.watchBalance(balance);
     if (synced.reorg) {

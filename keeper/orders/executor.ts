@@ -36,6 +36,7 @@ export class OrderExecutor {
   private readonly orders: OrderBook;
   private readonly prices: OrderPriceSources;
   private readonly hints: HintFinder;
+  private syncing: Promise<void> | undefined;
   /** The last reason each order waited for, to log a change once rather than every tick. */
   private readonly waiting = new Map<bigint, string>();
   /** Markets whose price source failed, with the error, to log a change once. */
@@ -54,14 +55,23 @@ export class OrderExecutor {
     this.hints = new HintFinder(client, book.engine, book.lens);
   }
 
-  /** Indexes the orders requested, executed or cancelled since the last sync. */
-  sync(): Promise<void> {
-    return this.orders.sync();
+  /**
+   * Starts indexing the orders requested, executed or cancelled since the last sync, and returns at
+   * once: the tick starts it with its first reads (one JSON-RPC batch when idle) and awaits it only
+   * in tick(), so the catch-up from the deployment block after a start never delays a liquidation.
+   */
+  startSync() {
+    // After the previous one, never alongside it: a tick that failed early left it unawaited.
+    const previous = this.syncing ?? Promise.resolve();
+    this.syncing = previous.catch(() => undefined).then(() => this.orders.sync());
+    // Awaited (and rethrown) by tick(); until then a failure must not count as unhandled.
+    this.syncing.catch(() => undefined);
   }
 
-  /** One pass over the pending orders as of the last sync; `blockGasLimit` bounds each batch. */
+  /** One pass over the pending orders once the sync started by startSync() is done; `blockGasLimit` bounds each batch. */
   async tick(blockGasLimit: bigint): Promise<void> {
     const { client, book, metrics } = this.deps;
+    await this.syncing;
     const pending = this.orders.pending();
     metrics.ordersPending.set(pending.length);
     const ids = new Set(pending.map((o) => o.id));
