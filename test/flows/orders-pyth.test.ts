@@ -26,20 +26,19 @@ async function pythMarketFixture() {
   }
   await vault.connect(lp).deposit(usd(5_000_000), lp.address);
   await engine.connect(attacker).deposit(usd(1_000_000));
-  let lastPublish = await now();
-  /** A signed update at `dollars`, published at `publishTime`, chained to the one before. */
-  const signed = (dollars: number, publishTime: number) => {
-    const update = encodeMockPythUpdate({
+  /**
+   * A signed update at `dollars`, published at `publishTime`, the feed's first since a second before
+   * (what Pyth's uniqueness check reads: its previous publish time).
+   */
+  const signed = (dollars: number, publishTime: number) =>
+    encodeMockPythUpdate({
       id: ETH_USD,
       price: BigInt(dollars) * 10n ** 8n,
       conf: 10n ** 8n,
       expo: -8,
       publishTime,
-      prevPublishTime: lastPublish,
+      prevPublishTime: publishTime - 1,
     });
-    lastPublish = publishTime;
-    return update;
-  };
   return { ...deployed, engine, attacker, keeper, signed };
 }
 
@@ -51,7 +50,11 @@ describe("orders on a Pyth market", () => {
     const knownInAdvance = signed(3030, await now());
     const open = await createdOrderId(
       engine,
-      await engine.connect(attacker).createOrder(marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: size(100), marginIn: usd(50_000) })),
+      await engine
+        .connect(attacker)
+        .createOrder(
+          marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: size(100), marginIn: usd(50_000) }),
+        ),
     );
     const oracle = await ethers.getContractAt("PythPriceOracle", (await engine.marketConfig(MARKET)).oracle);
     const fee = await oracle.updateFee(proof([knownInAdvance]));
@@ -64,7 +67,11 @@ describe("orders on a Pyth market", () => {
 
     const close = await createdOrderId(
       engine,
-      await engine.connect(attacker).createOrder(marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: -size(100), reduceOnly: true })),
+      await engine
+        .connect(attacker)
+        .createOrder(
+          marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: -size(100), reduceOnly: true }),
+        ),
     );
     await networkHelpers.time.increase(1);
     await engine.connect(keeper).executeOrder(close, proof([signed(3030, await now())]), 0, { value: fee });
@@ -78,7 +85,11 @@ describe("orders on a Pyth market", () => {
     const { engine, attacker, keeper, signed } = await networkHelpers.loadFixture(pythMarketFixture);
     const id = await createdOrderId(
       engine,
-      await engine.connect(attacker).createOrder(marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: size(1), marginIn: usd(500) })),
+      await engine
+        .connect(attacker)
+        .createOrder(
+          marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: size(1), marginIn: usd(500) }),
+        ),
     );
     await networkHelpers.time.increase(1);
     const data = proof([signed(3000, await now())]);
