@@ -1,5 +1,6 @@
 // One keeper tick: liquidate what is liquidatable, most underwater first, then deleverage any side
-// that owes ADL debt or whose pnl factor is over its maximum. Every decision comes from the
+// that owes ADL debt or whose pnl factor is over its maximum, then execute pending orders (a
+// trader's fill never goes before a liquidation that is due). Every decision comes from the
 // contracts' own exact views (PerpLens), never from floating-point math.
 import type { Logger } from "pino";
 import type { Counter } from "prom-client";
@@ -14,6 +15,7 @@ import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 import { LiquidationBatcher } from "./batching.ts";
 import { LpRequestSettler } from "./lpRequests.ts";
+import { OrderExecutor } from "./orders/executor.ts";
 
 interface Preview {
   liquidatable: boolean;
@@ -60,6 +62,7 @@ export class KeeperStrategy {
   private balanceLow = false;
   private readonly batcher: LiquidationBatcher;
   private readonly lpRequests: LpRequestSettler;
+  private readonly orders: OrderExecutor | undefined;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -74,9 +77,12 @@ export class KeeperStrategy {
       metrics: this.metrics,
       log: this.log,
     });
+    if (this.config.executeOrders) this.orders = new OrderExecutor(deps);
   }
 
   async tick(): Promise<void> {
+    // With the reads below, so that an idle tick stays one JSON-RPC batch; awaited only for orders.
+    this.orders?.startSync();
     // Independent reads, so in parallel: the tick is on the path from price update to liquidation.
     let [synced, markets, balance] = await Promise.all([
       this.indexer.sync(),
@@ -123,6 +129,7 @@ export class KeeperStrategy {
         (error: unknown) => this.markets.failed(marketId, "adl", error),
       );
     }
+    await this.orders?.tick(this.markets.blockGasLimit);
     // Last: liquidations and ADL come first when a crash makes everything due at once.
     await this.lpRequests.settleDue();
   }

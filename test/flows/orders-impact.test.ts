@@ -3,6 +3,7 @@ import * as ref from "../../client/math.ts";
 import { chainlinkProof, createdOrderId, marketOrder } from "../../scripts/lib/orders.ts";
 import { defaultMarketConfig, type MarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { deployTestProtocol } from "../helpers/testProtocol.ts";
+import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 import { eventsOf, decodeReason } from "../helpers/events.ts";
 import { ETH, WAD, answer, ethers, networkHelpers, price, size, usd } from "../helpers/fixture.ts";
 
@@ -22,7 +23,7 @@ async function impactFixture() {
     await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
     await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
   }
-  await vault.connect(lp).deposit(usd(5_000_000), lp.address);
+  await depositThroughRequest(ethers.provider, vault.connect(lp), [deployed.markets[ETH].feed], usd(5_000_000), lp.address);
   for (const trader of [alice, bob]) await engine.connect(trader).deposit(usd(2_000_000));
   const feed = deployed.markets[ETH].feed;
   const execute = async (trader: typeof alice, fields: Parameters<typeof marketOrder>[0] extends infer T ? Partial<T> : never) => {

@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 import { encodeMockPythUpdate } from "../../scripts/lib/mockPythUpdate.ts";
 import { createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
 import { deployTestProtocol } from "../helpers/testProtocol.ts";
+import { depositOnPythMarket } from "../helpers/pythSeed.ts";
 import { eventsOf } from "../helpers/events.ts";
 import { ethers, networkHelpers, price, size, usd } from "../helpers/fixture.ts";
 
@@ -24,7 +25,7 @@ async function pythMarketFixture() {
     await token.connect(who).approve(await engine.getAddress(), ethers.MaxUint256);
     await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
   }
-  await vault.connect(lp).deposit(usd(5_000_000), lp.address);
+  await depositOnPythMarket(ethers, vault, lp, usd(5_000_000), deployed.markets[0], 3000_00000000n);
   await engine.connect(attacker).deposit(usd(1_000_000));
   /**
    * A signed update at `dollars`, published at `publishTime`, the feed's first since a second before
