@@ -157,14 +157,14 @@ contract EngineInvariants is Test {
     function test_lpRequestsThroughAnOutageAndACrash() public {
         handler.lpRequestDeposit(100_000e6);
         handler.lpRequestRedeem(2_000);
-        handler.lpSettle();
+        handler.lpSettle(false);
         assertEq(handler.requestsSkipped(), 2, "a request settled before MIN_REQUEST_DELAY");
         handler.feedOutage(0);
-        handler.lpSettle();
+        handler.lpSettle(false);
         assertEq(handler.redemptionsSettled(), 1, "the redemption waited for a dead feed");
         assertEq(handler.depositsSettled(), 0, "a deposit settled at a stale valuation");
         handler.movePrice(-1_500);
-        handler.lpSettle();
+        handler.lpSettle(false);
         assertEq(handler.depositsSettled(), 1, "the deposit did not settle after the crash's round");
         handler.lpRequestDeposit(1e6);
         handler.lpCancel(0);
@@ -172,6 +172,19 @@ contract EngineInvariants is Test {
         assertEq(handler.pendingCount(), 0);
         invariant_INV18_lpRequestEscrowAndTiming();
         invariant_INV1_solvency();
+    }
+
+    /// An LP asks for everything while a long is up ~45k: the redemption is refused (the reserve and
+    /// the pnl-factor rule) and stays pending, and the winner can still close. Fails with both rules
+    /// removed from PerpEngine.releaseVaultCash.
+    function test_lpExitLeavesEveryWinnerPayable() public {
+        handler.open(1, 300_000e6, 5, true);
+        handler.movePrice(1_500);
+        handler.lpRequestRedeem(10_000);
+        handler.lpSettle(true);
+        assertEq(handler.redemptionsSettled(), 0, "the LP took the winner's cash");
+        invariant_INV8_redemptionsNeverTakeTheReserve();
+        invariant_INV19_everyProfitablePositionCanBeClosed();
     }
 
     function invariant_INV1_solvency() public view {

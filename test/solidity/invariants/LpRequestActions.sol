@@ -47,10 +47,16 @@ abstract contract LpRequestActions is OrderActions {
     }
 
     /// A keeper settles every pending request in one batch, which must never revert; each request
-    /// that settled must have been due by this handler's own reading of the rule.
-    function lpSettle() external {
+    /// that settled must have been due by this handler's own reading of the rule. With
+    /// `afterNextRound` it settles as a live keeper does: after MIN_REQUEST_DELAY and the feed's next
+    /// round (at the same price), so that settlements are common in a run.
+    function lpSettle(bool afterNextRound) external {
         uint256 count = pendingIds.length;
         if (count == 0) return;
+        if (afterNextRound) {
+            vm.warp(block.timestamp + vault.MIN_REQUEST_DELAY());
+            feed.setAnswer(answer);
+        }
         bool[] memory due = new bool[](count);
         for (uint256 i = 0; i < count; ++i) due[i] = _dueByRule(pendingIds[i]);
         uint256[] memory ids = pendingIds;
