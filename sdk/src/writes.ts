@@ -3,7 +3,7 @@
 // Orders get defaults a frontend would otherwise forget: a slippage bound from a fresh preview,
 // the minimum execution fee, and an expiry.
 import { encodeFunctionData, erc20Abi, type Account, type Address, type Chain, type Client, type Hash, type Hex, type Transport } from "viem";
-import { estimateGas, getBlock, readContract, sendTransaction } from "viem/actions";
+import { estimateGas, getBlock, getChainId, readContract, sendTransaction } from "viem/actions";
 import { liquidityVaultAbi, perpEngineAbi } from "./abis.js";
 import type { ProtocolAddresses } from "./addresses.js";
 import { createReader, type Reader } from "./reads.js";
@@ -15,6 +15,8 @@ export interface TxRequest {
   data: Hex;
   /** The contract function it calls, for display and logs. */
   functionName: string;
+  /** The chain of the address book it was built from: `send` refuses a wallet on another chain. */
+  chainId: number;
 }
 
 /** OrderRequest.kind values (contracts/types/PerpTypes.sol ORDER_*). */
@@ -41,9 +43,6 @@ export function acceptablePriceFor(price: bigint, sizeDelta: bigint, slippageBps
   return (price * (BPS - bps)) / BPS;
 }
 
-function call(to: Address, functionName: string, data: Hex): TxRequest {
-  return { to, data, functionName };
-}
 
 export interface OrderOptions {
   /** Defaults to DEFAULT_SLIPPAGE_BPS from the previewed execution price. */
@@ -91,6 +90,7 @@ export interface BuiltOrder {
 
 export function createWriter(client: Client, addresses: ProtocolAddresses, reader: Reader = createReader(client, addresses)) {
   const engine = addresses.engine;
+  const call = (to: Address, functionName: string, data: Hex): TxRequest => ({ to, data, functionName, chainId: addresses.chainId });
 
   async function orderDefaults(options: OrderOptions) {
     const [settings, block] = await Promise.all([reader.orderSettings(), getBlock(client)]);
@@ -197,7 +197,8 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
 export type Writer = ReturnType<typeof createWriter>;
 
 /**
- * Sends a built request from the wallet's account with `headroomPercent` more gas than estimated.
+ * Sends a built request from the wallet's account with `headroomPercent` more gas than estimated,
+ * after checking that the wallet is on the chain the request was built for.
  * A revert at estimation throws viem's error, which decodeProtocolError turns into the protocol error.
  */
 export async function send(
@@ -205,7 +206,10 @@ export async function send(
   tx: TxRequest,
   headroomPercent: number = DEFAULT_GAS_HEADROOM_PERCENT,
 ): Promise<Hash> {
+  const chainId = await getChainId(wallet);
+  if (chainId !== tx.chainId) throw new Error(`${tx.functionName} was built for chain ${tx.chainId}, the wallet is on chain ${chainId}`);
   const estimate = await estimateGas(wallet, { account: wallet.account, to: tx.to, data: tx.data });
   const gas = (estimate * BigInt(100 + headroomPercent)) / 100n;
-  return sendTransaction(wallet, { account: wallet.account, chain: wallet.chain, to: tx.to, data: tx.data, gas });
+  // The chain id is checked above; `null` lets a wallet client built without a chain object send.
+  return sendTransaction(wallet, { account: wallet.account, chain: wallet.chain ?? null, to: tx.to, data: tx.data, gas });
 }
