@@ -14,6 +14,8 @@ const CALLED = {
   liquidityVaultAbi: "LiquidityVault",
   chainlinkPriceOracleAbi: "ChainlinkPriceOracle",
   pythPriceOracleAbi: "PythPriceOracle",
+  // The freely mintable collateral of local chains and testnets (deploy configs with `token.deploy`).
+  testTokenAbi: "TestToken",
 } as const;
 
 /**
