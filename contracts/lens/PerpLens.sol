@@ -212,7 +212,12 @@ contract PerpLens {
     /// its liquidation price, ADL bucket, rank and quantile at the current price, and the queue hint.
     /// Mirrors Trading._trade at the current oracle price with funding accrued to this block; the
     /// real fill happens at a later price. `marginDelta` > 0 is marginIn, < 0 marginOut.
-    function previewTrade(address account, uint32 marketId, int256 sizeDelta, int256 marginDelta) external view returns (TradePreview memory r) {
+    function previewTrade(
+        address account,
+        uint32 marketId,
+        int256 sizeDelta,
+        int256 marginDelta
+    ) external view returns (TradePreview memory r) {
         MarketConfig memory c = engine.marketConfig(marketId);
         uint256 divisor = engine.valueDivisor();
         (uint256 price, int256 index) = _priceAndIndex(marketId, c);
@@ -236,7 +241,16 @@ contract PerpLens {
         }
         if (r.sizeAfter == 0) return r;
         uint256 margin = r.marginAfter > 0 ? uint256(r.marginAfter) : 0;
-        Position memory next = Position(int128(r.sizeAfter), uint128(margin), uint128(r.entryPriceAfter), int128(index), account, marketId, 0, 0);
+        Position memory next = Position(
+            int128(r.sizeAfter),
+            uint128(margin),
+            uint128(r.entryPriceAfter),
+            int128(index),
+            account,
+            marketId,
+            0,
+            0
+        );
         r.initialMarginAfter = PositionMath.health(next, c, price, index, divisor).initialMargin;
         r.liquidationPrice = _liquidationPrice(next, c, int256(r.entryPriceAfter), divisor);
         bool isLong = r.sizeAfter > 0;

@@ -21,11 +21,19 @@ const size = parseUnits("0.5", 18); // base units have 18 decimals
 const margin = parseUnits("300", 6); // token atoms: the local test USD has 6 decimals
 
 const market = await reader.market(ETH);
-console.log(`ETH at ${formatUnits(market.price, 18)}; open interest ${formatUnits(market.state.longSize, 18)} long, ${formatUnits(market.state.shortSize, 18)} short`);
+console.log(
+  `ETH at ${formatUnits(market.price, 18)}; open interest ${formatUnits(market.state.longSize, 18)} long, ${formatUnits(market.state.shortSize, 18)} short`,
+);
 
 // Local chains only: their test USD mints freely. On a real chain the wallet already holds collateral.
 if (addresses.chainId === 31337) {
-  const hash = await wallet.writeContract({ address: addresses.collateralToken, abi: testTokenAbi, functionName: "mint", args: [account.address, margin * 2n], chain: null });
+  const hash = await wallet.writeContract({
+    address: addresses.collateralToken,
+    abi: testTokenAbi,
+    functionName: "mint",
+    args: [account.address, margin * 2n],
+    chain: null,
+  });
   await publicClient.waitForTransactionReceipt({ hash });
 }
 const { minExecutionFee } = await reader.orderSettings();
@@ -42,7 +50,9 @@ console.log(
 const order = await writer.marketOrder({ account: account.address, marketId: ETH, sizeDelta: size, marginIn: margin });
 await sendAndWait(order.tx);
 const pending = await reader.pendingOrders(account.address);
-console.log(`pending order ${pending.at(-1).orderId}: buy ${formatUnits(size, 18)} ETH at most ${formatUnits(order.request.acceptablePrice, 18)}`);
+console.log(
+  `pending order ${pending.at(-1).orderId}: buy ${formatUnits(size, 18)} ETH at most ${formatUnits(order.request.acceptablePrice, 18)}`,
+);
 
 // Any revert decodes to the protocol's custom error.
 await send(wallet, writer.withdraw(parseUnits("1000000", 6), account.address)).catch((error) => {

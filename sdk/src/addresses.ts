@@ -26,11 +26,13 @@ export function addressesFor(books: ProtocolAddresses | readonly ProtocolAddress
   if (!book) throw new Error(`no address book for chain ${chainId} (have: ${list.map((b) => b.chainId).join(", ") || "none"})`);
   const checked = { ...book };
   for (const name of CONTRACTS) {
-    if (!isAddress(book[name], { strict: false })) throw new Error(`address book for chain ${chainId}: ${name} is not an address: ${book[name]}`);
+    if (!isAddress(book[name], { strict: false }))
+      throw new Error(`address book for chain ${chainId}: ${name} is not an address: ${book[name]}`);
     checked[name] = getAddress(book[name]);
   }
   checked.markets = book.markets.map((m) => {
-    if (!isAddress(m.oracle, { strict: false })) throw new Error(`address book for chain ${chainId}: market ${m.marketId} oracle is not an address`);
+    if (!isAddress(m.oracle, { strict: false }))
+      throw new Error(`address book for chain ${chainId}: market ${m.marketId} oracle is not an address`);
     return { marketId: m.marketId, name: m.name, oracle: getAddress(m.oracle) };
   });
   return checked;

@@ -3,7 +3,15 @@
 export { chainlinkPriceOracleAbi, liquidityVaultAbi, perpEngineAbi, perpLensAbi, pythPriceOracleAbi, testTokenAbi } from "./abis.js";
 export { addressesFor, marketIdOf, type ProtocolAddresses } from "./addresses.js";
 export { decodeProtocolError, protocolErrorsAbi, revertData, type DecodedProtocolError } from "./errors.js";
-export { createReader, fundingRatePerSecond, type Balances, type MarketView, type PendingOrder, type PositionView, type Reader } from "./reads.js";
+export {
+  createReader,
+  fundingRatePerSecond,
+  type Balances,
+  type MarketView,
+  type PendingOrder,
+  type PositionView,
+  type Reader,
+} from "./reads.js";
 export {
   DEFAULT_GAS_HEADROOM_PERCENT,
   DEFAULT_ORDER_LIFETIME_SECONDS,

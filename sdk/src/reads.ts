@@ -59,12 +59,24 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
   async function balances(account: Address): Promise<Balances> {
     const [wallet, allowance, free, vaultShares] = await Promise.all([
       readContract(client, { address: addresses.collateralToken, abi: erc20Abi, functionName: "balanceOf", args: [account] }),
-      readContract(client, { address: addresses.collateralToken, abi: erc20Abi, functionName: "allowance", args: [account, addresses.engine] }),
+      readContract(client, {
+        address: addresses.collateralToken,
+        abi: erc20Abi,
+        functionName: "allowance",
+        args: [account, addresses.engine],
+      }),
       readContract(client, { ...engine, functionName: "freeBalance", args: [account] }),
       readContract(client, { address: addresses.vault, abi: liquidityVaultAbi, functionName: "balanceOf", args: [account] }),
     ]);
     const vaultAssets =
-      vaultShares === 0n ? 0n : await readContract(client, { address: addresses.vault, abi: liquidityVaultAbi, functionName: "convertToAssets", args: [vaultShares] });
+      vaultShares === 0n
+        ? 0n
+        : await readContract(client, {
+            address: addresses.vault,
+            abi: liquidityVaultAbi,
+            functionName: "convertToAssets",
+            args: [vaultShares],
+          });
     return { wallet, allowance, free, vaultShares, vaultAssets };
   }
 
@@ -95,8 +107,21 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
       readContract(client, { ...lens, functionName: "insuranceCoverage" }),
     ]);
     // The valuation price answers even when the feed is stale, so one dead feed cannot hide a market.
-    const [price, priceFresh] = await readContract(client, { address: config.oracle, abi: chainlinkPriceOracleAbi, functionName: "valuationPrice" });
-    return { marketId, config, state, price, priceFresh, fundingRatePerSecond: fundingRatePerSecond(config, state), adl, insuranceCoverage: coverage[2] };
+    const [price, priceFresh] = await readContract(client, {
+      address: config.oracle,
+      abi: chainlinkPriceOracleAbi,
+      functionName: "valuationPrice",
+    });
+    return {
+      marketId,
+      config,
+      state,
+      price,
+      priceFresh,
+      fundingRatePerSecond: fundingRatePerSecond(config, state),
+      adl,
+      insuranceCoverage: coverage[2],
+    };
   }
 
   /** The first `limit` positions ADL would hit on one side, best-ranked first, with their scores. */
@@ -112,7 +137,10 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
   async function pendingOrders(account: Address, fromBlock = BigInt(addresses.deploymentBlock)): Promise<PendingOrder[]> {
     const created = await getContractEvents(client, { ...engine, eventName: "OrderCreated", args: { account }, fromBlock, strict: true });
     const orders = await Promise.all(
-      created.map(async (log) => ({ orderId: log.args.orderId, order: await readContract(client, { ...engine, functionName: "order", args: [log.args.orderId] }) })),
+      created.map(async (log) => ({
+        orderId: log.args.orderId,
+        order: await readContract(client, { ...engine, functionName: "order", args: [log.args.orderId] }),
+      })),
     );
     return orders.filter((o) => o.order.account !== "0x0000000000000000000000000000000000000000");
   }

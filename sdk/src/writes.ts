@@ -2,7 +2,17 @@
 // ABI, so a wrong argument fails to compile) that any wallet can send; `send` adds gas headroom.
 // Orders get defaults a frontend would otherwise forget: a slippage bound from a fresh preview,
 // the minimum execution fee, and an expiry.
-import { encodeFunctionData, erc20Abi, type Account, type Address, type Chain, type Client, type Hash, type Hex, type Transport } from "viem";
+import {
+  encodeFunctionData,
+  erc20Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type Client,
+  type Hash,
+  type Hex,
+  type Transport,
+} from "viem";
 import { estimateGas, getBlock, getChainId, readContract, sendTransaction } from "viem/actions";
 import { liquidityVaultAbi, perpEngineAbi } from "./abis.js";
 import type { ProtocolAddresses } from "./addresses.js";
@@ -37,12 +47,12 @@ const BPS = 10_000n;
  * (a buy accepts up to price * (1 + s), a sell down to price * (1 - s)).
  */
 export function acceptablePriceFor(price: bigint, sizeDelta: bigint, slippageBps: number = DEFAULT_SLIPPAGE_BPS): bigint {
-  if (!Number.isInteger(slippageBps) || slippageBps < 0 || slippageBps >= 10_000) throw new Error(`slippageBps must be an integer in [0, 10000), got ${slippageBps}`);
+  if (!Number.isInteger(slippageBps) || slippageBps < 0 || slippageBps >= 10_000)
+    throw new Error(`slippageBps must be an integer in [0, 10000), got ${slippageBps}`);
   const bps = BigInt(slippageBps);
   if (sizeDelta > 0n) return (price * (BPS + bps) + BPS - 1n) / BPS;
   return (price * (BPS - bps)) / BPS;
 }
-
 
 export interface OrderOptions {
   /** Defaults to DEFAULT_SLIPPAGE_BPS from the previewed execution price. */
@@ -97,7 +107,8 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
     const lifetime = options.lifetimeSeconds ?? DEFAULT_ORDER_LIFETIME_SECONDS;
     if (!Number.isInteger(lifetime) || lifetime <= 0) throw new Error(`lifetimeSeconds must be a positive integer, got ${lifetime}`);
     const executionFee = options.executionFee ?? settings.minExecutionFee;
-    if (executionFee < settings.minExecutionFee) throw new Error(`executionFee ${executionFee} is below the engine's minimum ${settings.minExecutionFee}`);
+    if (executionFee < settings.minExecutionFee)
+      throw new Error(`executionFee ${executionFee} is below the engine's minimum ${settings.minExecutionFee}`);
     return { executionFee, expiresAt: block.timestamp + BigInt(lifetime) };
   }
 
@@ -109,10 +120,19 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
   /** An approval of `amount` to the engine when the allowance is short, then the deposit. */
   async function deposit(account: Address, amount: bigint): Promise<TxRequest[]> {
     if (amount <= 0n) throw new Error(`deposit amount must be positive, got ${amount}`);
-    const allowance = await readContract(client, { address: addresses.collateralToken, abi: erc20Abi, functionName: "allowance", args: [account, engine] });
+    const allowance = await readContract(client, {
+      address: addresses.collateralToken,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [account, engine],
+    });
     const deposit = call(engine, "deposit", encodeFunctionData({ abi: perpEngineAbi, functionName: "deposit", args: [amount] }));
     if (allowance >= amount) return [deposit];
-    const approve = call(addresses.collateralToken, "approve", encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [engine, amount] }));
+    const approve = call(
+      addresses.collateralToken,
+      "approve",
+      encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [engine, amount] }),
+    );
     return [approve, deposit];
   }
 
@@ -125,9 +145,22 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
     if (p.sizeDelta === 0n) throw new Error("a market order needs a non-zero sizeDelta (withdrawMargin moves margin only)");
     const marginIn = p.marginIn ?? 0n;
     const marginOut = p.marginOut ?? 0n;
-    const [preview, defaults] = await Promise.all([reader.previewTrade(p.account, p.marketId, p.sizeDelta, marginIn - marginOut), orderDefaults(p)]);
+    const [preview, defaults] = await Promise.all([
+      reader.previewTrade(p.account, p.marketId, p.sizeDelta, marginIn - marginOut),
+      orderDefaults(p),
+    ]);
     const acceptablePrice = acceptablePriceFor(preview.executionPrice, p.sizeDelta, p.slippageBps);
-    const request = { marketId: p.marketId, kind: OrderKind.Market, reduceOnly: p.reduceOnly ?? false, sizeDelta: p.sizeDelta, marginIn, marginOut, acceptablePrice, triggerPrice: 0n, ...defaults };
+    const request = {
+      marketId: p.marketId,
+      kind: OrderKind.Market,
+      reduceOnly: p.reduceOnly ?? false,
+      sizeDelta: p.sizeDelta,
+      marginIn,
+      marginOut,
+      acceptablePrice,
+      triggerPrice: 0n,
+      ...defaults,
+    };
     return order(request, preview);
   }
 
@@ -136,7 +169,17 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
     if (p.sizeDelta === 0n) throw new Error("a limit order needs a non-zero sizeDelta");
     if (p.limitPrice <= 0n || p.limitPrice > MAX_PRICE) throw new Error(`limitPrice out of range: ${p.limitPrice}`);
     const defaults = await orderDefaults(p);
-    return order({ marketId: p.marketId, kind: OrderKind.Limit, reduceOnly: p.reduceOnly ?? false, sizeDelta: p.sizeDelta, marginIn: p.marginIn ?? 0n, marginOut: 0n, acceptablePrice: p.limitPrice, triggerPrice: 0n, ...defaults });
+    return order({
+      marketId: p.marketId,
+      kind: OrderKind.Limit,
+      reduceOnly: p.reduceOnly ?? false,
+      sizeDelta: p.sizeDelta,
+      marginIn: p.marginIn ?? 0n,
+      marginOut: 0n,
+      acceptablePrice: p.limitPrice,
+      triggerPrice: 0n,
+      ...defaults,
+    });
   }
 
   async function triggerOrder(kind: OrderKind, p: TriggerOrderParams): Promise<BuiltOrder> {
@@ -144,7 +187,17 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
     if (p.triggerPrice <= 0n || p.triggerPrice > MAX_PRICE) throw new Error(`triggerPrice out of range: ${p.triggerPrice}`);
     const defaults = await orderDefaults(p);
     const acceptablePrice = acceptablePriceFor(p.triggerPrice, p.sizeDelta, p.slippageBps);
-    return order({ marketId: p.marketId, kind, reduceOnly: true, sizeDelta: p.sizeDelta, marginIn: 0n, marginOut: 0n, acceptablePrice, triggerPrice: p.triggerPrice, ...defaults });
+    return order({
+      marketId: p.marketId,
+      kind,
+      reduceOnly: true,
+      sizeDelta: p.sizeDelta,
+      marginIn: 0n,
+      marginOut: 0n,
+      acceptablePrice,
+      triggerPrice: p.triggerPrice,
+      ...defaults,
+    });
   }
 
   /** Closes (part of) a position once the price reaches the trigger against it; fills within slippage of the trigger. */
@@ -163,14 +216,31 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
   async function withdrawMargin(p: { marketId: number; amount: bigint } & Omit<OrderOptions, "slippageBps">): Promise<BuiltOrder> {
     if (p.amount <= 0n) throw new Error(`amount must be positive, got ${p.amount}`);
     const defaults = await orderDefaults(p);
-    return order({ marketId: p.marketId, kind: OrderKind.Market, reduceOnly: false, sizeDelta: 0n, marginIn: 0n, marginOut: p.amount, acceptablePrice: 0n, triggerPrice: 0n, ...defaults });
+    return order({
+      marketId: p.marketId,
+      kind: OrderKind.Market,
+      reduceOnly: false,
+      sizeDelta: 0n,
+      marginIn: 0n,
+      marginOut: p.amount,
+      acceptablePrice: 0n,
+      triggerPrice: 0n,
+      ...defaults,
+    });
   }
 
   /** Adds margin now (no order needed: it only lowers risk), with the ADL hint for the position's new bucket. */
   async function addMargin(p: { account: Address; marketId: number; amount: bigint }): Promise<TxRequest & { hint: number }> {
     if (p.amount <= 0n) throw new Error(`amount must be positive, got ${p.amount}`);
     const { hint } = await reader.previewTrade(p.account, p.marketId, 0n, p.amount);
-    return { ...call(engine, "addMargin", encodeFunctionData({ abi: perpEngineAbi, functionName: "addMargin", args: [p.marketId, p.amount, hint] })), hint };
+    return {
+      ...call(
+        engine,
+        "addMargin",
+        encodeFunctionData({ abi: perpEngineAbi, functionName: "addMargin", args: [p.marketId, p.amount, hint] }),
+      ),
+      hint,
+    };
   }
 
   function cancelOrder(orderId: bigint): TxRequest {
@@ -180,18 +250,51 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
   /** LP deposit into the liquidity vault (ERC-4626), with an approval first when the allowance is short. */
   async function vaultDeposit(account: Address, assets: bigint, receiver: Address = account): Promise<TxRequest[]> {
     if (assets <= 0n) throw new Error(`assets must be positive, got ${assets}`);
-    const allowance = await readContract(client, { address: addresses.collateralToken, abi: erc20Abi, functionName: "allowance", args: [account, addresses.vault] });
-    const deposit = call(addresses.vault, "deposit", encodeFunctionData({ abi: liquidityVaultAbi, functionName: "deposit", args: [assets, receiver] }));
+    const allowance = await readContract(client, {
+      address: addresses.collateralToken,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [account, addresses.vault],
+    });
+    const deposit = call(
+      addresses.vault,
+      "deposit",
+      encodeFunctionData({ abi: liquidityVaultAbi, functionName: "deposit", args: [assets, receiver] }),
+    );
     if (allowance >= assets) return [deposit];
-    return [call(addresses.collateralToken, "approve", encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [addresses.vault, assets] })), deposit];
+    return [
+      call(
+        addresses.collateralToken,
+        "approve",
+        encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [addresses.vault, assets] }),
+      ),
+      deposit,
+    ];
   }
 
   /** LP withdrawal of `assets` from the vault. */
   function vaultWithdraw(account: Address, assets: bigint, receiver: Address = account): TxRequest {
-    return call(addresses.vault, "withdraw", encodeFunctionData({ abi: liquidityVaultAbi, functionName: "withdraw", args: [assets, receiver, account] }));
+    return call(
+      addresses.vault,
+      "withdraw",
+      encodeFunctionData({ abi: liquidityVaultAbi, functionName: "withdraw", args: [assets, receiver, account] }),
+    );
   }
 
-  return { deposit, withdraw, marketOrder, limitOrder, stopLoss, takeProfit, closePosition, withdrawMargin, addMargin, cancelOrder, vaultDeposit, vaultWithdraw };
+  return {
+    deposit,
+    withdraw,
+    marketOrder,
+    limitOrder,
+    stopLoss,
+    takeProfit,
+    closePosition,
+    withdrawMargin,
+    addMargin,
+    cancelOrder,
+    vaultDeposit,
+    vaultWithdraw,
+  };
 }
 
 export type Writer = ReturnType<typeof createWriter>;

@@ -26,8 +26,19 @@ export async function wrongArguments() {
   await readContract(client, { address: addresses.lens, abi: perpLensAbi, functionName: "positionHealthOf", args: [1n] });
   // @ts-expect-error createOrder's request misses every field but marketId
   encodeFunctionData({ abi: perpEngineAbi, functionName: "createOrder", args: [{ marketId: 0 }] });
-  // @ts-expect-error OrderRequest.reduceOnly is a boolean
-  const request: OrderRequest = { marketId: 0, kind: 0, reduceOnly: 1, sizeDelta: 1n, marginIn: 0n, marginOut: 0n, acceptablePrice: 0n, triggerPrice: 0n, executionFee: 0n, expiresAt: 0n };
+  const request: OrderRequest = {
+    marketId: 0,
+    kind: 0,
+    // @ts-expect-error OrderRequest.reduceOnly is a boolean
+    reduceOnly: 1,
+    sizeDelta: 1n,
+    marginIn: 0n,
+    marginOut: 0n,
+    acceptablePrice: 0n,
+    triggerPrice: 0n,
+    executionFee: 0n,
+    expiresAt: 0n,
+  };
   return request;
 }
 

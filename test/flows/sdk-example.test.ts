@@ -39,7 +39,9 @@ describe("sdk example (the README's, against a real node)", function () {
     expect(run.child.exitCode, output).to.equal(0);
     const lines = output.trim().split("\n");
     expect(lines[0]).to.equal("ETH at 3000; open interest 0 long, 0 short");
-    expect(lines[1]).to.match(/^preview: fill at 3000\.\d+ \(fee 0\.75, impact [\d.]+\), liquidation at 24\d\d\.\d+, ADL rank 1 of 1 \(5\/5 lights\)$/);
+    expect(lines[1]).to.match(
+      /^preview: fill at 3000\.\d+ \(fee 0\.75, impact [\d.]+\), liquidation at 24\d\d\.\d+, ADL rank 1 of 1 \(5\/5 lights\)$/,
+    );
     expect(lines[2]).to.match(/^pending order 1: buy 0\.5 ETH at most 3030\.\d+$/);
     expect(lines[3]).to.equal("withdrawing 1,000,000 reverts with InsufficientBalance");
 

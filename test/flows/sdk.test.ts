@@ -42,7 +42,13 @@ const OPEN_INTEREST_CAPS = { maxLongSize: IMPACT_SKEW_SCALE, maxShortSize: IMPAC
 async function sdkFixture() {
   const [owner, lp, alice, bob, carol, keeper] = await ethers.getSigners();
   const deployed = await deployTestProtocol(ethers, {
-    markets: [{ name: "ETH", initialAnswer: 3000_00000000n, configure: (c) => ({ ...c, ...OPEN_INTEREST_CAPS, impactSkewScale: IMPACT_SKEW_SCALE }) }],
+    markets: [
+      {
+        name: "ETH",
+        initialAnswer: 3000_00000000n,
+        configure: (c) => ({ ...c, ...OPEN_INTEREST_CAPS, impactSkewScale: IMPACT_SKEW_SCALE }),
+      },
+    ],
   });
   const { token, engine, vault } = deployed;
   for (const who of [owner, lp, alice, bob, carol]) await token.mint(who.address, usd(1_000_000));
@@ -132,7 +138,12 @@ describe("sdk (built package against a local chain)", function () {
     const predicted = predictTrade(
       { size: 0n, margin: 0n, entryPrice: 0n, fundingSnapshot: 0n },
       { fundingIndex: state.fundingIndex, lastFundingTime: state.lastFundingTime, longSize: state.longSize, shortSize: state.shortSize },
-      { tradingFeeRate: config.tradingFeeRate, maxFundingRatePerSecond: config.maxFundingRatePerSecond, skewScale: config.skewScale, valueDivisor: divisor },
+      {
+        tradingFeeRate: config.tradingFeeRate,
+        maxFundingRatePerSecond: config.maxFundingRatePerSecond,
+        skewScale: config.skewScale,
+        valueDivisor: divisor,
+      },
       { sizeDelta: eth(2), marginIn: usd(1_000), marginOut: 0n },
       PRICE,
       BigInt(await networkHelpers.time.latest()),
@@ -181,7 +192,13 @@ describe("sdk (built package against a local chain)", function () {
     await sendAll([limit.tx]);
     const pending = await reader.pendingOrders(trader);
     expect(pending.map((p) => p.orderId)).to.deep.equal([2n]);
-    expect(pending[0].order).to.include({ account: trader, kind: OrderKind.Limit, sizeDelta: eth(1), marginIn: usd(500), acceptablePrice: 2_900n * WAD });
+    expect(pending[0].order).to.include({
+      account: trader,
+      kind: OrderKind.Limit,
+      sizeDelta: eth(1),
+      marginIn: usd(500),
+      acceptablePrice: 2_900n * WAD,
+    });
 
     const market = await reader.market(ETH);
     expect(market.price).to.equal(PRICE);
@@ -206,14 +223,21 @@ describe("sdk (built package against a local chain)", function () {
   });
 
   it("decodes reverts through the combined error ABI: an oracle's, the engine's, the lens's", async () => {
-    const { reader, writer, wallet, trader, keeper, publicClient, addresses, markets, sendAll } = await networkHelpers.loadFixture(longFixture);
+    const { reader, writer, wallet, trader, keeper, publicClient, addresses, markets, sendAll } =
+      await networkHelpers.loadFixture(longFixture);
     const [earlyRound] = await markets[ETH].feed.latestRoundData();
     const order = await writer.marketOrder({ account: trader, marketId: ETH, sizeDelta: eth(1), marginIn: usd(300) });
     await sendAll([order.tx]);
     const [pending] = await reader.pendingOrders(trader);
     // A round published before the request: the Chainlink adapter reverts, through the engine.
-    const execute = encodeFunctionData({ abi: perpEngineAbi, functionName: "executeOrder", args: [pending.orderId, chainlinkProof(earlyRound) as Hex, 0] });
-    const early = await estimateGas(publicClient, { account: keeper.address as Address, to: addresses.engine, data: execute }).catch((e: unknown) => e);
+    const execute = encodeFunctionData({
+      abi: perpEngineAbi,
+      functionName: "executeOrder",
+      args: [pending.orderId, chainlinkProof(earlyRound) as Hex, 0],
+    });
+    const early = await estimateGas(publicClient, { account: keeper.address as Address, to: addresses.engine, data: execute }).catch(
+      (e: unknown) => e,
+    );
     expect(decodeProtocolError(early)).to.include({ errorName: "RoundTooEarly" });
     expect(decodeProtocolError(early)!.args[0]).to.equal(earlyRound);
 
@@ -232,9 +256,20 @@ describe("sdk (built package against a local chain)", function () {
     const { reader, writer, trader, sendAll, engine, lens, publicClient, addresses } = await networkHelpers.loadFixture(longFixture);
     const now = (await publicClient.getBlock()).timestamp;
     const stop = await writer.stopLoss({ marketId: ETH, sizeDelta: -eth(2), triggerPrice: 2_700n * WAD });
-    expect(stop.request).to.include({ kind: OrderKind.StopLoss, reduceOnly: true, triggerPrice: 2_700n * WAD, acceptablePrice: 2_673n * WAD });
+    expect(stop.request).to.include({
+      kind: OrderKind.StopLoss,
+      reduceOnly: true,
+      triggerPrice: 2_700n * WAD,
+      acceptablePrice: 2_673n * WAD,
+    });
     expect(stop.request.expiresAt).to.equal(now + 3600n);
-    const profit = await writer.takeProfit({ marketId: ETH, sizeDelta: -eth(2), triggerPrice: 3_300n * WAD, slippageBps: 0, lifetimeSeconds: 60 });
+    const profit = await writer.takeProfit({
+      marketId: ETH,
+      sizeDelta: -eth(2),
+      triggerPrice: 3_300n * WAD,
+      slippageBps: 0,
+      lifetimeSeconds: 60,
+    });
     expect(profit.request).to.include({ kind: OrderKind.TakeProfit, acceptablePrice: 3_300n * WAD, expiresAt: now + 60n });
     const close = await writer.closePosition({ account: trader, marketId: ETH });
     expect(close.request).to.include({ kind: OrderKind.Market, reduceOnly: true, sizeDelta: -eth(2) });
@@ -243,7 +278,11 @@ describe("sdk (built package against a local chain)", function () {
     expect(out.request).to.include({ sizeDelta: 0n, marginOut: usd(100), executionFee: usd(1) });
     expect(out.escrow).to.equal(usd(1));
     await sendAll([stop.tx, profit.tx, out.tx]);
-    expect((await reader.pendingOrders(trader)).map((p) => p.order.kind)).to.deep.equal([OrderKind.StopLoss, OrderKind.TakeProfit, OrderKind.Market]);
+    expect((await reader.pendingOrders(trader)).map((p) => p.order.kind)).to.deep.equal([
+      OrderKind.StopLoss,
+      OrderKind.TakeProfit,
+      OrderKind.Market,
+    ]);
 
     const id = await engine.positionIdOf(trader, ETH);
     const marginBefore = (await engine.position(id)).margin;
@@ -277,7 +316,12 @@ describe("sdk (built package against a local chain)", function () {
   it("reads with the generated ABIs' types: the lens view matches a direct typed call", async () => {
     const { publicClient, addresses, reader, trader } = await networkHelpers.loadFixture(longFixture);
     const open = await reader.position(trader, ETH);
-    const direct = await readContract(publicClient, { address: addresses.lens, abi: perpLensAbi, functionName: "positionHealth", args: [open!.positionId] });
+    const direct = await readContract(publicClient, {
+      address: addresses.lens,
+      abi: perpLensAbi,
+      functionName: "positionHealth",
+      args: [open!.positionId],
+    });
     expect(direct).to.deep.equal(open!.health);
   });
 
