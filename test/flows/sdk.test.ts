@@ -193,6 +193,55 @@ describe("sdk (built package against a local chain)", function () {
     expect((await reader.balances(trader)).free).to.equal(usd(10_000 - 1_000) - settings.minExecutionFee);
   });
 
+  it("previews a full close (rebate from the impact pool, realised profit) as the fill then pays it out", async () => {
+    const { reader, writer, engine, lens, trader, sendAll, publish, keeper } = await networkHelpers.loadFixture(longFixture);
+    await publish(3200_00000000n);
+    const price = 3200n * WAD;
+    const state = await engine.marketState(ETH);
+    const divisor = await engine.valueDivisor();
+    const preview = await reader.previewTrade(trader, ETH, -eth(2), 0n);
+    // Alice's close brings the skew from +2 back to 0: a rebate, at most what the pool holds.
+    const rebate = math.priceImpact(state.longSize - state.shortSize, -eth(2), price, IMPACT_SKEW_SCALE, divisor, state.impactPool);
+    expect(rebate < 0n).to.equal(true);
+    expect(preview.impact).to.equal(rebate);
+    // A rebated sell fills above the oracle price.
+    expect(preview.executionPrice).to.equal(price + (-rebate * divisor) / eth(2));
+    expect(preview).to.include({ sizeAfter: 0n, liquidationPrice: 0n, rank: 0n, hint: 0, bucket: 0 });
+    const config = await engine.marketConfig(ETH);
+    expect(preview.fee).to.equal(math.mulWadUp(math.notionalUp(eth(2), price, divisor), config.tradingFeeRate));
+
+    // The book is 2 ETH long now, so funding accrues every second: read the preview at a mined block,
+    // whose timestamp the reference then accrues funding to.
+    const block = await ethers.provider.getBlock("latest");
+    const atBlock = await lens.previewTrade(trader, ETH, -eth(2), 0n, { blockTag: block!.number });
+    const position = await engine.position(preview.positionId);
+    const predicted = predictTrade(
+      position,
+      state,
+      {
+        tradingFeeRate: config.tradingFeeRate,
+        maxFundingRatePerSecond: config.maxFundingRatePerSecond,
+        skewScale: config.skewScale,
+        valueDivisor: divisor,
+      },
+      { sizeDelta: -eth(2), marginIn: 0n, marginOut: 0n },
+      price,
+      BigInt(block!.timestamp),
+    );
+    expect(predicted.size).to.equal(0n);
+    expect(atBlock.marginAfter).to.equal(predicted.margin - rebate);
+
+    const close = await writer.closePosition({ account: trader, marketId: ETH });
+    await sendAll([close.tx]);
+    const freeBefore = (await reader.balances(trader)).free;
+    const [pending] = await reader.pendingOrders(trader);
+    await engine.connect(keeper).executeOrder(pending.orderId, await publish(3200_00000000n), 0);
+    expect(await reader.position(trader, ETH)).to.equal(null);
+    const payout = (await reader.balances(trader)).free - freeBefore;
+    // The fill also pays the funding of the few seconds since the preview: about 4 atoms a second here.
+    expect(payout - preview.marginAfter).to.be.within(-20n, 0n);
+  });
+
   it("reads a pending order, the market, the ADL queue tops and every position of an account", async () => {
     const { reader, writer, engine, lens, trader, sendAll, bob } = await networkHelpers.loadFixture(longFixture);
     const limit = await writer.limitOrder({ marketId: ETH, sizeDelta: eth(1), limitPrice: 2_900n * WAD, marginIn: usd(500) });
