@@ -53,8 +53,8 @@ contract PerpEngine is EngineBase, IPerpEngine {
         // owners may cancel after 1 min; 0.2 token per execution, of which a failed order's
         // executor keeps 0.1.
         uint256 oneToken = 10 ** token.decimals();
-        _orderSettings = OrderSettings(1, 1 minutes, 1 minutes, (oneToken / 5).toUint128(), (oneToken / 10).toUint128());
-        emit OrderSettingsSet(_orderSettings);
+        _orderBook.settings = OrderSettings(1, 1 minutes, 1 minutes, (oneToken / 5).toUint128(), (oneToken / 10).toUint128());
+        emit OrderSettingsSet(_orderBook.settings);
     }
 
     /// @dev A module built for another token would compute with another value divisor.
@@ -247,22 +247,22 @@ contract PerpEngine is EngineBase, IPerpEngine {
 
     /// @inheritdoc IOrderModule
     function order(uint256 orderId) external view returns (Order memory) {
-        return _orders[orderId];
+        return _orderBook.orders[orderId];
     }
 
     /// @inheritdoc IOrderModule
     function orderCount() external view returns (uint256) {
-        return _orderCount;
+        return _orderBook.count;
     }
 
     /// @inheritdoc IOrderModule
     function orderEscrow() external view returns (uint256) {
-        return _orderEscrow;
+        return _orderBook.escrow;
     }
 
     /// @inheritdoc IOrderModule
     function orderSettings() external view returns (OrderSettings memory) {
-        return _orderSettings;
+        return _orderBook.settings;
     }
 
     /// @inheritdoc IPerpEngine
