@@ -37,7 +37,8 @@ if (addresses.chainId === 31337) {
   await publicClient.waitForTransactionReceipt({ hash });
 }
 const { minExecutionFee } = await reader.orderSettings();
-for (const tx of await writer.deposit(account.address, margin + minExecutionFee)) await sendAndWait(tx); // approve if needed, then deposit
+// One transaction with an EIP-2612 permit when the token has them; else approve (if needed) and deposit.
+for (const tx of await writer.depositWithPermit(wallet, margin + minExecutionFee)) await sendAndWait(tx);
 
 // One read before the trade: the fill with fee and impact, the position after it, its ADL place.
 const preview = await reader.previewTrade(account.address, ETH, size, margin);

@@ -1,7 +1,16 @@
 // @ranked-adl/sdk: generated ABIs, addresses from the address book, typed reads, the one-call trade
 // preview, transaction builders and revert decoding for the ranked-ADL perpetuals protocol.
-export { chainlinkPriceOracleAbi, liquidityVaultAbi, perpEngineAbi, perpLensAbi, pythPriceOracleAbi, testTokenAbi } from "./abis.js";
+export {
+  chainlinkPriceOracleAbi,
+  liquidityVaultAbi,
+  perpEngineAbi,
+  perpLensAbi,
+  pythPriceOracleAbi,
+  testTokenAbi,
+  erc20PermitAbi,
+} from "./abis.js";
 export { addressesFor, marketIdOf, type ProtocolAddresses } from "./addresses.js";
+export { permitDomain, signPermit } from "./permit.js";
 export { decodeProtocolError, protocolErrorsAbi, revertData, type DecodedProtocolError } from "./errors.js";
 export {
   createReader,

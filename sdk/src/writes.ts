@@ -16,6 +16,7 @@ import {
 import { estimateGas, getBlock, getChainId, readContract, sendTransaction } from "viem/actions";
 import { liquidityVaultAbi, perpEngineAbi } from "./abis.js";
 import type { ProtocolAddresses } from "./addresses.js";
+import { permitDomain, signPermit } from "./permit.js";
 import { createReader, type Reader } from "./reads.js";
 import type { OrderRequest, TradePreview } from "./types.js";
 
@@ -134,6 +135,32 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
       encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [engine, amount] }),
     );
     return [approve, deposit];
+  }
+
+  /**
+   * A deposit from `wallet`: one `depositWithPermit` signed now when the token supports EIP-2612,
+   * else `deposit` (after an approval when the allowance is short). The permit expires with the
+   * order lifetime default unless `lifetimeSeconds` says otherwise.
+   */
+  async function depositWithPermit(
+    wallet: Client<Transport, Chain | undefined, Account>,
+    amount: bigint,
+    options: { lifetimeSeconds?: number } = {},
+  ): Promise<TxRequest[]> {
+    const account = wallet.account.address;
+    const allowance = await readContract(client, {
+      address: addresses.collateralToken,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [account, engine],
+    });
+    const domain = allowance >= amount ? null : await permitDomain(client, addresses.collateralToken, addresses.chainId);
+    if (!domain) return deposit(account, amount);
+    const block = await getBlock(client);
+    const deadline = block.timestamp + BigInt(options.lifetimeSeconds ?? DEFAULT_ORDER_LIFETIME_SECONDS);
+    const { v, r, s } = await signPermit(wallet, domain, engine, amount, deadline);
+    const data = encodeFunctionData({ abi: perpEngineAbi, functionName: "depositWithPermit", args: [amount, deadline, v, r, s] });
+    return [call(engine, "depositWithPermit", data)];
   }
 
   function withdraw(amount: bigint, to: Address): TxRequest {
@@ -283,6 +310,7 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
 
   return {
     deposit,
+    depositWithPermit,
     withdraw,
     marketOrder,
     limitOrder,

@@ -6,7 +6,16 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { createPublicClient, createWalletClient, custom, encodeFunctionData, type Address, type EIP1193Provider, type Hex } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  decodeFunctionData,
+  encodeFunctionData,
+  type Address,
+  type EIP1193Provider,
+  type Hex,
+} from "viem";
 import { estimateGas, readContract } from "viem/actions";
 import { bucketOf } from "../../client/adl.ts";
 import * as math from "../../client/math.ts";
@@ -48,7 +57,10 @@ const rejection = (promise: Promise<unknown>) =>
 
 async function sdkFixture() {
   const [owner, lp, alice, bob, carol, keeper] = await ethers.getSigners();
+  // The collateral supports EIP-2612 permits, as USDC does.
+  const collateral = await ethers.deployContract("PermitTestToken", ["Test USD", "tUSD", 6]);
   const deployed = await deployTestProtocol(ethers, {
+    collateralToken: await collateral.getAddress(),
     markets: [
       {
         name: "ETH",
@@ -92,7 +104,7 @@ async function sdkFixture() {
     const [roundId] = await feed.latestRoundData();
     return chainlinkProof(roundId) as Hex;
   };
-  return { ...deployed, keeper, bob, carol, publicClient, wallet, addresses, reader, writer, trader, sendAll, publish };
+  return { ...deployed, collateral, keeper, bob, carol, publicClient, wallet, addresses, reader, writer, trader, sendAll, publish };
 }
 
 /** The fixture with alice's 10,000 deposited through the SDK. */
@@ -126,6 +138,22 @@ describe("sdk (built package against a local chain)", function () {
     expect(balances.wallet).to.equal(usd(1_000_000 - 2_500));
     expect(balances.allowance).to.equal(0n);
     expect(await rejection(writer.deposit(trader, 0n))).to.equal("deposit amount must be positive, got 0");
+  });
+
+  it("deposits in one transaction with an EIP-2612 permit, also when someone submitted the permit first", async () => {
+    const { reader, writer, wallet, trader, sendAll, collateral, engine, bob } = await networkHelpers.loadFixture(sdkFixture);
+    const first = await writer.depositWithPermit(wallet, usd(1_000));
+    expect(first.map((tx) => tx.functionName)).to.deep.equal(["depositWithPermit"]);
+    await sendAll(first);
+    expect(await reader.balances(trader)).to.include({ free: usd(1_000), allowance: 0n });
+
+    // A permit seen in the mempool and used first by someone else leaves the deposit working.
+    const [second] = await writer.depositWithPermit(wallet, usd(500));
+    const { args } = decodeFunctionData({ abi: perpEngineAbi, data: second.data });
+    const [amount, deadline, v, r, sig] = args as readonly [bigint, bigint, number, Hex, Hex];
+    await collateral.connect(bob).permit(trader, await engine.getAddress(), amount, deadline, v, r, sig);
+    await sendAll([second]);
+    expect((await reader.balances(trader)).free).to.equal(usd(1_500));
   });
 
   it("previews a fill with the reference math: fee, impact, margin, entry, ADL bucket and hint", async () => {
