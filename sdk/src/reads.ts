@@ -107,6 +107,7 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
       readContract(client, { ...lens, functionName: "insuranceCoverage" }),
     ]);
     // The valuation price answers even when the feed is stale, so one dead feed cannot hide a market.
+    // Every adapter implements IPriceOracle, so the Chainlink adapter's ABI reads a Pyth market too.
     const [price, priceFresh] = await readContract(client, {
       address: config.oracle,
       abi: chainlinkPriceOracleAbi,
@@ -132,7 +133,8 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
 
   /**
    * The account's orders still pending: those it created (OrderCreated, scanned from the deployment
-   * block) that are neither executed nor cancelled yet.
+   * block) that are neither executed nor cancelled yet. An RPC that limits eth_getLogs ranges needs
+   * a later `fromBlock`, e.g. the block of the account's first deposit.
    */
   async function pendingOrders(account: Address, fromBlock = BigInt(addresses.deploymentBlock)): Promise<PendingOrder[]> {
     const created = await getContractEvents(client, { ...engine, eventName: "OrderCreated", args: { account }, fromBlock, strict: true });
