@@ -20,8 +20,9 @@ import type { Logger } from "pino";
 import type { KeeperConfig } from "./config.ts";
 import { type Fees, cappedFees, replacementFees } from "./fees.ts";
 
-export type ContractCall = { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] };
-type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x${string}`; gas: bigint; chainId: number };
+/** `value`: native currency sent along (a Pyth update fee for executeOrders); none by default. */
+export type ContractCall = { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint };
+type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x${string}`; gas: bigint; chainId: number; value?: bigint };
 
 /** Gas headroom over the estimate: state can move between estimate and inclusion (an ADL fill more). */
 const GAS_HEADROOM_PERCENT = 125n;
@@ -127,6 +128,7 @@ export class TransactionSender {
       {
         to: request.address,
         data: encodeFunctionData(request),
+        value: request.value,
         gas: withHeadroom(gas, bounds),
         nonce,
         chainId: this.config.chainId,

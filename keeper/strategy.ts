@@ -1,5 +1,6 @@
 // One keeper tick: liquidate what is liquidatable, most underwater first, then deleverage any side
-// that owes ADL debt or whose pnl factor is over its maximum. Every decision comes from the
+// that owes ADL debt or whose pnl factor is over its maximum, then execute pending orders (a
+// trader's fill never goes before a liquidation that is due). Every decision comes from the
 // contracts' own exact views (PerpLens), never from floating-point math.
 import type { Logger } from "pino";
 import type { Counter } from "prom-client";
@@ -13,6 +14,7 @@ import { MarketWatch } from "./markets.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 import { LiquidationBatcher } from "./batching.ts";
+import { OrderExecutor } from "./orders/executor.ts";
 
 interface Preview {
   liquidatable: boolean;
@@ -58,6 +60,7 @@ export class KeeperStrategy {
   private readonly markets: MarketWatch;
   private balanceLow = false;
   private readonly batcher: LiquidationBatcher;
+  private readonly orders: OrderExecutor | undefined;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -65,9 +68,12 @@ export class KeeperStrategy {
     this.read = protocolReader(this.client, this.book);
     this.batcher = new LiquidationBatcher(this.config.batchSize);
     this.markets = new MarketWatch({ client: this.client, read: this.read, metrics: this.metrics, log: this.log });
+    if (this.config.executeOrders) this.orders = new OrderExecutor(deps);
   }
 
   async tick(): Promise<void> {
+    // With the reads below, so that an idle tick stays one JSON-RPC batch; awaited only for orders.
+    this.orders?.startSync();
     // Independent reads, so in parallel: the tick is on the path from price update to liquidation.
     let [synced, markets, balance] = await Promise.all([
       this.indexer.sync(),
@@ -113,6 +119,7 @@ export class KeeperStrategy {
         (error: unknown) => this.markets.failed(marketId, "adl", error),
       );
     }
+    await this.orders?.tick(this.markets.blockGasLimit);
   }
 
   /**
