@@ -5,4 +5,5 @@ export const KEEPER_ARTIFACTS = {
   lens: "lens/PerpLens.sol/PerpLens.json",
   oracle: "oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json",
   vault: "vault/LiquidityVault.sol/LiquidityVault.json",
+  pythOracle: "oracle/PythPriceOracle.sol/PythPriceOracle.json",
 } as const;

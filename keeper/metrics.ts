@@ -74,6 +74,12 @@ export class KeeperMetrics {
   });
   // Order execution (keeper/orders/): this keeper's executions and cancellations, and what it earned.
   readonly ordersPending = new Gauge({ name: "keeper_orders_pending", help: "Pending orders indexed", registers: [this.registry] });
+  readonly pythUpdatesPushed = new Counter({
+    name: "keeper_pyth_updates_pushed_total",
+    help: "Pyth price updates pushed before a tick's liquidation scan, by outcome",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly ordersExecuted = new Counter({
     name: "keeper_orders_executed_total",
     help: "Orders this keeper filled (OrderExecuted naming it the executor)",

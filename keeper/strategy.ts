@@ -15,6 +15,7 @@ import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 import { LiquidationBatcher } from "./batching.ts";
 import { LpRequestSettler } from "./lpRequests.ts";
+import { PythPricePusher } from "./pythPush.ts";
 import { OrderExecutor } from "./orders/executor.ts";
 
 interface Preview {
@@ -63,6 +64,7 @@ export class KeeperStrategy {
   private readonly batcher: LiquidationBatcher;
   private readonly lpRequests: LpRequestSettler;
   private readonly orders: OrderExecutor | undefined;
+  private readonly pythPrices: PythPricePusher | undefined;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -78,9 +80,14 @@ export class KeeperStrategy {
       log: this.log,
     });
     if (this.config.executeOrders) this.orders = new OrderExecutor(deps);
+    if (Object.keys(this.config.hermesEndpoints).length > 0) {
+      this.pythPrices = new PythPricePusher({ ...deps, hermesEndpoints: this.config.hermesEndpoints });
+    }
   }
 
   async tick(): Promise<void> {
+    // Pyth markets first get their freshest price on-chain, so the scan below reads it.
+    await this.pythPrices?.push();
     // With the reads below, so that an idle tick stays one JSON-RPC batch; awaited only for orders.
     this.orders?.startSync();
     // Independent reads, so in parallel: the tick is on the path from price update to liquidation.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
@@ -155,6 +156,20 @@ contract PerpEngine is EngineBase, IPerpEngine {
 
     /// @inheritdoc IPerpEngine
     function deposit(uint256 amount) external nonReentrant returns (uint256 credited) {
+        credited = _pullTokens(amount);
+        _creditFree(msg.sender, credited);
+    }
+
+    /// @inheritdoc IPerpEngine
+    function depositWithPermit(
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (uint256 credited) {
+        // Anyone can submit a seen permit first; the deposit then runs on the allowance it set.
+        try IERC20Permit(address(collateralToken)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
         credited = _pullTokens(amount);
         _creditFree(msg.sender, credited);
     }
