@@ -90,22 +90,27 @@ export class KeeperStrategy {
     const candidates = scanAtRisk(this.indexer.positions(), markets).map((r) => r.id);
     const due = await this.liquidatable(candidates);
     this.metrics.positionsAtRisk.set(due.length);
-    for (let i = 0; i < due.length;) {
-      const batch = due.slice(i, i + this.batcher.size(this.markets.blockGasLimit));
-      i += batch.length;
-      const call = {
+    // Every batch of the tick goes out at once, at consecutive nonces: the blocks after a crash
+    // carry several batches each instead of one batch per keeper round trip.
+    const gas = this.batcher.gasLimit(this.markets.blockGasLimit);
+    const size = this.batcher.size(this.markets.blockGasLimit);
+    const batches = Array.from({ length: Math.ceil(due.length / size) }, (_, b) => due.slice(b * size, (b + 1) * size));
+    const requests = batches.map((batch) => ({
+      request: {
         address: this.book.engine,
         abi: engineAbi,
         functionName: "liquidateBatch",
         args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
-      };
-      // eth_estimateGas finds the least gas at which the call succeeds, and a batch that skips the
-      // entries it cannot afford succeeds with one: so the gas comes from the measured gas per entry.
-      const outcome = await this.sender.send(call, { maxGas: this.markets.blockGasLimit, minGas: this.batcher.gasFor(batch.length) });
-      if (outcome.status === "confirmed") this.batcher.observe(batch.length, outcome.gasUsed);
-      else if (outcome.status === "failed") this.batcher.failed();
-      this.record(this.metrics.liquidations, outcome, { positions: batch.map((d) => d.id.toString()) }, "liquidation batch");
-    }
+      },
+      gas,
+    }));
+    const outcomes = await this.sender.sendPipelined(requests);
+    outcomes.forEach((outcome, b) => {
+      if (outcome.status === "confirmed") {
+        this.batcher.observe(parseEventLogs({ abi: engineAbi, logs: outcome.logs, eventName: "Liquidated" }).length, outcome.gasUsed);
+      } else if (outcome.status === "failed") this.batcher.failed();
+      this.record(this.metrics.liquidations, outcome, { positions: batches[b].map((d) => d.id.toString()) }, "liquidation batch");
+    });
     // Only markets whose price reads: the ADL views of the others would revert.
     for (const marketId of markets.keys()) {
       await this.deleverageMarket(marketId).then(

@@ -24,6 +24,7 @@ function stormTable(runs: StormRun[]) {
       "blocks to solvent",
       "limit blocks",
       "blocks / limit",
+      "block fill",
       "seconds to solvent",
       "keeper wall s",
     ],
@@ -37,10 +38,11 @@ function stormTable(runs: StormRun[]) {
       s.blocksToSolvent,
       s.limitBlocks.toFixed(2),
       `${(s.blocksToSolvent / s.limitBlocks).toFixed(2)}x`,
+      s.blockFillPct === undefined ? "" : `${s.blockFillPct.toFixed(1)}%`,
       s.secondsToSolvent,
       s.wallSeconds.toFixed(1),
     ]),
-    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
 }
 

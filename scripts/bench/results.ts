@@ -23,6 +23,9 @@ export interface StormRun {
   secondsToSolvent: number;
   /** liquidatable x gasPerLiquidation / blockGasLimit: the physical limit. */
   limitBlocks: number;
+  /** The keepers' gas (reverted transactions included) over the blocks to solvent times the block
+   * gas limit: below 100% by what the blocks left unused, idle blocks included. */
+  blockFillPct: number;
   /** Keeper transactions mined, and how many of them reverted (lost races). */
   transactions: number;
   reverted: number;

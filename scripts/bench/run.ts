@@ -34,6 +34,7 @@ const { values } = parseArgs({
     "latency-positions": { type: "string" },
     "storm-positions": { type: "string" },
     "storm-keepers": { type: "string" },
+    "storm-profiles": { type: "string" },
   },
 });
 const quick = values.quick;
@@ -46,6 +47,8 @@ const latencyRounds = Number(option("latency-rounds", "20", "5"));
 const latencyPositions = Number(option("latency-positions", "200", "50"));
 const stormPositions = Number(option("storm-positions", "10000", "1000"));
 const stormKeepers = list(option("storm-keepers", "1,3", "1,3"));
+const stormProfiles = option("storm-profiles", "L1,L2", "L1,L2").split(",") as StormProfile[];
+for (const profile of stormProfiles) if (!(profile in STORM_PROFILES)) throw new Error(`unknown storm profile "${profile}"`);
 const parts = new Set<Part>(values.only ? (values.only.split(",") as Part[]) : PARTS);
 for (const part of parts) if (!PARTS.includes(part)) throw new Error(`unknown part "${part}"; parts: ${PARTS.join(", ")}`);
 
@@ -106,7 +109,7 @@ if (parts.has("latency")) {
 if (parts.has("storm")) {
   const runs: StormRun[] = [];
   const failures: string[] = [];
-  for (const profile of Object.keys(STORM_PROFILES) as StormProfile[]) {
+  for (const profile of stormProfiles) {
     for (const keepers of stormKeepers) {
       // The limit is the single keeper's gas per liquidation: racing keepers' skipped entries are waste, not work.
       const single = runs.find((r) => r.profile === profile && r.keepers === 1);

@@ -238,11 +238,15 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
       blocksToSolvent,
       secondsToSolvent: Math.round(blocksToSolvent * profile.blockSeconds * 100) / 100,
       limitBlocks: Math.round(((atCrash.liquidatable * limitGas) / profile.blockGasLimit) * 100) / 100,
+      blockFillPct: blocksToSolvent ? Math.round((tally.keeperGas / (blocksToSolvent * profile.blockGasLimit)) * 1000) / 10 : 0,
       transactions: tally.transactions,
       reverted: tally.reverted,
       wallSeconds: Math.round(wallSeconds * 10) / 10,
     };
   } finally {
+    // Each keeper's log stays in the run's directory: where a storm lost time is read from it.
+    keepers.forEach((k, i) => writeFileSync(join(dir, `keeper-${i}.log`), k.output()));
+    if (keepers.length) console.log(`storm: keeper logs in ${dir}`);
     for (const k of keepers) stopProcess(k.child);
     stopProcess(anvil.child);
   }
@@ -251,7 +255,8 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
 /** Liquidations, ADL fills and gas of the keepers' transactions after the crash block. */
 async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBench, crashBlock: number, keepers: Set<string>) {
   const head = await ethers.provider.getBlockNumber();
-  const tally = { liquidations: 0, liquidationGas: 0, adlFills: 0, transactions: 0, reverted: 0, lastEffectiveBlock: crashBlock };
+  const tally = { liquidations: 0, liquidationGas: 0, adlFills: 0, transactions: 0, reverted: 0, lastEffectiveBlock: crashBlock, keeperGas: 0 };
+  const gasByBlock = new Map<number, number>();
   const liquidateBatch = engine.interface.getFunction("liquidateBatch")!.selector;
   for (let block = crashBlock + 1; block <= head; block++) {
     const receipts = (await ethers.provider.send("eth_getBlockReceipts", [`0x${block.toString(16)}`])) as {
@@ -263,6 +268,7 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
     }[];
     for (const receipt of receipts.filter((r) => keepers.has(r.from.toLowerCase()))) {
       tally.transactions++;
+      gasByBlock.set(block, (gasByBlock.get(block) ?? 0) + Number(receipt.gasUsed));
       if (receipt.status !== "0x1") {
         tally.reverted++;
         continue;
@@ -279,5 +285,6 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
       if (liquidations + fills > 0) tally.lastEffectiveBlock = block;
     }
   }
+  for (const [block, gas] of gasByBlock) if (block <= tally.lastEffectiveBlock) tally.keeperGas += gas;
   return tally;
 }
