@@ -111,6 +111,13 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
       ]),
       ["r", "r", "r"],
     ),
+  "adl-exactness": (r) =>
+    r.adl?.exactness &&
+    table(
+      ["ADL fills", "hits of the brute-force top", "`adl.rankExactnessPct`", "`adl.overshootWei` (token atoms)", "debt covered (atoms)", "transactions"],
+      [r.adl.exactness].map((e) => [n(e.fills), n(e.hits), `${e.rankExactnessPct.toFixed(2)}%`, e.overshootWei, e.debtCovered, e.transactions]),
+      ["r", "r", "r", "r", "r", "r"],
+    ),
   "keeper-scan": (r) =>
     r.keeper?.scan &&
     table(

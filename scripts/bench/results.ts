@@ -1,4 +1,5 @@
 // The shape of bench/results.json, the one source of the figures in BENCHMARKS.md.
+import type { ExactnessResult } from "./adl-exactness.ts";
 import type { FidelityRow } from "./adl-fidelity.ts";
 import type { CoreOperation } from "./gas-core.ts";
 import type { measureAdlGas } from "./gas-adl.ts";
@@ -47,7 +48,7 @@ export interface BenchResults {
     scan?: ScanRow[];
     latency?: LatencyResult;
   };
-  adl?: { fidelity?: FidelityRow[] };
+  adl?: { fidelity?: FidelityRow[]; rankExactnessPct?: number; overshootWei?: string; exactness?: ExactnessResult };
   storm?: {
     runs: StormRun[];
     /** Runs that did not reach solvency in time, with the reason. */

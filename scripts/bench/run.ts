@@ -3,13 +3,14 @@
 //      npm run bench -- --quick           (small sizes everywhere; writes bench/results-quick.json only)
 //      npm run bench -- --only gas,adl    (some parts; merged into bench/results.json)
 // Parts: gas (core entry points and bytecode), adl (queue and engine gas at each size, growth),
-// fidelity, scan (keeper scan cost), latency (keeper reaction), storm (the crash storm: one keeper,
+// fidelity, exactness (real ADL fills against a brute-force ranking), scan (keeper scan cost), latency (keeper reaction), storm (the crash storm: one keeper,
 // then racing keepers, on the L1 and the L2 block profile).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { network } from "hardhat";
+import { measureExactness } from "./adl-exactness.ts";
 import { measureFidelity } from "./adl-fidelity.ts";
 import { bytecodeSizes } from "./bytecode.ts";
 import { measureAdlGas } from "./gas-adl.ts";
@@ -20,7 +21,7 @@ import { renderBenchmarks } from "./report.ts";
 import type { BenchResults, StormRun } from "./results.ts";
 import { STORM_PROFILES, type StormProfile, measureStorm } from "./storm.ts";
 
-const PARTS = ["gas", "adl", "fidelity", "scan", "latency", "storm"] as const;
+const PARTS = ["gas", "adl", "fidelity", "exactness", "scan", "latency", "storm"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     "adl-sizes": { type: "string" },
     "scan-sizes": { type: "string" },
     "fidelity-books": { type: "string" },
+    "exactness-fills": { type: "string" },
     "latency-rounds": { type: "string" },
     "latency-positions": { type: "string" },
     "storm-positions": { type: "string" },
@@ -43,6 +45,7 @@ const list = (text: string) => text.split(",").map(Number);
 const adlSizes = list(option("adl-sizes", "10,100,1000,10000", "10,100"));
 const scanSizes = list(option("scan-sizes", "1000,10000,100000", "1000,10000"));
 const fidelityBooks = Number(option("fidelity-books", "200", "20"));
+const exactnessFills = Number(option("exactness-fills", "1000", "100"));
 const latencyRounds = Number(option("latency-rounds", "20", "5"));
 const latencyPositions = Number(option("latency-positions", "200", "50"));
 const stormPositions = Number(option("storm-positions", "10000", "1000"));
@@ -87,6 +90,10 @@ if (parts.has("adl")) {
 if (parts.has("fidelity")) {
   const fidelity = await step(`fidelity over ${fidelityBooks} books`, () => measureFidelity(fidelityBooks, 1000));
   results.adl = { ...results.adl, fidelity };
+}
+if (parts.has("exactness")) {
+  const exactness = await step(`ADL rank exactness over ${exactnessFills} fills`, () => measureExactness(ethers, exactnessFills));
+  results.adl = { ...results.adl, exactness, rankExactnessPct: exactness.rankExactnessPct, overshootWei: exactness.overshootWei };
 }
 if (parts.has("scan")) {
   const scan = await step(`keeper scan at ${scanSizes.join(", ")} positions`, () => measureKeeperScan(scanSizes));
