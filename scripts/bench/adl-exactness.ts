@@ -106,7 +106,8 @@ export async function measureExactness(ethers: HardhatEthers, targetFills: numbe
         debt = a.totalDebt;
       } else if (event.name === "AdlFill" && !a.isLong) {
         const side = [...book.values()].filter((p) => p.id !== a.positionId);
-        if (before?.id === a.positionId && before.position) side.push(before.position);
+        const prior = before?.id === a.positionId ? before.position : undefined;
+        if (prior) side.push(prior);
         const top = rankSide(side, x, DIVISOR).find((r) => r.score > 0n);
         fills++;
         if (top?.position.id === a.positionId) hits++;

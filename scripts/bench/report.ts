@@ -100,6 +100,13 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
       Object.entries(r.gasGrowth).map(([key, ratio]) => [`\`${key}\``, x(ratio)]),
       ["l", "r"],
     ),
+  "gas-stuffing": (r) =>
+    r.gasStuffing &&
+    table(
+      ["positions in the bucket", "openPosition, exact hint", "openPosition, hint 0 (walks the bucket)", "closePosition", "deleverage, 1 fill"],
+      r.gasStuffing.rows.map((s) => [n(s.positions), n(s.openExactHint), n(s.openStaleHint), n(s.close), n(s.deleverageOneFill)]),
+      ["r", "r", "r", "r", "r"],
+    ),
   fidelity: (r) =>
     r.adl?.fidelity &&
     table(

@@ -3,6 +3,8 @@ import type { ExactnessResult } from "./adl-exactness.ts";
 import type { FidelityRow } from "./adl-fidelity.ts";
 import type { CoreOperation } from "./gas-core.ts";
 import type { measureAdlGas } from "./gas-adl.ts";
+import type { StuffingRow, measureStuffing } from "./gas-stuffing.ts";
+import type { ColdStartResult } from "./keeper-cold-start.ts";
 import type { LatencyResult } from "./keeper-latency.ts";
 import type { ScanRow } from "./keeper-scan.ts";
 
@@ -38,13 +40,16 @@ export interface BenchResults {
   meta: { date: string; commit: string; options: string; cpus: number; seconds: number };
   gas?: Record<CoreOperation, number>;
   bytecode?: Record<string, number>;
-  gasGrowth?: Awaited<ReturnType<typeof measureAdlGas>>["growth"];
+  gasGrowth?: Partial<Awaited<ReturnType<typeof measureAdlGas>>["growth"] & Awaited<ReturnType<typeof measureStuffing>>["growth"]>;
+  gasStuffing?: { rows: StuffingRow[] };
   adlGas?: { rows: Awaited<ReturnType<typeof measureAdlGas>>["rows"] };
   keeper?: {
     scanMs100k?: number;
     rssMb100k?: number;
     reactionMsP50?: number;
     reactionMsP90?: number;
+    coldStartSec100k?: number;
+    coldStart?: ColdStartResult;
     scan?: ScanRow[];
     latency?: LatencyResult;
   };

@@ -3,7 +3,7 @@
 //      npm run bench -- --quick           (small sizes everywhere; writes bench/results-quick.json only)
 //      npm run bench -- --only gas,adl    (some parts; merged into bench/results.json)
 // Parts: gas (core entry points and bytecode), adl (queue and engine gas at each size, growth),
-// fidelity, exactness (real ADL fills against a brute-force ranking), scan (keeper scan cost), latency (keeper reaction), storm (the crash storm: one keeper,
+// stuffing (gas with one bucket stuffed, growth and its worst case), fidelity, exactness (real ADL fills against a brute-force ranking), scan (keeper scan cost), coldstart (a fresh keeper on a big book), latency (keeper reaction), storm (the crash storm: one keeper,
 // then racing keepers, on the L1 and the L2 block profile).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,13 +15,15 @@ import { measureFidelity } from "./adl-fidelity.ts";
 import { bytecodeSizes } from "./bytecode.ts";
 import { measureAdlGas } from "./gas-adl.ts";
 import { measureCoreGas } from "./gas-core.ts";
+import { measureStuffing } from "./gas-stuffing.ts";
+import { measureColdStart } from "./keeper-cold-start.ts";
 import { measureLatency } from "./keeper-latency.ts";
 import { measureKeeperScan } from "./keeper-scan.ts";
 import { renderBenchmarks } from "./report.ts";
 import type { BenchResults, StormRun } from "./results.ts";
 import { STORM_PROFILES, type StormProfile, measureStorm } from "./storm.ts";
 
-const PARTS = ["gas", "adl", "fidelity", "exactness", "scan", "latency", "storm"] as const;
+const PARTS = ["gas", "adl", "stuffing", "fidelity", "exactness", "scan", "coldstart", "latency", "storm"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -29,9 +31,11 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     "adl-sizes": { type: "string" },
+    "stuffing-sizes": { type: "string" },
     "scan-sizes": { type: "string" },
     "fidelity-books": { type: "string" },
     "exactness-fills": { type: "string" },
+    "cold-start-positions": { type: "string" },
     "latency-rounds": { type: "string" },
     "latency-positions": { type: "string" },
     "storm-positions": { type: "string" },
@@ -43,9 +47,11 @@ const quick = values.quick;
 const option = (name: keyof typeof values, full: string, small: string) => String(values[name] ?? (quick ? small : full));
 const list = (text: string) => text.split(",").map(Number);
 const adlSizes = list(option("adl-sizes", "10,100,1000,10000", "10,100"));
+const stuffingSizes = list(option("stuffing-sizes", "10,10000", "10,1000"));
 const scanSizes = list(option("scan-sizes", "1000,10000,100000", "1000,10000"));
 const fidelityBooks = Number(option("fidelity-books", "200", "20"));
 const exactnessFills = Number(option("exactness-fills", "1000", "100"));
+const coldStartPositions = Number(option("cold-start-positions", "100000", "10000"));
 const latencyRounds = Number(option("latency-rounds", "20", "5"));
 const latencyPositions = Number(option("latency-positions", "200", "50"));
 const stormPositions = Number(option("storm-positions", "10000", "1000"));
@@ -87,6 +93,13 @@ if (parts.has("adl")) {
   results.adlGas = { rows };
   results.gasGrowth = growth;
 }
+if (parts.has("stuffing")) {
+  const { rows, growth } = await step(`gas under bucket stuffing at ${stuffingSizes.join(", ")} positions`, () =>
+    measureStuffing(stuffingSizes),
+  );
+  results.gasStuffing = { rows };
+  results.gasGrowth = { ...results.gasGrowth, ...growth } as BenchResults["gasGrowth"];
+}
 if (parts.has("fidelity")) {
   const fidelity = await step(`fidelity over ${fidelityBooks} books`, () => measureFidelity(fidelityBooks, 1000));
   results.adl = { ...results.adl, fidelity };
@@ -103,7 +116,18 @@ if (parts.has("scan")) {
     scan,
     // The worst case at 100,000 positions: the scan after the drop, which checks the most positions exactly.
     ...(largest.length
-      ? { scanMs100k: Math.max(...largest.map((s) => s.scanMs)), rssMb100k: Math.max(...largest.map((s) => s.rssMb)) }
+      ? { scanMs100k: Math.max(...largest.map((s) => s.scanMs)) }
+      : {}),
+  };
+}
+if (parts.has("coldstart")) {
+  const coldStart = await step(`keeper cold start at ${coldStartPositions} positions`, () => measureColdStart(coldStartPositions));
+  results.keeper = {
+    ...results.keeper,
+    coldStart,
+    // At 100,000 positions: the slower of the two starts, and the real keeper's own peak memory.
+    ...(coldStartPositions === 100_000
+      ? { coldStartSec100k: Math.max(coldStart.fromEventsSec, coldStart.fromChainStateSec), rssMb100k: coldStart.peakRssMb }
       : {}),
   };
 }
