@@ -32,7 +32,9 @@ function publicClientFor(config: KeeperConfig, batch = true) {
   });
   // Several RPC URLs fail over in order; each request times out rather than hanging a tick. Reads
   // made together (a tick's Promise.all) go out as one JSON-RPC batch: one HTTP request, not ten.
-  const transport = fallback(config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1, batch: batch && { batchSize: 100 } })));
+  const transport = fallback(
+    config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1, batch: batch && { batchSize: 100 } })),
+  );
   // No response caching: a keeper must see each new block at once.
   return createPublicClient({ chain, transport, cacheTime: 0, pollingInterval: config.pollIntervalMs });
 }

@@ -146,7 +146,14 @@ export class TransactionSender {
     const fees = cappedFees(estimate, cap);
     const sent: { request: ContractCall; transaction: PreparedTransaction; hash: `0x${string}` }[] = [];
     for (const [i, { request, gas }] of calls.entries()) {
-      const transaction = { to: request.address, data: encodeFunctionData(request), gas, nonce: nonce + i, chainId: this.config.chainId, ...fees };
+      const transaction = {
+        to: request.address,
+        data: encodeFunctionData(request),
+        gas,
+        nonce: nonce + i,
+        chainId: this.config.chainId,
+        ...fees,
+      };
       const broadcastAt = Date.now();
       try {
         const hash = await this.broadcast(transaction);
@@ -220,7 +227,10 @@ export class TransactionSender {
     const name = await this.client.estimateContractGas({ ...request, account: this.account.address }).then(() => undefined, revertName);
     if (name !== undefined && BENIGN_REVERTS.has(name)) return { status: "benign", reason: `${name}: lost a race on-chain (${hash})` };
     // With no reason now, gas used against the limit tells an out-of-gas revert from the rest.
-    this.log.warn({ hash, error: name ?? "unknown", gasUsed: String(gasUsed), gasLimit: String(gasLimit) }, "transaction reverted on-chain");
+    this.log.warn(
+      { hash, error: name ?? "unknown", gasUsed: String(gasUsed), gasLimit: String(gasLimit) },
+      "transaction reverted on-chain",
+    );
     return { status: "failed", reason: `reverted on-chain (${hash})${name ? `: ${name}` : ""}` };
   }
 

@@ -46,7 +46,9 @@ export async function measureExactness(ethers: HardhatEthers, targetFills: numbe
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
   const deployed = await deployProtocol(ethers, {
     engineContract: "EngineBench",
-    markets: [{ name: "ETH", initialAnswer: 3000_00000000n, configure: (c) => ({ ...c, maxLongSize: 10n ** 24n, maxShortSize: 10n ** 24n }) }],
+    markets: [
+      { name: "ETH", initialAnswer: 3000_00000000n, configure: (c) => ({ ...c, maxLongSize: 10n ** 24n, maxShortSize: 10n ** 24n }) },
+    ],
   });
   const { token, vault, markets, owner } = deployed;
   const engine = deployed.engine as unknown as EngineBench;
@@ -88,8 +90,12 @@ export async function measureExactness(ethers: HardhatEthers, targetFills: numbe
     else if (p.size > 0n) openLongs.push(id);
   }
 
-  let fills = 0, hits = 0, transactions = 0;
-  let debt = 0n, overshoot = 0n, covered = 0n;
+  let fills = 0,
+    hits = 0,
+    transactions = 0;
+  let debt = 0n,
+    overshoot = 0n,
+    covered = 0n;
   let x = 0n;
   /** The filled position's state before its fill: PositionUpdated comes just before its AdlFill. */
   let before: { id: bigint; position: RankedPosition | undefined } | undefined;
@@ -101,7 +107,14 @@ export async function measureExactness(ethers: HardhatEthers, targetFills: numbe
       if (event.name === "PositionUpdated" && (a.size < 0n || (a.size === 0n && book.has(a.positionId)))) {
         before = { id: a.positionId, position: book.get(a.positionId) };
         if (a.size === 0n) book.delete(a.positionId);
-        else book.set(a.positionId, { id: a.positionId, size: a.size, margin: a.margin, entryPrice: a.entryPrice, fundingSnapshot: a.fundingSnapshot });
+        else
+          book.set(a.positionId, {
+            id: a.positionId,
+            size: a.size,
+            margin: a.margin,
+            entryPrice: a.entryPrice,
+            fundingSnapshot: a.fundingSnapshot,
+          });
       } else if (event.name === "DeficitUncovered" && !a.payerIsLong) {
         debt = a.totalDebt;
       } else if (event.name === "AdlFill" && !a.isLong) {
@@ -132,7 +145,12 @@ export async function measureExactness(ethers: HardhatEthers, targetFills: numbe
   while (fills < targetFills && openLongs.length > 0) {
     await (await feed.setAnswer(BigInt(Math.round(between(2500, 2800) * 1e8)))).wait();
     const batch = openLongs.splice(0, 1 + Math.floor(rand() * 4));
-    await send(engine.liquidateBatch(batch, batch.map(() => 0)));
+    await send(
+      engine.liquidateBatch(
+        batch,
+        batch.map(() => 0),
+      ),
+    );
     for (let round = 0; round < 20; round++) {
       const state = await deployed.lens.marketAdlState(0);
       if (state.shortAdlDebt === 0n) break;

@@ -103,7 +103,13 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
   "gas-stuffing": (r) =>
     r.gasStuffing &&
     table(
-      ["positions in the bucket", "openPosition, exact hint", "openPosition, hint 0 (walks the bucket)", "closePosition", "deleverage, 1 fill"],
+      [
+        "positions in the bucket",
+        "openPosition, exact hint",
+        "openPosition, hint 0 (walks the bucket)",
+        "closePosition",
+        "deleverage, 1 fill",
+      ],
       r.gasStuffing.rows.map((s) => [n(s.positions), n(s.openExactHint), n(s.openStaleHint), n(s.close), n(s.deleverageOneFill)]),
       ["r", "r", "r", "r", "r"],
     ),
@@ -121,8 +127,22 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
   "adl-exactness": (r) =>
     r.adl?.exactness &&
     table(
-      ["ADL fills", "hits of the brute-force top", "`adl.rankExactnessPct`", "`adl.overshootWei` (token atoms)", "debt covered (atoms)", "transactions"],
-      [r.adl.exactness].map((e) => [n(e.fills), n(e.hits), `${e.rankExactnessPct.toFixed(2)}%`, e.overshootWei, e.debtCovered, e.transactions]),
+      [
+        "ADL fills",
+        "hits of the brute-force top",
+        "`adl.rankExactnessPct`",
+        "`adl.overshootWei` (token atoms)",
+        "debt covered (atoms)",
+        "transactions",
+      ],
+      [r.adl.exactness].map((e) => [
+        n(e.fills),
+        n(e.hits),
+        `${e.rankExactnessPct.toFixed(2)}%`,
+        e.overshootWei,
+        e.debtCovered,
+        e.transactions,
+      ]),
       ["r", "r", "r", "r", "r", "r"],
     ),
   "keeper-scan": (r) =>

@@ -115,9 +115,7 @@ if (parts.has("scan")) {
     ...results.keeper,
     scan,
     // The worst case at 100,000 positions: the scan after the drop, which checks the most positions exactly.
-    ...(largest.length
-      ? { scanMs100k: Math.max(...largest.map((s) => s.scanMs)) }
-      : {}),
+    ...(largest.length ? { scanMs100k: Math.max(...largest.map((s) => s.scanMs)) } : {}),
   };
 }
 if (parts.has("coldstart")) {

@@ -37,7 +37,6 @@ export async function seedBook(ethers: HardhatEthers, engine: EngineBench, posit
   if (receipts.some((r) => r?.status !== 1)) throw new Error("storm: a seeding transaction failed");
 }
 
-
 /**
  * Starts anvil with `blockGasLimit`, deploys, funds the vault ($100M: no pool-protection ADL) and
  * the insurance fund ($100k: less than the bankrupt longs' deficits after a 12% crash, so the rest
@@ -99,4 +98,3 @@ export function startKeepers(dir: string, rpcUrl: string, count: number, overrid
     return startProcess("node", ["keeper/cli.ts", "run", "--config", join(dir, `keeper-${i}.json`)], /keeper started/);
   });
 }
-

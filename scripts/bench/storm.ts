@@ -191,7 +191,15 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
 /** Liquidations, ADL fills and gas of the keepers' transactions after the crash block. */
 async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBench, crashBlock: number, keepers: Set<string>) {
   const head = await ethers.provider.getBlockNumber();
-  const tally = { liquidations: 0, liquidationGas: 0, adlFills: 0, transactions: 0, reverted: 0, lastEffectiveBlock: crashBlock, keeperGas: 0 };
+  const tally = {
+    liquidations: 0,
+    liquidationGas: 0,
+    adlFills: 0,
+    transactions: 0,
+    reverted: 0,
+    lastEffectiveBlock: crashBlock,
+    keeperGas: 0,
+  };
   const gasByBlock = new Map<number, number>();
   const liquidateBatch = engine.interface.getFunction("liquidateBatch")!.selector;
   for (let block = crashBlock + 1; block <= head; block++) {
@@ -223,7 +231,9 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
   }
   for (const [block, gas] of gasByBlock) if (block <= tally.lastEffectiveBlock) tally.keeperGas += gas;
   // Where the blocks went, for reading where a storm lost time (an idle block shows as 0).
-  const perBlock = Array.from({ length: tally.lastEffectiveBlock - crashBlock }, (_, i) => ((gasByBlock.get(crashBlock + 1 + i) ?? 0) / 1e6).toFixed(1));
+  const perBlock = Array.from({ length: tally.lastEffectiveBlock - crashBlock }, (_, i) =>
+    ((gasByBlock.get(crashBlock + 1 + i) ?? 0) / 1e6).toFixed(1),
+  );
   console.log(`storm: keeper gas per block after the crash (M): ${perBlock.join(" ")}`);
   return tally;
 }
