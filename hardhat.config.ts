@@ -27,6 +27,8 @@ export default defineConfig({
       // scripts/check-contracts.ts compares the layouts of the engine and its modules.
       outputSelection: { "*": { "*": ["storageLayout"] } },
     },
+    // Pyth's MockPyth backs the Pyth adapter on local chains and in tests; build it from the SDK.
+    npmFilesToBuild: ["@pythnetwork/pyth-sdk-solidity/MockPyth.sol"],
   },
   paths: {
     tests: { mocha: "test/flows", solidity: "test/solidity" },

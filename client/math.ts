@@ -81,3 +81,17 @@ export function bankruptShortfall(c: RefKeeperReward, notional: bigint, margin: 
   const insuranceDraw = min(deficit + reward, insuranceFund);
   return { reward, insuranceDraw, uncovered: deficit + reward - insuranceDraw };
 }
+
+/**
+ * The price impact of a trade moving the market's skew (longs minus shorts) by `delta`, in token
+ * atoms: price * (s'^2 - s^2) / (2 * impactSkewScale). Positive is a charge (rounded up); negative a
+ * rebate (rounded down), at most what the market's impact pool holds. Mirrors Trading._fillCosts.
+ */
+export function priceImpact(skew: bigint, delta: bigint, price: bigint, impactSkewScale: bigint, divisor: bigint, pool: bigint) {
+  if (impactSkewScale === 0n || delta === 0n) return 0n;
+  const twiceMidSkew = 2n * skew + delta;
+  const grows = delta > 0n === twiceMidSkew > 0n;
+  const skewProduct = abs(delta) * abs(twiceMidSkew);
+  if (grows) return divCeil(divCeil(skewProduct, 2n * impactSkewScale) * price, divisor);
+  return -min(((skewProduct / (2n * impactSkewScale)) * price) / divisor, pool);
+}

@@ -23,7 +23,8 @@ export async function checkAddressBook(client: PublicClient, book: AddressBook, 
     { role: "lens", address: book.lens, abi: pointsAtEngine, functionName: "engine", expect: book.engine },
     { role: "vault", address: book.vault, abi: pointsAtEngine, functionName: "engine", expect: book.engine },
     { role: "collateralToken", address: book.collateralToken, abi: erc20Abi, functionName: "decimals" },
-    ...book.markets.map((m) => ({ role: `market ${m.name} oracle`, address: m.oracle, abi: oracleAbi, functionName: "feed" })),
+    // latestPublishTime is IPriceOracle's, so Chainlink and Pyth adapters both answer it.
+    ...book.markets.map((m) => ({ role: `market ${m.name} oracle`, address: m.oracle, abi: oracleAbi, functionName: "latestPublishTime" })),
   ];
   const fail = (probe: Probe, why: string) =>
     new ConfigError(

@@ -7,8 +7,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const BYTECODE_BUDGET = 23_000;
-const PRODUCT_DIRS = ["adl", "core", "lens", "modules", "oracle", "vault"];
-const SHARED_STORAGE = ["PerpEngine", "LiquidationModule", "GovernanceModule"];
+const PRODUCT_DIRS = ["adl", "core", "lens", "libraries", "modules", "oracle", "vault"];
+const SHARED_STORAGE = ["PerpEngine", "LiquidationModule", "GovernanceModule", "OrderModule"];
 
 interface Artifact {
   contractName: string;

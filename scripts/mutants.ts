@@ -24,6 +24,8 @@ const LIQUIDATION_MODULE = "contracts/modules/LiquidationModule.sol";
 const DELEVERAGE = "contracts/modules/Deleverage.sol";
 const ADL_QUEUE = "contracts/adl/AdlQueue.sol";
 const TRADING = "contracts/core/Trading.sol";
+const ORDER_MODULE = "contracts/modules/OrderModule.sol";
+const ORDER_RULES = "contracts/libraries/OrderRules.sol";
 
 const MATH_FUZZ = "test/solidity/PositionMath.t.sol";
 const MATH_BOUNDARIES = "test/solidity/LiquidatableBoundary.t.sol";
@@ -33,6 +35,8 @@ const ADL_FLOWS = "test/flows/adl.test.ts";
 const ADL_KILLERS = "test/flows/mutant-killers-adl.test.ts";
 const TRADING_FLOWS = "test/flows/trading.test.ts";
 const TRADING_KILLERS = "test/flows/mutant-killers-trading.test.ts";
+const ORDERS = "test/flows/orders.test.ts";
+const ORDERS_IMPACT = "test/flows/orders-impact.test.ts";
 
 export const mutants: Mutant[] = [
   // ─── PositionMath: health and liquidation sizing ───────────────────────────────────────────
@@ -270,8 +274,8 @@ export const mutants: Mutant[] = [
   {
     id: "trading-fee-not-charged",
     file: TRADING,
-    search: "margin -= int256(fee);",
-    replace: "",
+    search: "margin -= int256(costs.fee) + costs.impact;",
+    replace: "margin -= costs.impact;",
     mocha: { files: [TRADING_FLOWS], grep: "charges the fee" },
   },
   {
@@ -280,6 +284,35 @@ export const mutants: Mutant[] = [
     search: "fee.mulWadDown(c.insuranceFeeShare)",
     replace: "fee.mulWadUp(c.insuranceFeeShare)",
     mocha: { files: [TRADING_FLOWS, TRADING_KILLERS], grep: "fee" },
+  },
+  // ─── Orders: price impact and the executor's gas ──────────────────────────────────────────
+  {
+    id: "impact-rebate-beyond-pool",
+    file: TRADING,
+    search: "costs.impact = -int256(Math.min(amount, s.impactPool));",
+    replace: "costs.impact = -int256(amount);",
+    mocha: { files: [ORDERS_IMPACT], grep: "never rebates more" },
+  },
+  {
+    id: "impact-charge-rounds-down",
+    file: TRADING,
+    search: "Math.Rounding rounding = grows ? Math.Rounding.Ceil : Math.Rounding.Floor;",
+    replace: "Math.Rounding rounding = Math.Rounding.Floor;",
+    mocha: { files: [ORDERS_IMPACT], grep: "charges a trade" },
+  },
+  {
+    id: "starved-fill-cancels",
+    file: ORDER_MODULE,
+    search: "if (reason.length == 0 || bytes4(reason) == Errors.FailedCall.selector) revert FillOutOfGas(orderId);",
+    replace: "if (reason.length == 0) revert FillOutOfGas(orderId);",
+    mocha: { files: [ORDERS], grep: "gas limit" },
+  },
+  {
+    id: "market-order-any-round",
+    file: ORDER_RULES,
+    search: "_proven(oracle, priceData, notBefore, o.kind == ORDER_MARKET)",
+    replace: "_proven(oracle, priceData, notBefore, false)",
+    mocha: { files: [ORDERS], grep: "any round but the first" },
   },
   // ─── PerpMath: the trader's value ──────────────────────────────────────────────────────────
   {

@@ -39,6 +39,8 @@ export function configureMarket(spec: MarketSpec, decimals: number) {
     if (spec.liquidationPenaltyRate !== undefined) next.liquidationPenaltyRate = fraction(spec.liquidationPenaltyRate);
     if (spec.maxPnlFactor !== undefined) next.maxPnlFactor = fraction(spec.maxPnlFactor);
     if (spec.targetPnlFactor !== undefined) next.targetPnlFactor = fraction(spec.targetPnlFactor);
+    // The replay's model (client/predict.ts) prices a fill at the oracle plus the fee.
+    next.impactSkewScale = 0n;
     void decimals;
     return next;
   };
@@ -66,11 +68,15 @@ export async function startChain(options: { startPrice: number; market: MarketSp
   const provider = connection.provider as unknown as Provider;
   const request = <T>(method: string, params: unknown[] = []) => provider.request({ method, params }) as Promise<T>;
   const decimals = 6;
+  // The book is history, not strategy: its trades open in one step through the test-only harness
+  // (contracts/test/ImmediateTradingEngine.sol). Liquidation and ADL run the product's own code.
   const deployed = await deployProtocol(ethers, {
+    engineContract: "ImmediateTradingEngine",
     tokenDecimals: decimals,
     markets: [{ name: "ETH", initialAnswer: answerOf(options.startPrice), configure: configureMarket(options.market, decimals) }],
   });
-  const { token, engine, vault, lens, owner, addressBook } = deployed;
+  const { token, vault, lens, owner, addressBook } = deployed;
+  const engine = await ethers.getContractAt("ImmediateTradingEngine", addressBook.engine, owner);
   const feed = deployed.markets[MARKET].feed;
   const signers = await ethers.getSigners();
   const [lp, keeper] = [signers[1], signers[KEEPER_SIGNER]];

@@ -4,14 +4,15 @@ pragma solidity 0.8.28;
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AdlGrid} from "../adl/AdlGrid.sol";
-import {PerpEngine} from "../core/PerpEngine.sol";
+import {ImmediateTradingEngine} from "../test/ImmediateTradingEngine.sol";
 import {MAX_MARKETS, Position} from "../types/PerpTypes.sol";
 
 /// @title EngineBench
-/// @notice Benchmark harness (scripts/bench/gas-adl.ts): the real engine plus an owner-only way to
+/// @notice Benchmark harness (scripts/bench/gas-adl.ts): the engine (with the test-only one-step
+/// trades) plus an owner-only way to
 /// seed thousands of positions per transaction, so gas can be measured at 10,000 positions.
 /// Seeded margin is not backed by tokens: never deploy this outside a benchmark.
-contract EngineBench is PerpEngine {
+contract EngineBench is ImmediateTradingEngine {
     using SafeCast for uint256;
     using SafeCast for int256;
 
@@ -23,8 +24,9 @@ contract EngineBench is PerpEngine {
         IERC20Metadata token,
         address initialOwner,
         address liquidation,
-        address governance
-    ) PerpEngine(token, initialOwner, liquidation, governance) {}
+        address governance,
+        address orders
+    ) ImmediateTradingEngine(token, initialOwner, liquidation, governance, orders) {}
 
     /// @notice Opens one position of `absSize` per entry of `margins` on one side at `entryPrice`.
     /// Entries drift away from the head, so each position joins its bucket's tail with an exact hint.

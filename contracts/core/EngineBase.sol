@@ -13,7 +13,7 @@ import {IEngineState} from "../interfaces/IEngineState.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
-import {MAX_MARKETS, MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
+import {MAX_MARKETS, MarketConfig, MarketState, Order, OrderSettings, Position} from "../types/PerpTypes.sol";
 
 /// @title EngineBase
 /// @notice Storage and the ledger primitives shared by every action. Every token the protocol holds
@@ -67,6 +67,12 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     mapping(uint32 marketId => SideQueue) internal _longQueues;
     mapping(uint32 marketId => SideQueue) internal _shortQueues;
 
+    // Orders (OrderModule). Escrow is the fifth ledger: what pending orders hold for their owners.
+    OrderSettings internal _orderSettings;
+    uint256 internal _orderCount;
+    uint256 internal _orderEscrow;
+    mapping(uint256 orderId => Order) internal _orders;
+
     constructor(IERC20Metadata token, address initialOwner) Ownable(initialOwner) {
         uint8 decimals = token.decimals();
         if (decimals < 6 || decimals > 18) revert UnsupportedDecimals(decimals);
@@ -97,6 +103,7 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
         c.maxFundingRatePerSecond = stored.maxFundingRatePerSecond;
         c.skewScale = stored.skewScale;
         c.tierCount = stored.tierCount;
+        c.impactSkewScale = stored.impactSkewScale;
     }
 
     /// @dev Loads the risk tiers up to the one that covers `notional` (all of them if none does):
@@ -112,8 +119,13 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     /// @dev Reads the validated oracle price and brings the funding index up to now.
     function _priceAndAccrue(uint32 marketId, MarketConfig memory c) internal returns (uint256 price, int256 index) {
         price = c.oracle.price();
+        index = _accrueAt(marketId, c, price);
+    }
+
+    /// @dev Brings the funding index up to now, with the skew's rate at `price`.
+    function _accrueAt(uint32 marketId, MarketConfig memory c, uint256 price) internal returns (int256 index) {
         MarketState storage s = _states[marketId];
-        if (s.lastFundingTime == block.timestamp) return (price, s.fundingIndex);
+        if (s.lastFundingTime == block.timestamp) return s.fundingIndex;
         int256 rate;
         (index, rate) = FundingLib.indexAt(c, s.fundingIndex, s.lastFundingTime, s.longSize, s.shortSize, price, block.timestamp);
         s.fundingIndex = index.toInt128();

@@ -6,36 +6,53 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {AdlQueue, QueueNode} from "../adl/AdlQueue.sol";
-import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
+import {MarketConfig, MarketState, Order, OrderRequest, OrderSettings, Position} from "../types/PerpTypes.sol";
 import {EngineBase} from "./EngineBase.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {IGovernanceModule} from "../interfaces/IGovernanceModule.sol";
 import {ILiquidationModule} from "../interfaces/ILiquidationModule.sol";
-import {Trading} from "./Trading.sol";
+import {IOrderModule} from "../interfaces/IOrderModule.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 
 /// @title PerpEngine
-/// @notice The deployable engine: collateral accounts, trading, the insurance fund and the vault's
-/// cash ledger, and the read side. It holds every token and all state. Two modules, each with its
-/// own domain, run by delegatecall on this contract's storage (EngineBase's layout, which CI checks
-/// is identical in all three): LiquidationModule (liquidation, ADL) and GovernanceModule (markets,
-/// vault, guardian, pause).
-contract PerpEngine is Trading {
+/// @notice The deployable engine: collateral accounts, margin top-ups, the insurance fund and the
+/// vault's cash ledger, and the read side. It holds every token and all state. Three modules, each
+/// with its own domain, run by delegatecall on this contract's storage (EngineBase's layout, which
+/// CI checks is identical in all four): OrderModule (two-step trading), LiquidationModule
+/// (liquidation, ADL) and GovernanceModule (markets, order settings, vault, guardian, pause).
+contract PerpEngine is EngineBase, IPerpEngine {
     using SafeERC20 for IERC20Metadata;
+    using SafeCast for uint256;
 
     /// @notice The code of liquidate, liquidateBatch and deleverage.
     address public immutable liquidationModule;
     /// @notice The code of the owner's and the guardian's controls.
     address public immutable governanceModule;
+    /// @notice The code of createOrder, cancelOrder and executeOrder.
+    address public immutable orderModule;
 
     error ModuleMismatch(address module);
 
-    constructor(IERC20Metadata token, address initialOwner, address liquidation, address governance) EngineBase(token, initialOwner) {
+    constructor(
+        IERC20Metadata token,
+        address initialOwner,
+        address liquidation,
+        address governance,
+        address orders
+    ) EngineBase(token, initialOwner) {
         _checkModule(liquidation, token);
         _checkModule(governance, token);
+        _checkModule(orders, token);
         liquidationModule = liquidation;
         governanceModule = governance;
+        orderModule = orders;
+        // A fill price published at least 1 s after its request and at most 5 min old; owners may
+        // cancel after 1 min; 0.2 token per execution, of which a failed order's executor keeps 0.1.
+        uint256 oneToken = 10 ** token.decimals();
+        _orderSettings = OrderSettings(1, 5 minutes, 1 minutes, (oneToken / 5).toUint128(), (oneToken / 10).toUint128());
+        emit OrderSettingsSet(_orderSettings);
     }
 
     /// @dev A module built for another token would compute with another value divisor.
@@ -67,7 +84,44 @@ contract PerpEngine is Trading {
         return abi.decode(Address.functionDelegateCall(liquidationModule, msg.data), (uint256));
     }
 
+    // ─── Orders (OrderModule) ───────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IOrderModule
+    function createOrder(OrderRequest calldata) external returns (uint256) {
+        return abi.decode(Address.functionDelegateCall(orderModule, msg.data), (uint256));
+    }
+
+    /// @inheritdoc IOrderModule
+    function cancelOrder(uint256) external {
+        Address.functionDelegateCall(orderModule, msg.data);
+    }
+
+    /// @inheritdoc IOrderModule
+    function executeOrder(uint256, bytes calldata, uint32) external payable {
+        Address.functionDelegateCall(orderModule, msg.data);
+    }
+
+    /// @inheritdoc IOrderModule
+    function executeOrders(uint256[] calldata, bytes[] calldata, uint32[] calldata) external payable returns (uint256) {
+        return abi.decode(Address.functionDelegateCall(orderModule, msg.data), (uint256));
+    }
+
+    /// @inheritdoc IOrderModule
+    function executeOrderFor(uint256, bytes calldata, uint32, address) external payable {
+        Address.functionDelegateCall(orderModule, msg.data);
+    }
+
+    /// @inheritdoc IOrderModule
+    function fillOrder(uint256, uint256, uint256, uint32, address) external {
+        Address.functionDelegateCall(orderModule, msg.data);
+    }
+
     // ─── Markets, vault, guardian, pause (GovernanceModule) ─────────────────────────────────
+
+    /// @inheritdoc IGovernanceModule
+    function setOrderSettings(OrderSettings calldata) external {
+        Address.functionDelegateCall(governanceModule, msg.data);
+    }
 
     /// @inheritdoc IGovernanceModule
     function listMarket(MarketConfig calldata) external returns (uint32) {
@@ -108,6 +162,21 @@ contract PerpEngine is Trading {
         if (to == address(0)) revert ZeroAddress();
         _debitFree(msg.sender, amount);
         collateralToken.safeTransfer(to, amount);
+    }
+
+    // ─── Margin ─────────────────────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IPerpEngine
+    function addMargin(uint32 marketId, uint256 amount, uint32 hint) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 positionId = positionIdOf(msg.sender, marketId);
+        if (positionId == 0) revert NoPosition(msg.sender, marketId);
+        _debitFree(msg.sender, amount);
+        Position memory p = _positions[positionId];
+        // No price is read: more margin only lowers risk, so this works even while the oracle is
+        // down, and it stays immediate because it can't profit from a coming price.
+        p.margin = (uint256(p.margin) + amount).toUint128();
+        _storePosition(positionId, p, 0, 0, 0, hint);
     }
 
     // ─── Insurance fund and vault ledger ────────────────────────────────────────────────────
@@ -172,6 +241,26 @@ contract PerpEngine is Trading {
     /// @inheritdoc IPerpEngine
     function position(uint256 positionId) external view returns (Position memory) {
         return _positions[positionId];
+    }
+
+    /// @inheritdoc IOrderModule
+    function order(uint256 orderId) external view returns (Order memory) {
+        return _orders[orderId];
+    }
+
+    /// @inheritdoc IOrderModule
+    function orderCount() external view returns (uint256) {
+        return _orderCount;
+    }
+
+    /// @inheritdoc IOrderModule
+    function orderEscrow() external view returns (uint256) {
+        return _orderEscrow;
+    }
+
+    /// @inheritdoc IOrderModule
+    function orderSettings() external view returns (OrderSettings memory) {
+        return _orderSettings;
     }
 
     /// @inheritdoc IPerpEngine

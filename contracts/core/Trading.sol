@@ -6,18 +6,20 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
-import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {EngineBase} from "./EngineBase.sol";
 
 /// @title Trading
-/// @notice Opening, resizing and closing isolated positions, and moving their margin. Fills are at
-/// the oracle price plus a fee; every fill carries an acceptable price and a deadline.
-abstract contract Trading is EngineBase, IPerpEngine {
+/// @notice One fill of an isolated position: resizing it, moving its margin, charging the fee and
+/// the skew's price impact. Fills happen only at a price the caller has proven (OrderModule gives
+/// the price of an order's proof); every fill carries an acceptable price and a deadline.
+abstract contract Trading is EngineBase {
     using SafeCast for uint256;
     using SafeCast for int256;
     using PerpMath for uint256;
 
-    /// @dev One position change. `marginIn` comes from the free balance, `marginOut` goes back to it.
+    /// @dev One position change. `marginIn` comes from the free balance, or from an order's escrow
+    /// when `marginEscrowed`; `marginOut` goes back to the free balance. `acceptablePrice` bounds the
+    /// execution price, impact included.
     struct TradeRequest {
         uint32 marketId;
         int256 sizeDelta;
@@ -26,70 +28,19 @@ abstract contract Trading is EngineBase, IPerpEngine {
         uint256 acceptablePrice;
         uint256 deadline;
         uint32 hint;
+        bool marginEscrowed;
     }
 
-    /// @inheritdoc IPerpEngine
-    function openPosition(
-        uint32 marketId,
-        int256 size,
-        uint256 margin,
-        uint256 acceptablePrice,
-        uint256 deadline,
-        uint32 hint
-    ) external nonReentrant returns (uint256 positionId) {
-        if (size == 0 || margin == 0) revert ZeroAmount();
-        uint256 existing = positionIdOf(msg.sender, marketId);
-        if (existing != 0) revert PositionExists(msg.sender, marketId, existing);
-        return _trade(msg.sender, TradeRequest(marketId, size, margin, 0, acceptablePrice, deadline, hint));
-    }
-
-    /// @inheritdoc IPerpEngine
-    function modifyPosition(
-        uint32 marketId,
-        int256 sizeDelta,
-        uint256 acceptablePrice,
-        uint256 deadline,
-        uint32 hint
-    ) external nonReentrant {
-        if (sizeDelta == 0) revert ZeroAmount();
-        _existingPositionId(msg.sender, marketId);
-        _trade(msg.sender, TradeRequest(marketId, sizeDelta, 0, 0, acceptablePrice, deadline, hint));
-    }
-
-    /// @inheritdoc IPerpEngine
-    function closePosition(uint32 marketId, uint256 acceptablePrice, uint256 deadline) external nonReentrant {
-        uint256 positionId = _existingPositionId(msg.sender, marketId);
-        int256 size = _positions[positionId].size;
-        _trade(msg.sender, TradeRequest(marketId, -size, 0, 0, acceptablePrice, deadline, 0));
-    }
-
-    /// @inheritdoc IPerpEngine
-    function addMargin(uint32 marketId, uint256 amount, uint32 hint) external nonReentrant {
-        if (amount == 0) revert ZeroAmount();
-        uint256 positionId = _existingPositionId(msg.sender, marketId);
-        _debitFree(msg.sender, amount);
-        Position memory p = _positions[positionId];
-        // No price is read: more margin only lowers risk, so this works even while the oracle is down.
-        p.margin = (uint256(p.margin) + amount).toUint128();
-        _storePosition(positionId, p, 0, 0, 0, hint);
-    }
-
-    /// @inheritdoc IPerpEngine
-    function removeMargin(uint32 marketId, uint256 amount, uint256 deadline, uint32 hint) external nonReentrant {
-        if (amount == 0) revert ZeroAmount();
-        uint256 positionId = _existingPositionId(msg.sender, marketId);
-        uint256 margin = _positions[positionId].margin;
-        if (amount > margin) revert InsufficientMargin(positionId, margin, amount);
-        _trade(msg.sender, TradeRequest(marketId, 0, 0, amount, 0, deadline, hint));
-    }
-
-    function _existingPositionId(address account, uint32 marketId) private view returns (uint256 positionId) {
-        positionId = positionIdOf(account, marketId);
-        if (positionId == 0) revert NoPosition(account, marketId);
+    /// @dev What a fill charged beyond the price: the trading fee and the signed price impact
+    /// (positive is paid by the trader, negative is a rebate), at `executionPrice`.
+    struct FillCosts {
+        uint256 fee;
+        int256 impact;
+        uint256 executionPrice;
     }
 
     /// @dev validate → accrue → update → check health → ledgers → store and emit.
-    function _trade(address account, TradeRequest memory r) private returns (uint256 positionId) {
+    function _trade(address account, TradeRequest memory r, uint256 price) internal returns (uint256 positionId, FillCosts memory costs) {
         if (block.timestamp > r.deadline) revert DeadlineExpired(r.deadline, block.timestamp);
         MarketConfig memory c = _tradingConfig(r.marketId);
         positionId = positionIdFor(account, r.marketId);
@@ -101,19 +52,21 @@ abstract contract Trading is EngineBase, IPerpEngine {
             before.account = p.account = account;
             before.marketId = p.marketId = r.marketId;
         }
-        (uint256 price, int256 index) = _priceAndAccrue(r.marketId, c);
-        if (r.sizeDelta != 0) _checkAcceptablePrice(price, r.acceptablePrice, r.sizeDelta > 0);
+        int256 index = _accrueAt(r.marketId, c, price);
+        if (r.sizeDelta != 0) {
+            costs = _fillCosts(r.marketId, c, r.sizeDelta, price);
+            _checkAcceptablePrice(costs.executionPrice, r.acceptablePrice, r.sizeDelta > 0);
+        }
 
         // Any change to an open position realises funding into its margin, so none may touch a
         // profitable position while its side owes ADL debt: adding margin is the only exception.
         if (before.size != 0) _checkNoAdlPending(r.marketId, before, price, index);
         int256 margin = int256(uint256(p.margin)) + int256(r.marginIn) - int256(r.marginOut);
         margin += _settleFunding(p, index);
-        uint256 fee;
         if (r.sizeDelta != 0) {
             margin += _applyFill(p, r.sizeDelta, price);
-            fee = PerpMath.abs(r.sizeDelta).notionalUp(price, valueDivisor).mulWadUp(c.tradingFeeRate);
-            margin -= int256(fee);
+            margin -= int256(costs.fee) + costs.impact;
+            _moveImpactPool(r.marketId, costs.impact);
         }
         if (margin < 0) revert PositionBankrupt(positionId, margin);
 
@@ -128,9 +81,44 @@ abstract contract Trading is EngineBase, IPerpEngine {
             if (PerpMath.abs(p.size) > PerpMath.abs(before.size)) _checkOpenInterest(r.marketId, c, p.size > 0, p.size - before.size);
             if (r.sizeDelta != 0) _checkMinimumSize(positionId, p, c, price);
         }
-        _settleLedgers(account, before, p, r, payout, fee.mulWadDown(c.insuranceFeeShare));
+        _settleLedgers(account, before, p, r, payout, costs.fee.mulWadDown(c.insuranceFeeShare));
         _updateSideTotals(r.marketId, before, p);
-        _storePosition(positionId, p, r.sizeDelta, price, fee, r.hint);
+        _storePosition(positionId, p, r.sizeDelta, price, costs.fee, r.hint);
+    }
+
+    /// @dev The fee, and the impact of moving the market's skew (longs minus shorts) from s to
+    /// s + delta: price * (s'^2 - s^2) / (2 * impactSkewScale), the integral of a premium that grows
+    /// linearly with the skew. A trade that grows the skew pays it (rounded up); one that shrinks it
+    /// is rebated (rounded down), at most what the pool of past charges still holds, so rebates
+    /// never pay out more than trades paid in. A market with impactSkewScale 0 charges no impact.
+    function _fillCosts(uint32 marketId, MarketConfig memory c, int256 sizeDelta, uint256 price) private view returns (FillCosts memory costs) {
+        uint256 absDelta = PerpMath.abs(sizeDelta);
+        costs.fee = absDelta.notionalUp(price, valueDivisor).mulWadUp(c.tradingFeeRate);
+        costs.executionPrice = price;
+        if (c.impactSkewScale == 0) return costs;
+        MarketState storage s = _states[marketId];
+        int256 skew = int256(uint256(s.longSize)) - int256(uint256(s.shortSize));
+        // s'^2 - s^2 = delta * (2s + delta): positive when the trade grows |skew|.
+        int256 twiceMidSkew = 2 * skew + sizeDelta;
+        bool grows = (sizeDelta > 0) == (twiceMidSkew > 0);
+        Math.Rounding rounding = grows ? Math.Rounding.Ceil : Math.Rounding.Floor;
+        uint256 skewUnits = Math.mulDiv(absDelta, PerpMath.abs(twiceMidSkew), 2 * uint256(c.impactSkewScale), rounding);
+        uint256 amount = Math.mulDiv(skewUnits, price, valueDivisor, rounding);
+        if (grows) {
+            costs.impact = int256(amount);
+        } else {
+            costs.impact = -int256(Math.min(amount, s.impactPool));
+        }
+        // The price per unit the trader effectively gets: worse than the oracle by the impact paid.
+        uint256 perUnit = Math.mulDiv(PerpMath.abs(costs.impact), valueDivisor, absDelta, grows ? Math.Rounding.Ceil : Math.Rounding.Floor);
+        bool buyPaysMore = (sizeDelta > 0) == grows;
+        costs.executionPrice = buyPaysMore ? price + perUnit : (perUnit < price ? price - perUnit : 0);
+    }
+
+    function _moveImpactPool(uint32 marketId, int256 impact) private {
+        if (impact == 0) return;
+        MarketState storage s = _states[marketId];
+        s.impactPool = uint256(int256(uint256(s.impactPool)) + impact).toUint128();
     }
 
     /// @dev Applies a fill to `p` and returns the PnL it realises (non-zero only when reducing).
@@ -211,7 +199,7 @@ abstract contract Trading is EngineBase, IPerpEngine {
         uint256 payout,
         uint256 insuranceFee
     ) private {
-        if (r.marginIn > 0) _debitFree(account, r.marginIn);
+        if (r.marginIn > 0 && !r.marginEscrowed) _debitFree(account, r.marginIn);
         _creditFree(account, r.marginOut + payout);
         _changeLedgers(
             int256(insuranceFee),

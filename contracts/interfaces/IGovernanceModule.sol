@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MarketConfig} from "../types/PerpTypes.sol";
+import {MarketConfig, OrderSettings} from "../types/PerpTypes.sol";
 
 /// @title IGovernanceModule
 /// @notice The owner's and the guardian's controls. The engine forwards these calls to its
@@ -19,6 +19,9 @@ interface IGovernanceModule {
 
     /// @notice Sets the guardian, who may pause new risk.
     function setGuardian(address newGuardian) external;
+
+    /// @notice Sets the rules of order execution, each within its hard bound.
+    function setOrderSettings(OrderSettings calldata settings) external;
 
     /// @notice Pauses new risk only: opening, increasing and removing margin. Closing, reducing,
     /// adding margin, liquidating and deleveraging stay open. Owner or guardian.

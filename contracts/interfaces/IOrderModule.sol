@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Order, OrderRequest} from "../types/PerpTypes.sol";
+import {Order, OrderRequest, OrderSettings} from "../types/PerpTypes.sol";
 
 /// @title IOrderModule
 /// @notice Two-step trading. Every change of a position's size, and every margin withdrawal, is a
@@ -29,7 +29,7 @@ interface IOrderModule {
     /// acceptable price missed, margin or cap checks failing, position gone) is cancelled with its
     /// escrow returned and the reason in OrderCancelled; the executor then gets at most
     /// maxCancellationFee of its execution fee. A proof that fails, or a limit or trigger not yet
-    /// reached, reverts and leaves the order pending.
+    /// reached (a limit order's fill reverts PriceOutsideBound), reverts and leaves the order pending.
     /// @param hint The ADL queue hint for the position's new place (0 or stale costs gas only).
     /// @dev msg.value pays the oracle's update fee; what is left is refunded.
     function executeOrder(uint256 orderId, bytes calldata priceData, uint32 hint) external payable;
@@ -51,4 +51,14 @@ interface IOrderModule {
 
     /// @notice The collateral escrowed by pending orders (margins and execution fees).
     function orderEscrow() external view returns (uint256);
+
+    /// @notice The rules of execution: delays, price age, fees (GovernanceModule.setOrderSettings).
+    function orderSettings() external view returns (OrderSettings memory);
+
+    /// @notice One executeOrders entry in its own frame; callable only by the engine itself.
+    function executeOrderFor(uint256 orderId, bytes calldata priceData, uint32 hint, address executor) external payable;
+
+    /// @notice The fill of an order in its own frame, so a failing fill cancels the order; callable
+    /// only by the engine itself.
+    function fillOrder(uint256 orderId, uint256 price, uint256 publishTime, uint32 hint, address executor) external;
 }

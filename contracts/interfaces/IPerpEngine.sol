@@ -6,39 +6,27 @@ import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
 import {IEngineState} from "./IEngineState.sol";
 import {IGovernanceModule} from "./IGovernanceModule.sol";
 import {ILiquidationModule} from "./ILiquidationModule.sol";
+import {IOrderModule} from "./IOrderModule.sol";
 
 /// @title IPerpEngine
 /// @notice Collateral accounts, isolated-margin perpetual positions against an ERC-4626 liquidity
-/// vault, skew-based funding, permissionless liquidation and the insurance fund, and auto-deleveraging against ranked per-side queues.
-interface IPerpEngine is IEngineState, ILiquidationModule, IGovernanceModule {
+/// vault, two-step orders executed by keepers at prices published after the request, skew-based
+/// funding and price impact, permissionless liquidation and the insurance fund, and auto-deleveraging against ranked per-side queues.
+interface IPerpEngine is IEngineState, IOrderModule, ILiquidationModule, IGovernanceModule {
     // ─── Accounts ───────────────────────────────────────────────────────────────────────────
     /// @notice Credits the free balance with what actually arrived (fee-on-transfer safe).
     function deposit(uint256 amount) external returns (uint256 credited);
     function withdraw(uint256 amount, address to) external;
 
-    // ─── Trading ────────────────────────────────────────────────────────────────────────────
-    /// @notice Opens a position of `size` (long > 0, short < 0) with `margin` taken from the free balance.
-    /// @dev `hint` (on every call that may move the position in its ADL queue): the id of the position
-    /// that should precede it in its new bucket, or 0 for the bucket head. It only saves gas: a stale
-    /// or missing hint is corrected by a walk (about 5k gas per place), never a revert.
-    /// PerpLens.adlInsertHint and client/adl.ts compute it. Every fill must leave the position at
-    /// least minPositionNotional (a full close is always allowed).
-    function openPosition(
-        uint32 marketId,
-        int256 size,
-        uint256 margin,
-        uint256 acceptablePrice,
-        uint256 deadline,
-        uint32 hint
-    ) external returns (uint256 positionId);
-    /// @notice Increases (same sign) or reduces (opposite sign) the position; it cannot flip side.
-    function modifyPosition(uint32 marketId, int256 sizeDelta, uint256 acceptablePrice, uint256 deadline, uint32 hint) external;
-    /// @notice Closes the position and returns margin plus PnL to the free balance.
-    function closePosition(uint32 marketId, uint256 acceptablePrice, uint256 deadline) external;
+    // ─── Margin ─────────────────────────────────────────────────────────────────────────────
+    // Trading is two-step (IOrderModule): opening, resizing and closing a position and withdrawing
+    // its margin are orders. `hint` (on every call that may move a position in its ADL queue): the
+    // id of the position that should precede it in its new bucket, or 0 for the bucket head. It only
+    // saves gas: a stale or missing hint is corrected by a walk (about 5k gas per place), never a
+    // revert. PerpLens.adlInsertHint and client/adl.ts compute it.
+
     /// @notice Moves free balance into the position's margin. Needs no price.
     function addMargin(uint32 marketId, uint256 amount, uint32 hint) external;
-    /// @notice Moves margin back to the free balance; the position must still meet initial margin.
-    function removeMargin(uint32 marketId, uint256 amount, uint256 deadline, uint32 hint) external;
 
     // ─── Insurance and vault ────────────────────────────────────────────────────────────────
     function fundInsurance(uint256 amount) external;

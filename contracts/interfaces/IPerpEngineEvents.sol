@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MarketConfig} from "../types/PerpTypes.sol";
+import {MarketConfig, Order, OrderSettings} from "../types/PerpTypes.sol";
 
 /// @title IPerpEngineEvents
 /// @notice Every custom error and event of the engine, shared by the engine and its liquidation module.
@@ -48,6 +48,24 @@ interface IPerpEngineEvents {
     error WithdrawalExceedsPnlFactor(uint32 marketId, bool isLong, uint256 pnlFactorAfter, uint256 maxPnlFactor);
     /// @notice An entry point meant for the engine's own batch was called from outside.
     error OnlyEngine(address caller);
+    error OrderNotFound(uint256 orderId);
+    error NotOrderOwner(uint256 orderId, address caller);
+    error CancelTooEarly(uint256 orderId, uint256 allowedAt, uint256 timestamp);
+    error ExecutionFeeTooLow(uint256 fee, uint256 minimum);
+    /// @notice A createOrder field is invalid for the order's kind; `field` names it.
+    error InvalidOrder(string field, uint256 value);
+    /// @notice The cancellation reason of an order executed after its expiry.
+    error OrderExpired(uint256 orderId, uint256 expiresAt, uint256 timestamp);
+    /// @notice The proven price is older than OrderSettings.maxPriceAge.
+    error PriceTooOld(uint256 publishTime, uint256 maxPriceAge, uint256 timestamp);
+    /// @notice The trigger proof's price has not crossed the order's trigger.
+    error TriggerNotReached(uint256 orderId, uint256 price, uint256 triggerPrice);
+    /// @notice The fill ran out of gas: the executor must send more; the order stays pending.
+    error FillOutOfGas(uint256 orderId);
+    /// @notice The cancellation reason of a reduce-only order that would open or grow a position.
+    error ReduceOnlyWouldIncrease(uint256 orderId, int256 size, int256 sizeDelta);
+    error InsufficientUpdateFee(uint256 sent, uint256 required);
+    error InvalidOrderSettings(string field, uint256 value);
 
     // ─── Events ─────────────────────────────────────────────────────────────────────────────
     /// @notice `account` was credited for the first time and got `number`: its position in market m
@@ -113,4 +131,34 @@ interface IPerpEngineEvents {
     event GuardianSet(address guardian);
     event RiskPausedSet(bool paused);
     event VaultSet(address vault);
+    /// @notice A request was created; `order` is all of it, its escrow is marginIn + executionFee.
+    event OrderCreated(uint256 indexed orderId, address indexed account, uint32 indexed marketId, Order order);
+    /// @notice An order filled at `price` (published at `publishTime`) and `executionPrice` after
+    /// `impact` (positive paid, negative rebated; `impactPool` is the market's pool after it); the
+    /// executor earned `executionFee`.
+    event OrderExecuted(
+        uint256 indexed orderId,
+        uint256 indexed positionId,
+        address indexed executor,
+        uint256 price,
+        uint256 publishTime,
+        uint256 executionPrice,
+        int256 impact,
+        uint256 impactPool,
+        uint256 executionFee
+    );
+    /// @notice An order left the book unfilled: `refund` went back to its account's free balance and
+    /// `executorFee` to the executor who cancelled it; `reason` is empty for the owner's own cancel,
+    /// otherwise the revert data of the failed fill (e.g. OrderExpired, PriceOutsideBound).
+    event OrderCancelled(
+        uint256 indexed orderId,
+        address indexed account,
+        address indexed cancelledBy,
+        uint256 refund,
+        uint256 executorFee,
+        bytes reason
+    );
+    /// @notice An executeOrders entry was left pending; `reason` is the revert data.
+    event OrderSkipped(uint256 indexed orderId, bytes reason);
+    event OrderSettingsSet(OrderSettings settings);
 }

@@ -35,7 +35,8 @@ library MarketConfigLib {
         _atMost("maxFundingRatePerSecond", c.maxFundingRatePerSecond, MAX_FUNDING_RATE_PER_SECOND);
         _positive("skewScale", c.skewScale);
         // Impact's premium is skew / impactSkewScale: at most 100% while open interest stays capped.
-        if (c.impactSkewScale < c.maxLongSize || c.impactSkewScale < c.maxShortSize) {
+        // 0 turns price impact off (the fee alone then prices a trade's size).
+        if (c.impactSkewScale != 0 && (c.impactSkewScale < c.maxLongSize || c.impactSkewScale < c.maxShortSize)) {
             revert IPerpEngineEvents.InvalidMarketParameter("impactSkewScale", c.impactSkewScale);
         }
         if (c.tierCount == 0 || c.tierCount > MAX_RISK_TIERS) revert IPerpEngineEvents.InvalidMarketParameter("tierCount", c.tierCount);

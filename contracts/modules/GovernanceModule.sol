@@ -5,7 +5,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {EngineBase} from "../core/EngineBase.sol";
 import {IGovernanceModule} from "../interfaces/IGovernanceModule.sol";
 import {MarketConfigLib} from "../libraries/MarketConfigLib.sol";
-import {MAX_MARKETS, MarketConfig} from "../types/PerpTypes.sol";
+import {MAX_MARKETS, MarketConfig, OrderSettings} from "../types/PerpTypes.sol";
 import {ModuleGuard} from "./ModuleGuard.sol";
 
 /// @title GovernanceModule
@@ -43,6 +43,30 @@ contract GovernanceModule is EngineBase, ModuleGuard, IGovernanceModule {
     /// @dev One whole settlement token in atoms: valueDivisor is 10^(36 - decimals).
     function _oneToken() private view returns (uint256) {
         return 1e36 / valueDivisor;
+    }
+
+    // ─── Orders ─────────────────────────────────────────────────────────────────────────────
+
+    /// @dev Bounds that keep orders safe whatever the owner sets: a fill price is always published
+    /// after its request, a proven price is at most 1 hour old, an owner can cancel within a day,
+    /// and an executor's cancellation fee never exceeds the execution fee it is part of.
+    uint256 private constant MAX_EXECUTION_DELAY = 1 hours;
+    uint256 private constant MAX_PRICE_AGE = 1 hours;
+    uint256 private constant MAX_CANCEL_DELAY = 1 days;
+
+    /// @inheritdoc IGovernanceModule
+    function setOrderSettings(OrderSettings calldata settings) external onlyDelegated onlyOwner {
+        if (settings.minExecutionDelay == 0 || settings.minExecutionDelay > MAX_EXECUTION_DELAY) {
+            revert InvalidOrderSettings("minExecutionDelay", settings.minExecutionDelay);
+        }
+        if (settings.maxPriceAge == 0 || settings.maxPriceAge > MAX_PRICE_AGE) revert InvalidOrderSettings("maxPriceAge", settings.maxPriceAge);
+        if (settings.cancelDelay > MAX_CANCEL_DELAY) revert InvalidOrderSettings("cancelDelay", settings.cancelDelay);
+        if (settings.minExecutionFee > type(uint88).max) revert InvalidOrderSettings("minExecutionFee", settings.minExecutionFee);
+        if (settings.maxCancellationFee > settings.minExecutionFee) {
+            revert InvalidOrderSettings("maxCancellationFee", settings.maxCancellationFee);
+        }
+        _orderSettings = settings;
+        emit OrderSettingsSet(settings);
     }
 
     // ─── Vault, guardian, pause ─────────────────────────────────────────────────────────────

@@ -3,21 +3,18 @@ pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {SequencerUptimeGuard} from "./SequencerUptimeGuard.sol";
 
 /// @title ChainlinkPriceOracle
 /// @notice Adapts one market's Chainlink feed: rejects non-positive, stale and out-of-range
 /// answers, normalises to WAD, and, on L2s, refuses prices while the sequencer is down, its status
 /// is unknown, or within a grace period after a restart. Each market gets its own adapter, so its
 /// heartbeat and answer range are the market's own.
-contract ChainlinkPriceOracle is IPriceOracle {
+contract ChainlinkPriceOracle is IPriceOracle, SequencerUptimeGuard {
     uint256 public constant MAX_HEARTBEAT = 2 days;
-    uint256 public constant MAX_GRACE_PERIOD = 1 days;
 
     AggregatorV3Interface public immutable feed;
     uint256 public immutable heartbeat;
-    /// @notice Chainlink L2 sequencer-uptime feed, or zero on chains without one.
-    AggregatorV3Interface public immutable sequencerUptimeFeed;
-    uint256 public immutable gracePeriod;
     /// @notice The answers accepted, in the feed's decimals: a feed stuck at a circuit-breaker
     /// bound or answering nonsense is refused instead of priced.
     int256 public immutable minAnswer;
@@ -26,16 +23,11 @@ contract ChainlinkPriceOracle is IPriceOracle {
     uint256 internal immutable scaleDown;
 
     error InvalidHeartbeat(uint256 heartbeat);
-    error InvalidGracePeriod(uint256 gracePeriod);
     error UnsupportedFeedDecimals(uint8 decimals);
     error NonPositivePrice(int256 answer);
     error InvalidAnswerBounds(int256 minAnswer, int256 maxAnswer);
     error AnswerOutOfBounds(int256 answer, int256 minAnswer, int256 maxAnswer);
-    /// @notice The sequencer-uptime feed has no status round yet (startedAt == 0).
-    error SequencerStatusUnknown();
     error StalePrice(uint256 updatedAt, uint256 heartbeat, uint256 timestamp);
-    error SequencerDown();
-    error SequencerGracePeriod(uint256 restartedAt, uint256 gracePeriod, uint256 timestamp);
     /// @notice The round was published before the order it should fill.
     error RoundTooEarly(uint80 roundId, uint256 updatedAt, uint256 notBefore);
     /// @notice An earlier round was already published at or after `notBefore`: the fill must use it.
@@ -50,24 +42,21 @@ contract ChainlinkPriceOracle is IPriceOracle {
         uint256 gracePeriod_,
         int256 minAnswer_,
         int256 maxAnswer_
-    ) {
+    ) SequencerUptimeGuard(sequencerUptimeFeed_, gracePeriod_) {
         if (heartbeat_ == 0 || heartbeat_ > MAX_HEARTBEAT) revert InvalidHeartbeat(heartbeat_);
-        if (gracePeriod_ > MAX_GRACE_PERIOD) revert InvalidGracePeriod(gracePeriod_);
         if (minAnswer_ <= 0 || maxAnswer_ <= minAnswer_) revert InvalidAnswerBounds(minAnswer_, maxAnswer_);
         (minAnswer, maxAnswer) = (minAnswer_, maxAnswer_);
         uint8 decimals = feed_.decimals();
         if (decimals > 36) revert UnsupportedFeedDecimals(decimals);
         feed = feed_;
         heartbeat = heartbeat_;
-        sequencerUptimeFeed = sequencerUptimeFeed_;
-        gracePeriod = gracePeriod_;
         scaleUp = decimals < 18 ? 10 ** (18 - decimals) : 1;
         scaleDown = decimals > 18 ? 10 ** (decimals - 18) : 1;
     }
 
     /// @inheritdoc IPriceOracle
     function price() external view returns (uint256) {
-        if (address(sequencerUptimeFeed) != address(0)) _checkSequencer();
+        _requireSequencerUp();
         (uint256 priceWad, uint256 updatedAt) = _latest();
         if (!_withinHeartbeat(updatedAt)) revert StalePrice(updatedAt, heartbeat, block.timestamp);
         return priceWad;
@@ -77,7 +66,7 @@ contract ChainlinkPriceOracle is IPriceOracle {
     function valuationPrice() external view returns (uint256 priceWad, bool fresh) {
         uint256 updatedAt;
         (priceWad, updatedAt) = _latest();
-        fresh = _withinHeartbeat(updatedAt) && (address(sequencerUptimeFeed) == address(0) || _sequencerUp());
+        fresh = _withinHeartbeat(updatedAt) && _sequencerUp();
     }
 
     /// @inheritdoc IPriceOracle
@@ -90,7 +79,7 @@ contract ChainlinkPriceOracle is IPriceOracle {
     /// first round of a phase has no predecessor to compare with, so it counts as first.
     function provenPrice(bytes calldata priceData, uint256 notBefore, bool firstAfter) external payable returns (uint256, uint256) {
         if (msg.value != 0) revert UnexpectedValue(msg.value);
-        if (address(sequencerUptimeFeed) != address(0)) _checkSequencer();
+        _requireSequencerUp();
         uint80 roundId = abi.decode(priceData, (uint80));
         (, int256 answer, , uint256 updatedAt, ) = feed.getRoundData(roundId);
         if (updatedAt < notBefore) revert RoundTooEarly(roundId, updatedAt, notBefore);
@@ -121,21 +110,5 @@ contract ChainlinkPriceOracle is IPriceOracle {
 
     function _withinHeartbeat(uint256 updatedAt) private view returns (bool) {
         return updatedAt <= block.timestamp && block.timestamp - updatedAt <= heartbeat;
-    }
-
-    function _sequencerUp() private view returns (bool) {
-        (, int256 status, uint256 startedAt, , ) = sequencerUptimeFeed.latestRoundData();
-        return startedAt != 0 && status == 0 && block.timestamp - startedAt > gracePeriod;
-    }
-
-    function _checkSequencer() private view {
-        // Chainlink's uptime feed answers 0 when the sequencer is up and 1 when it is down;
-        // startedAt is when that status began.
-        (, int256 status, uint256 startedAt, , ) = sequencerUptimeFeed.latestRoundData();
-        if (startedAt == 0) revert SequencerStatusUnknown();
-        if (status != 0) revert SequencerDown();
-        if (block.timestamp - startedAt <= gracePeriod) {
-            revert SequencerGracePeriod(startedAt, gracePeriod, block.timestamp);
-        }
     }
 }

@@ -36,7 +36,7 @@ struct MarketConfig {
     RiskTier[MAX_RISK_TIERS] tiers;
     uint64 maxPnlFactor; // WAD; pool-protection ADL may run when a side's profit / vault assets exceeds it
     uint64 targetPnlFactor; // WAD; pool-protection ADL brings the factor back to this, and no lower
-    uint128 impactSkewScale; // base units; a trade pays price * (skewAfter^2 - skewBefore^2) / (2 * impactSkewScale)
+    uint128 impactSkewScale; // base units; a trade pays price * (skewAfter^2 - skewBefore^2) / (2 * impactSkewScale); 0: no impact
 }
 
 /// @notice Mutable per-market state.
@@ -80,13 +80,13 @@ struct Position {
     uint32 adlNext; // worse-ranked neighbour, 0 at the tail
 }
 
-/// @notice What an order does when executed. StopLoss and TakeProfit are always reduce-only.
-enum OrderKind {
-    Market,
-    Limit,
-    StopLoss,
-    TakeProfit
-}
+// What an order does when executed (Order.kind). Plain uint8 values rather than an enum, so that
+// every ABI, the linked OrderRules library's included, reads as uint8. StopLoss and TakeProfit are
+// always reduce-only.
+uint8 constant ORDER_MARKET = 0;
+uint8 constant ORDER_LIMIT = 1;
+uint8 constant ORDER_STOP_LOSS = 2;
+uint8 constant ORDER_TAKE_PROFIT = 3;
 
 /// @notice A trader's request, as passed to createOrder.
 /// @dev `sizeDelta` > 0 buys, < 0 sells, 0 withdraws `marginOut` only. A reduce-only order closes at
@@ -96,7 +96,7 @@ enum OrderKind {
 /// reverse for shorts).
 struct OrderRequest {
     uint32 marketId;
-    OrderKind kind;
+    uint8 kind; // ORDER_MARKET, ORDER_LIMIT, ORDER_STOP_LOSS or ORDER_TAKE_PROFIT
     bool reduceOnly;
     int256 sizeDelta;
     uint256 marginIn;
@@ -111,7 +111,7 @@ struct OrderRequest {
 struct Order {
     address account;
     uint32 marketId;
-    OrderKind kind;
+    uint8 kind; // ORDER_MARKET, ORDER_LIMIT, ORDER_STOP_LOSS or ORDER_TAKE_PROFIT
     bool reduceOnly;
     uint40 createdAt;
     int128 sizeDelta;

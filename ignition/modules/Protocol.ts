@@ -27,10 +27,12 @@ export function protocolModule(spec: DeploySpec) {
         : m.contractAt("TestToken", spec.token.address, { id: "Token" });
 
     const adlQueue = m.library("AdlQueue");
+    const orderRules = m.library("OrderRules");
     const libraries = { AdlQueue: adlQueue };
     const liquidationModule = m.contract("LiquidationModule", [token], { libraries });
     const governanceModule = m.contract("GovernanceModule", [token]);
-    const engine = m.contract("PerpEngine", [token, owner, liquidationModule, governanceModule], { libraries });
+    const orderModule = m.contract("OrderModule", [token], { libraries: { AdlQueue: adlQueue, OrderRules: orderRules } });
+    const engine = m.contract("PerpEngine", [token, owner, liquidationModule, governanceModule, orderModule], { libraries });
     const vault = m.contract("LiquidityVault", [token, engine, "Perp Liquidity Vault", "PLV"]);
     const vaultSet = m.call(engine, "setVault", [vault]);
     const lens = m.contract("PerpLens", [engine]);

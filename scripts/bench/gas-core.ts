@@ -3,6 +3,7 @@
 // and by the gas guard (scripts/bench/gas-guard.ts).
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { deployProtocol } from "../lib/deployProtocol.ts";
+import { chainlinkProof, createdOrderId, marketOrder, type OrderRequest } from "../lib/orders.ts";
 import { measureEngineGas } from "./gas-adl.ts";
 
 /** Positions in the engine benchmark behind the deleverage figures: enough to fill 36 ADL buckets. */
@@ -13,13 +14,16 @@ export const CORE_OPERATIONS = {
   depositFirst: "deposit: first, numbers the account",
   deposit: "deposit: existing account",
   withdraw: "withdraw",
-  openPositionNewBucket: "openPosition: new position, first in its ADL bucket",
-  openPosition: "openPosition: new position, bucket in use (joins at the bucket's head)",
-  modifyPositionIncrease: "modifyPosition: increase",
-  modifyPositionReduce: "modifyPosition: reduce",
-  addMargin: "addMargin (no oracle read)",
-  removeMargin: "removeMargin",
-  closePosition: "closePosition",
+  createOrder: "createOrder: a market order, margin and fee escrowed",
+  cancelOrder: "cancelOrder: by its owner, escrow returned",
+  executeOrderOpenNewBucket: "executeOrder: opens a position, first in its ADL bucket (Chainlink round proof)",
+  executeOrderOpen: "executeOrder: opens a position, bucket in use (joins at the bucket's head)",
+  executeOrderIncrease: "executeOrder: increase",
+  executeOrderReduce: "executeOrder: reduce",
+  executeOrderRemoveMargin: "executeOrder: margin withdrawal",
+  executeOrderClose: "executeOrder: reduce-only close",
+  executeOrders2: "executeOrders: 2 opening market orders",
+  addMargin: "addMargin (immediate, no oracle read)",
   fundInsurance: "fundInsurance",
   vaultDeposit: "vault.deposit (ERC-4626)",
   vaultWithdraw: "vault.withdraw (ERC-4626, trader-profit reserve checked)",
@@ -64,39 +68,62 @@ async function measureEntryPoints(ethers: HardhatEthers): Promise<Record<EntryPo
   await vault.connect(lp).deposit(usd(1_000_000), lp.address);
   await engine.connect(owner).fundInsurance(usd(50_000));
   for (const t of traders.slice(0, 12)) await engine.connect(t).deposit(usd(100_000));
-  const deadline = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;
+  const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const fee = (await engine.orderSettings()).minExecutionFee;
+  const place = async (trader: (typeof traders)[number], fields: Partial<OrderRequest>) =>
+    createdOrderId(engine, await engine.connect(trader).createOrder(marketOrder({ marketId: ETH, executionFee: fee, now: await now(), ...fields })));
+  /** The next round at the same price: what a market order placed before it fills at. */
+  const nextRound = async () => {
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    return chainlinkProof((await feed.latestRoundData())[0]);
+  };
+  const trade = async (trader: (typeof traders)[number], fields: Partial<OrderRequest>) => {
+    const id = await place(trader, fields);
+    return engine.connect(keeper).executeOrder(id, await nextRound(), 0);
+  };
 
   // Background open interest on both sides.
-  await engine.connect(traders[10]).openPosition(ETH, eth(50), usd(20_000), MAX, await deadline(), 0);
-  await engine.connect(traders[11]).openPosition(ETH, -eth(40), usd(20_000), 0, await deadline(), 0);
+  await trade(traders[10], { sizeDelta: eth(50), marginIn: usd(20_000) });
+  await trade(traders[11], { sizeDelta: -eth(40), marginIn: usd(20_000) });
 
   const gas = {} as Record<EntryPoint, number>;
   const measure = async (operation: EntryPoint, tx: Sent) => {
     gas[operation] = Number((await (await tx).wait())!.gasUsed);
+  };
+  const measureOrder = async (operation: EntryPoint, trader: (typeof traders)[number], fields: Partial<OrderRequest>) => {
+    const id = await place(trader, fields);
+    await measure(operation, engine.connect(keeper).executeOrder(id, await nextRound(), 0));
   };
 
   const [a, b, c, d, e, f] = traders;
   await measure("depositFirst", engine.connect(newcomer).deposit(usd(1_000)));
   await measure("deposit", engine.connect(a).deposit(usd(1_000)));
   await measure("withdraw", engine.connect(a).withdraw(usd(1_000), a.address));
-  await measure("openPositionNewBucket", engine.connect(a).openPosition(ETH, eth(10), usd(3_000), MAX, await deadline(), 0));
+  const opening = { marketId: ETH, executionFee: fee, sizeDelta: eth(1), marginIn: usd(500) };
+  await measure("createOrder", engine.connect(traders[7]).createOrder(marketOrder({ ...opening, now: await now() })));
+  await ethers.provider.send("evm_increaseTime", [Number((await engine.orderSettings()).cancelDelay)]);
+  await measure("cancelOrder", engine.connect(traders[7]).cancelOrder(await engine.orderCount()));
+  await measureOrder("executeOrderOpenNewBucket", a, { sizeDelta: eth(10), marginIn: usd(3_000) });
   // The common case: the same leverage as a position already open, so its bucket is in use.
-  await measure("openPosition", engine.connect(traders[6]).openPosition(ETH, eth(10), usd(3_000), MAX, await deadline(), 0));
-  await measure("modifyPositionIncrease", engine.connect(a).modifyPosition(ETH, eth(2), MAX, await deadline(), 0));
-  await measure("modifyPositionReduce", engine.connect(a).modifyPosition(ETH, -eth(3), 0, await deadline(), 0));
+  await measureOrder("executeOrderOpen", traders[6], { sizeDelta: eth(10), marginIn: usd(3_000) });
+  await measureOrder("executeOrderIncrease", a, { sizeDelta: eth(2) });
+  await measureOrder("executeOrderReduce", a, { sizeDelta: -eth(3) });
   await measure("addMargin", engine.connect(a).addMargin(ETH, usd(100), 0));
-  await measure("removeMargin", engine.connect(a).removeMargin(ETH, usd(100), await deadline(), 0));
-  await measure("closePosition", engine.connect(a).closePosition(ETH, 0, await deadline()));
+  await measureOrder("executeOrderRemoveMargin", a, { marginOut: usd(100) });
+  await measureOrder("executeOrderClose", a, { sizeDelta: -eth(1_000), reduceOnly: true });
+  const batch = [await place(traders[7], { sizeDelta: eth(1), marginIn: usd(500) }), await place(traders[8], { sizeDelta: -eth(1), marginIn: usd(500) })];
+  const batchProof = await nextRound();
+  await measure("executeOrders2", engine.connect(keeper).executeOrders(batch, [batchProof, batchProof], [0, 0]));
   await measure("fundInsurance", engine.connect(owner).fundInsurance(usd(1_000)));
   await measure("vaultDeposit", vault.connect(lp).deposit(usd(10_000), lp.address));
   await measure("vaultWithdraw", vault.connect(lp).withdraw(usd(10_000), lp.address, lp.address));
 
   // Liquidations: b partial, c full (tiny equity), d bankrupt, e+f batch.
-  await engine.connect(b).openPosition(ETH, eth(30), usd(6_500), MAX, await deadline(), 0);
-  await engine.connect(c).openPosition(ETH, eth(5), usd(800), MAX, await deadline(), 0);
-  await engine.connect(d).openPosition(ETH, eth(25), usd(3_800), MAX, await deadline(), 0);
-  await engine.connect(e).openPosition(ETH, eth(20), usd(4_400), MAX, await deadline(), 0);
-  await engine.connect(f).openPosition(ETH, eth(20), usd(4_400), MAX, await deadline(), 0);
+  await trade(b, { sizeDelta: eth(30), marginIn: usd(6_500) });
+  await trade(c, { sizeDelta: eth(5), marginIn: usd(800) });
+  await trade(d, { sizeDelta: eth(25), marginIn: usd(3_800) });
+  await trade(e, { sizeDelta: eth(20), marginIn: usd(4_400) });
+  await trade(f, { sizeDelta: eth(20), marginIn: usd(4_400) });
   await feed.setAnswer(2820_00000000n);
   const idOf = (t: (typeof traders)[number]) => engine.positionIdOf(t.address, ETH);
   await measure("liquidatePartial", engine.connect(keeper).liquidate(await idOf(b), 0));

@@ -23,7 +23,18 @@ export interface AddressBook {
   liquidationModule?: `0x${string}`;
   governanceModule?: `0x${string}`;
   adlQueue?: `0x${string}`;
-  markets: { marketId: number; name: string; oracle: `0x${string}`; feed: `0x${string}`; heartbeatSeconds?: number }[];
+  markets: {
+    marketId: number;
+    name: string;
+    oracle: `0x${string}`;
+    /** The contract the oracle reads: the Chainlink aggregator, or the Pyth contract. */
+    feed: `0x${string}`;
+    heartbeatSeconds?: number;
+    /** The market's price source; books written before Pyth markets existed omit it (Chainlink). */
+    source?: "chainlink" | "pyth";
+    /** The Pyth feed id, for Pyth markets: what the keeper asks Hermes for. */
+    pythPriceId?: `0x${string}`;
+  }[];
   /** Every contract Ignition deployed, by its future id. */
   contracts?: Record<string, DeployedContract>;
 }

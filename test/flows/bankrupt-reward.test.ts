@@ -3,7 +3,7 @@
 // no fund the reward joins the ADL debt; and the cap keeps self-liquidation from paying.
 import { expect } from "chai";
 import * as ref from "../../client/math.ts";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { deployTestProtocol } from "../helpers/testProtocol.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { DIVISOR, fundedTraders } from "../helpers/adl.ts";
 import { eventsOf } from "../helpers/events.ts";
@@ -34,7 +34,7 @@ async function modelDeficit(engine: any, fundingSnapshot: bigint, margin: bigint
 /** Same protocol, but no insurance fund at all: nothing funds it and trading fees go elsewhere. */
 async function noInsuranceFixture() {
   const [owner, lp, alice, keeper] = await ethers.getSigners();
-  const deployed = await deployProtocol(ethers, {
+  const deployed = await deployTestProtocol(ethers, {
     markets: [{ name: "ETH", initialAnswer: answer(3000), configure: (c) => ({ ...c, insuranceFeeShare: 0n }) }],
   });
   const { token, engine, vault } = deployed;

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import type { Signer } from "ethers";
 import { bucketEdge, bucketOf, rankSide, slopeOf } from "../../client/adl.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { deployTestProtocol } from "../helpers/testProtocol.ts";
 import { DIVISOR, currentX, fundedTraders, openHinted, sidePositions } from "../helpers/adl.ts";
 import {
   ETH,
@@ -90,7 +90,7 @@ async function liquidateBankruptLong(
 async function eighteenDecimalFixture() {
   const [owner, lp, alice, bob, keeper] = await ethers.getSigners();
   const tokens = (n: number) => BigInt(n) * 10n ** 18n;
-  const deployed = await deployProtocol(ethers, { tokenDecimals: 18, markets: [{ name: "ETH", initialAnswer: answer(3000) }] });
+  const deployed = await deployTestProtocol(ethers, { tokenDecimals: 18, markets: [{ name: "ETH", initialAnswer: answer(3000) }] });
   const { token, engine, vault } = deployed;
   for (const who of [owner, lp, alice, bob]) {
     await token.mint(who.address, tokens(10_000_000));

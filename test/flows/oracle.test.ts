@@ -96,6 +96,53 @@ describe("ChainlinkPriceOracle", () => {
     }
   });
 
+  it("proves a round published at or after the order, and reports when the latest was published", async () => {
+    const { feed, oracle } = await deployOracle(8, 3000_00000000n);
+    const round1At = (await feed.getRoundData(1n))[3];
+    const abi = ethers.AbiCoder.defaultAbiCoder();
+    const round = (id: bigint) => abi.encode(["uint80"], [id]);
+    await networkHelpers.time.increase(10);
+    const requestedAt = BigInt(await networkHelpers.time.latest()) + 1n;
+    await feed.setAnswer(3100_00000000n); // round 2, published at requestedAt
+    await feed.setAnswer(3200_00000000n); // round 3, published after it
+    expect(await oracle.latestPublishTime()).to.equal(requestedAt + 1n);
+
+    await expect(oracle.provenPrice(round(1n), requestedAt, false))
+      .to.be.revertedWithCustomError(oracle, "RoundTooEarly")
+      .withArgs(1n, round1At, requestedAt);
+    expect(await oracle.provenPrice.staticCall(round(2n), requestedAt, true)).to.deep.equal([3100n * 10n ** 18n, requestedAt]);
+    // Round 3 is after the order too, but not the first: an executor can't pick it over round 2.
+    await expect(oracle.provenPrice(round(3n), requestedAt, true))
+      .to.be.revertedWithCustomError(oracle, "NotFirstRoundAfter")
+      .withArgs(3n, 2n, requestedAt);
+    expect(await oracle.provenPrice.staticCall(round(3n), requestedAt, false)).to.deep.equal([3200n * 10n ** 18n, requestedAt + 1n]);
+    expect(await oracle.updateFee(round(3n))).to.equal(0n);
+  });
+
+  it("counts the first round of a phase as first: it has no predecessor to compare with", async () => {
+    const { feed, oracle } = await deployOracle(8, 3000_00000000n);
+    const round1At = (await feed.getRoundData(1n))[3];
+    const round1 = ethers.AbiCoder.defaultAbiCoder().encode(["uint80"], [1n]);
+    expect(await oracle.provenPrice.staticCall(round1, round1At, true)).to.deep.equal([3000n * 10n ** 18n, round1At]);
+  });
+
+  it("refuses value sent with a Chainlink proof, which needs no fee", async () => {
+    const { oracle } = await deployOracle(8, 3000_00000000n);
+    const at = BigInt(await networkHelpers.time.latest());
+    const round1 = ethers.AbiCoder.defaultAbiCoder().encode(["uint80"], [1n]);
+    await expect(oracle.provenPrice(round1, at, true, { value: 1n }))
+      .to.be.revertedWithCustomError(oracle, "UnexpectedValue")
+      .withArgs(1n);
+  });
+
+  it("refuses proofs while the L2 sequencer is down", async () => {
+    const { sequencer, oracle } = await deployOracle(8, 3000_00000000n, true);
+    await networkHelpers.time.increase(601);
+    await sequencer.setRoundData(1n, BigInt(await networkHelpers.time.latest()) - 700n, BigInt(await networkHelpers.time.latest()));
+    const round1 = ethers.AbiCoder.defaultAbiCoder().encode(["uint80"], [1n]);
+    await expect(oracle.provenPrice(round1, 0n, true)).to.be.revertedWithCustomError(oracle, "SequencerDown");
+  });
+
   it("lets only the feed owner set answers", async () => {
     const [, stranger] = await ethers.getSigners();
     const { feed } = await deployOracle(8, 1n);

@@ -1,7 +1,7 @@
 // Attacks on LPs and winners (issue 8): each test states the attack and passes because it fails.
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { deployTestProtocol } from "../helpers/testProtocol.ts";
 import { defaultMarketConfig } from "../../scripts/lib/marketConfig.ts";
 import { ETH, MAX_PRICE, answer, ethers, farDeadline, networkHelpers, protocolFixture, setPrice, size, usd } from "../helpers/fixture.ts";
 
@@ -33,7 +33,7 @@ describe("vault and winners under attack", () => {
 
   it("makes the first-depositor inflation attack lose the attacker's donation, not the victim's deposit", async () => {
     const [owner, attacker, victim] = await ethers.getSigners();
-    const { vault, engine, token } = await deployProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: answer(3000) }] });
+    const { vault, engine, token } = await deployTestProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: answer(3000) }] });
     for (const who of [attacker, victim]) {
       await token.mint(who.address, usd(200_000));
       await token.connect(who).approve(await vault.getAddress(), ethers.MaxUint256);
@@ -122,7 +122,7 @@ describe("one dead feed freezes nothing else", () => {
   /** ETH and BTC markets, 1M of LP capital, a long in each; then BTC's feed stops updating. */
   async function deadBtcFeed() {
     const [owner, lp, alice, bob] = await ethers.getSigners();
-    const deployed = await deployProtocol(ethers, {
+    const deployed = await deployTestProtocol(ethers, {
       markets: [
         { name: "ETH", initialAnswer: answer(3000) },
         { name: "BTC", initialAnswer: answer(60_000) },

@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { deployTestProtocol } from "./testProtocol.ts";
 
 export const { ethers, networkHelpers } = await network.create();
 
@@ -23,7 +23,7 @@ export async function farDeadline() {
 /** One ETH market at $3000, a 6-decimal token, an LP with 1M in the vault and 10k of insurance. */
 export async function protocolFixture() {
   const [owner, lp, alice, bob, carol, keeper, guardian] = await ethers.getSigners();
-  const deployed = await deployProtocol(ethers, {
+  const deployed = await deployTestProtocol(ethers, {
     markets: [{ name: "ETH", initialAnswer: answer(3000) }],
     guardian: guardian.address,
   });

@@ -2,12 +2,12 @@
 // revert or stop automine): the ETH market at $3,000, the first signer's vault deposit, and a
 // helper that funds a signer and opens its position.
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { deployProtocol } from "../../scripts/lib/deployProtocol.ts";
+import { deployTestProtocol } from "./testProtocol.ts";
 
 export async function deployMarket(ethers: HardhatEthers, vaultAtoms: bigint) {
   const signers = await ethers.getSigners();
   const [lp] = signers;
-  const deployed = await deployProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: 3000_00000000n }] });
+  const deployed = await deployTestProtocol(ethers, { markets: [{ name: "ETH", initialAnswer: 3000_00000000n }] });
   const { engine, token, vault } = deployed;
   await token.mint(lp.address, vaultAtoms);
   await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);

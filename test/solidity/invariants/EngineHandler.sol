@@ -2,15 +2,15 @@
 pragma solidity 0.8.28;
 
 import {Position} from "../../../contracts/types/PerpTypes.sol";
-import {AttackerActions} from "./AttackerActions.sol";
+import {OrderActions} from "./OrderActions.sol";
 import {ReferenceMath} from "./ReferenceMath.sol";
 
 /// @title EngineHandler
 /// @notice Drives the whole protocol with honest users, a keeper, an LP, a guardian who pauses,
-/// random prices and time, and the attacker of AttackerActions. Every observation that would break
+/// random prices and time, the attacker of AttackerActions, and two-step orders (OrderActions). Every observation that would break
 /// an invariant is counted in a ghost the invariant contract asserts is zero. Health is judged by
 /// ReferenceMath, never by the engine's own health code.
-contract EngineHandler is AttackerActions {
+contract EngineHandler is OrderActions {
     // Ghosts: each counts a violation and must stay zero.
     uint256 public healthyLiquidations;
     uint256 public partialsNotHealthier;

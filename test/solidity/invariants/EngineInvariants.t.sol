@@ -2,10 +2,10 @@
 pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
-import {PerpEngine} from "../../../contracts/core/PerpEngine.sol";
+import {ImmediateTradingEngine} from "../../../contracts/test/ImmediateTradingEngine.sol";
 import {AdlGrid} from "../../../contracts/adl/AdlGrid.sol";
 import {AdlQueue, QueueNode} from "../../../contracts/adl/AdlQueue.sol";
-import {Position, MarketState} from "../../../contracts/types/PerpTypes.sol";
+import {MarketState, Order, Position} from "../../../contracts/types/PerpTypes.sol";
 import {EngineHandler} from "./EngineHandler.sol";
 import {ReferenceMath} from "./ReferenceMath.sol";
 
@@ -47,12 +47,28 @@ contract EngineInvariants is Test {
     address internal constant FRESH_CALLER = address(uint160(uint256(keccak256("fresh caller"))));
 
     EngineHandler internal handler;
-    PerpEngine internal engine;
+    ImmediateTradingEngine internal engine;
 
     function setUp() public {
         handler = new EngineHandler();
         engine = handler.engine();
         targetContract(address(handler));
+    }
+
+    /// The handler's orders reach both ends: one filled at a later round, one cancelled by its owner,
+    /// with the escrow ledger back at zero. Guards against order actions that silently never land.
+    function test_handlerExecutesAndCancelsOrders() public {
+        handler.placeOrder(1, 30_000e6, 5, true, false);
+        handler.placeOrder(2, 30_000e6, 5, false, false);
+        assertEq(handler.pendingOrderCount(), 2, "orders not placed");
+        handler.executeOrder(0);
+        assertEq(handler.ordersExecuted(), 1, "order not executed");
+        assertTrue(engine.positionIdOf(handler.actors(1), 0) != 0, "no position from the order");
+        handler.cancelOrder(0);
+        assertEq(handler.ordersCancelled(), 1, "order not cancelled");
+        assertEq(engine.orderEscrow(), 0);
+        invariant_INV1_solvency();
+        invariant_INV17_orderEscrowMatchesPendingOrders();
     }
 
     /// The handler can reach the bad-debt path: a 20x long bankrupted by two gaps, with a profitable
@@ -123,7 +139,7 @@ contract EngineInvariants is Test {
     }
 
     function invariant_INV1_solvency() public view {
-        uint256 owed = engine.insuranceFund() + engine.vaultCash() + engine.freeBalance(handler.keeper());
+        uint256 owed = engine.insuranceFund() + engine.vaultCash() + engine.orderEscrow() + engine.freeBalance(handler.keeper());
         for (uint256 i = 0; i < handler.actorCount(); ++i) {
             address actor = handler.actors(i);
             owed += engine.freeBalance(actor);
@@ -131,6 +147,17 @@ contract EngineInvariants is Test {
             if (id != 0) owed += engine.position(id).margin;
         }
         assertEq(handler.token().balanceOf(address(engine)), owed);
+    }
+
+    /// The escrow ledger is exactly what the pending orders hold: margin in plus execution fee.
+    function invariant_INV17_orderEscrowMatchesPendingOrders() public view {
+        uint256 held;
+        for (uint256 i = 0; i < handler.pendingOrderCount(); ++i) {
+            Order memory o = engine.order(handler.pendingOrders(i));
+            assertTrue(o.account != address(0), "an order the handler holds pending is gone");
+            held += uint256(o.marginIn) + o.executionFee;
+        }
+        assertEq(engine.orderEscrow(), held);
     }
 
     function invariant_INV2_openInterestMatchesPositions() public view {
