@@ -48,10 +48,12 @@ contract PerpEngine is EngineBase, IPerpEngine {
         liquidationModule = liquidation;
         governanceModule = governance;
         orderModule = orders;
-        // A fill price published at least 1 s after its request and at most 5 min old; owners may
-        // cancel after 1 min; 0.2 token per execution, of which a failed order's executor keeps 0.1.
+        // A fill price published at least 1 s after its request and at most 1 min old (anyone may
+        // execute, so the age bounds how long an executor can wait after the fill price is out);
+        // owners may cancel after 1 min; 0.2 token per execution, of which a failed order's
+        // executor keeps 0.1.
         uint256 oneToken = 10 ** token.decimals();
-        _orderSettings = OrderSettings(1, 5 minutes, 1 minutes, (oneToken / 5).toUint128(), (oneToken / 10).toUint128());
+        _orderSettings = OrderSettings(1, 1 minutes, 1 minutes, (oneToken / 5).toUint128(), (oneToken / 10).toUint128());
         emit OrderSettingsSet(_orderSettings);
     }
 
