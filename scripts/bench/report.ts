@@ -152,6 +152,13 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
       r.keeper.scan.map((s) => [n(s.positions), s.market, s.scanMs.toFixed(1), n(s.atRisk), s.rssMb]),
       ["r", "l", "r", "r", "r"],
     ),
+  "keeper-cold-start": (r) =>
+    r.keeper?.coldStart &&
+    table(
+      ["positions", "from events, s", "from chain state, s", "keeper peak RSS MB"],
+      [r.keeper.coldStart].map((c) => [n(c.positions), c.fromEventsSec.toFixed(1), c.fromChainStateSec.toFixed(1), c.peakRssMb]),
+      ["r", "r", "r", "r"],
+    ),
   "keeper-latency": (r) =>
     r.keeper?.latency &&
     table(
