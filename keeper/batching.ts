@@ -3,26 +3,34 @@
 // A node includes a transaction while its gas limit fits the block's gas left, and gas refunds
 // (a liquidation clears storage) leave up to a fifth of a transaction's gas limit unused. One
 // block-sized transaction therefore fills at most ~80% of a block; transactions of an eighth of a
-// block, sent back to back, fill it to within the last one's unused share (~90%, measured by the
-// crash storm). A batch sized short of its gas limit costs little (the block takes one more
-// transaction); one sized over it runs out of gas at its last entries, which then wait a tick.
+// block, sent back to back, fill it to within the last one's unused share. A batch sized short of
+// its gas limit costs little (the block takes one more transaction); one sized over it runs out of
+// gas at its last entries, whose gas is lost and which then wait a tick.
+//
+// Entries differ by several times in gas, so each is weighed by its kind (from the lens preview),
+// and the batcher learns only the gas of one unit of weight from the batches mined.
 
-/** Gas assumed per liquidated entry until a batch has been measured: a bankrupt liquidation that
- * also runs ADL fills costs ~180k in a batch; a plain one ~60k. Assuming more only means smaller,
- * more numerous transactions; assuming less overfills them. */
-const UNMEASURED_ENTRY_GAS = 200_000;
+/** What a liquidation entry will do, from PerpLens.previewLiquidation. */
+export type EntryKind = "plain" | "adl" | "partial";
+
+/** Gas of each kind relative to a plain full liquidation, measured in the crash storm (net gas in a
+ * batch): a plain one ~60k; a bankrupt one whose deficit runs inline ADL fills (up to 8) ~200k; a
+ * partial one, which walks its new bucket for the hint, ~250k. */
+const KIND_WEIGHT: Record<EntryKind, number> = { plain: 1, adl: 3.5, partial: 4.5 };
+/** Net gas of one unit of weight until a batch has been measured: a little over the storm's. */
+const UNMEASURED_UNIT_GAS = 70_000;
 /** Transactions per block: each batch's gas limit is this fraction of the block gas limit. */
 const BATCHES_PER_BLOCK = 8n;
 /** The batch's own cost around its entries: the transaction, the engine's delegatecall and the
  * module's 60k gas reserve (LiquidationModule.BATCH_GAS_RESERVE). */
 const BATCH_OVERHEAD_GAS = 150_000n;
-/** Share of a batch's gas the entries are sized to, from their net (after refund) gas: the
- * execution before refunds is up to a quarter more than the receipt's gasUsed. */
+/** Entries are weighed by their net (after refund) gas, and a refund is at most a fifth of the gas
+ * used, so the execution before refunds is up to a quarter more: the entries fill this share. */
 const NET_TO_EXECUTION = 0.8;
 
 export class LiquidationBatcher {
   private readonly maxEntries: number;
-  private entryGas = UNMEASURED_ENTRY_GAS;
+  private unitGas = UNMEASURED_UNIT_GAS;
 
   /** `maxEntries`: the operator's cap (config.batchSize). */
   constructor(maxEntries: number) {
@@ -30,28 +38,43 @@ export class LiquidationBatcher {
   }
 
   /** Gas limit of one batch under `blockGasLimit`: an eighth of the block, but always room for a
-   * few of the dearest entries (a partial liquidation that walks its bucket for the hint). */
+   * few of the dearest entries. */
   gasLimit(blockGasLimit: bigint): bigint {
     const share = blockGasLimit / BATCHES_PER_BLOCK;
-    const floor = BATCH_OVERHEAD_GAS + BigInt(Math.ceil(this.entryGas * 4));
+    const floor = BATCH_OVERHEAD_GAS + BigInt(Math.ceil(this.unitGas * KIND_WEIGHT.partial * 4));
     return share > floor ? share : floor < blockGasLimit ? floor : blockGasLimit;
   }
 
-  /** Entries for a batch of `gasLimit(blockGasLimit)`, at least one. */
-  size(blockGasLimit: bigint): number {
+  /** Cuts `entries`, in their order, into batches whose expected gas fits `gasLimit(blockGasLimit)`;
+   * each batch holds at least one entry and at most the operator's cap. */
+  split<T extends { kind: EntryKind }>(entries: T[], blockGasLimit: bigint): T[][] {
     const room = Number(this.gasLimit(blockGasLimit) - BATCH_OVERHEAD_GAS) * NET_TO_EXECUTION;
-    return Math.max(1, Math.min(this.maxEntries, Math.floor(room / this.entryGas)));
+    const batches: T[][] = [];
+    let batch: T[] = [];
+    let gas = 0;
+    for (const entry of entries) {
+      const entryGas = KIND_WEIGHT[entry.kind] * this.unitGas;
+      if (batch.length > 0 && (gas + entryGas > room || batch.length >= this.maxEntries)) {
+        batches.push(batch);
+        [batch, gas] = [[], 0];
+      }
+      batch.push(entry);
+      gas += entryGas;
+    }
+    if (batch.length > 0) batches.push(batch);
+    return batches;
   }
 
-  /** A batch failed (reverted, or out of gas inside the module): assume twice the gas per entry,
-   * so the next batches hold half as many. */
+  /** A batch failed (reverted, or out of gas inside the module): assume twice the gas per unit, so
+   * the next batches hold half as much. */
   failed() {
-    this.entryGas *= 2;
+    this.unitGas *= 2;
   }
 
-  /** Learns the net gas per liquidated entry from a mined batch (entries skipped as already done
-   * or out of gas are not counted: they did not take a liquidation's gas). */
-  observe(liquidated: number, gasUsed: bigint) {
-    if (liquidated > 0) this.entryGas = Math.max(1, Number(gasUsed) / liquidated);
+  /** Learns the net gas of a unit of weight from a mined batch and the kinds of the entries it
+   * liquidated (entries skipped as done or out of gas took no liquidation's gas). */
+  observe(liquidated: EntryKind[], gasUsed: bigint) {
+    const weight = liquidated.reduce((sum, kind) => sum + KIND_WEIGHT[kind], 0);
+    if (weight > 0) this.unitGas = Math.max(1, Number(gasUsed) / weight);
   }
 }
