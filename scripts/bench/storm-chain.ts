@@ -18,7 +18,7 @@ export const PRICE = 3000_00000000n;
  * raw eth_sendTransaction calls, mined at once (automine): ethers' contract call would also poll
  * for each transaction to appear, about a second each.
  */
-export async function seedBook(ethers: HardhatEthers, engine: EngineBench, positions: number) {
+async function seedBook(ethers: HardhatEthers, engine: EngineBench, positions: number) {
   const [owner] = await ethers.getSigners();
   const size = 10n ** 18n;
   const notional = 3000n * 10n ** 6n;
