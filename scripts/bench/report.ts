@@ -180,8 +180,9 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
     stormTable(r.storm.runs) +
       (r.storm.failures?.length ? `\n\nNot solvent in time:\n\n${r.storm.failures.map((f) => `- ${f}`).join("\n")}` : ""),
   meta: (r) =>
-    `Measured ${r.meta.date} at commit \`${r.meta.commit}\` (${r.meta.options}), ${r.meta.cpus} CPU cores, in ${r.meta.seconds} s. ` +
-    "Every figure below comes from `bench/results.json`.",
+    `Measured ${r.meta.date} at commit \`${r.meta.commit}\` (${r.meta.options}), ${r.meta.cpus} CPU cores, in ${r.meta.seconds} s` +
+    (r.meta.later?.length ? `; then ${r.meta.later.map((l) => `\`${l}\``).join(", ")}` : "") +
+    ". Every figure below comes from `bench/results.json`.",
 };
 
 /** `markdown` with each known section between its markers replaced by the table rendered from `results`. */

@@ -37,7 +37,8 @@ export interface StormRun {
 }
 
 export interface BenchResults {
-  meta: { date: string; commit: string; options: string; cpus: number; seconds: number };
+  /** `later`: partial runs (`--only`) merged in after this one, each with its options and time. */
+  meta: { date: string; commit: string; options: string; cpus: number; seconds: number; later?: string[] };
   gas?: Record<CoreOperation, number>;
   bytecode?: Record<string, number>;
   gasGrowth?: Partial<Awaited<ReturnType<typeof measureAdlGas>>["growth"] & Awaited<ReturnType<typeof measureStuffing>>["growth"]>;

@@ -171,6 +171,11 @@ const previous: Partial<BenchResults> = values.only && existsSync(out) ? JSON.pa
 // One level deep: `keeper` gets its scan and its latency figures from different parts.
 const merged = { ...previous } as Record<string, unknown>;
 for (const [key, value] of Object.entries(results)) merged[key] = { ...(merged[key] as object), ...value };
+// A partial run after a full one keeps the full run's options and time, and lists itself after them.
+if (values.only && previous.meta) {
+  const { options, seconds } = results.meta;
+  merged.meta = { ...previous.meta, later: [...(previous.meta.later ?? []), `${options} at commit ${results.meta.commit} in ${seconds} s`] };
+}
 writeFileSync(out, JSON.stringify(merged, null, 2) + "\n");
 console.log(`bench: wrote ${out} in ${results.meta.seconds} s`);
 if (!quick) {
