@@ -119,7 +119,7 @@ export async function measureExactness(ethers: HardhatEthers, targetFills: numbe
         debt = a.totalDebt;
       } else if (event.name === "AdlFill" && !a.isLong) {
         const side = [...book.values()].filter((p) => p.id !== a.positionId);
-        const prior = before?.id === a.positionId ? before.position : undefined;
+        const prior = before && before.id === a.positionId ? before.position : undefined;
         if (prior) side.push(prior);
         const top = rankSide(side, x, DIVISOR).find((r) => r.score > 0n);
         fills++;

@@ -176,7 +176,10 @@ for (const [key, value] of Object.entries(results)) merged[key] = { ...(merged[k
 // A partial run after a full one keeps the full run's options and time, and lists itself after them.
 if (values.only && previous.meta) {
   const { options, seconds } = results.meta;
-  merged.meta = { ...previous.meta, later: [...(previous.meta.later ?? []), `${options} at commit ${results.meta.commit} in ${seconds} s`] };
+  merged.meta = {
+    ...previous.meta,
+    later: [...(previous.meta.later ?? []), `${options} at commit ${results.meta.commit} in ${seconds} s`],
+  };
 }
 writeFileSync(out, JSON.stringify(merged, null, 2) + "\n");
 console.log(`bench: wrote ${out} in ${results.meta.seconds} s`);
