@@ -182,7 +182,8 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
   meta: (r) =>
     `Measured ${r.meta.date} at commit \`${r.meta.commit}\` (${r.meta.options}), ${r.meta.cpus} CPU cores, in ${r.meta.seconds} s` +
     (r.meta.later?.length ? `; then ${r.meta.later.map((l) => `\`${l}\``).join(", ")}` : "") +
-    ". Every figure below comes from `bench/results.json`.",
+    ". Every figure below comes from `bench/results.json`." +
+    (r.meta.failed?.length ? `\n\nParts that failed in that run:\n\n${r.meta.failed.map((f) => `- ${f}`).join("\n")}` : ""),
 };
 
 /** `markdown` with each known section between its markers replaced by the table rendered from `results`. */

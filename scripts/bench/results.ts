@@ -38,7 +38,8 @@ export interface StormRun {
 
 export interface BenchResults {
   /** `later`: partial runs (`--only`) merged in after this one, each with its options and time. */
-  meta: { date: string; commit: string; options: string; cpus: number; seconds: number; later?: string[] };
+  /** `failed`: parts that threw, with the first line of their error. */
+  meta: { date: string; commit: string; options: string; cpus: number; seconds: number; later?: string[]; failed?: string[] };
   gas?: Record<CoreOperation, number>;
   bytecode?: Record<string, number>;
   gasGrowth?: Partial<Awaited<ReturnType<typeof measureAdlGas>>["growth"] & Awaited<ReturnType<typeof measureStuffing>>["growth"]>;

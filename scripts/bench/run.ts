@@ -73,6 +73,19 @@ const step = async <T>(name: string, run: () => Promise<T> | T): Promise<T> => {
   return result;
 };
 
+/** A part that throws (a harness broken by a protocol change) is recorded in meta.failed, and the
+ * other parts still run and are written. */
+const failed: string[] = [];
+const part = async (name: Part, body: () => Promise<void>) => {
+  if (!parts.has(name)) return;
+  try {
+    await body();
+  } catch (error) {
+    console.error(`bench: part ${name} failed: ${(error as Error).stack}`);
+    failed.push(`${name}: ${(error as Error).message.split("\n")[0]}`);
+  }
+};
+
 const results: BenchResults = {
   meta: {
     date: new Date().toISOString().slice(0, 10),
@@ -84,33 +97,33 @@ const results: BenchResults = {
 };
 
 const { ethers } = await network.create();
-if (parts.has("gas")) {
+await part("gas", async () => {
   results.gas = await step("core gas", () => measureCoreGas(ethers));
   results.bytecode = bytecodeSizes();
-}
-if (parts.has("adl")) {
+});
+await part("adl", async () => {
   const { rows, growth } = await step(`ADL queue and engine gas at ${adlSizes.join(", ")} positions`, () =>
     measureAdlGas(ethers, adlSizes),
   );
   results.adlGas = { rows };
   results.gasGrowth = growth;
-}
-if (parts.has("stuffing")) {
+});
+await part("stuffing", async () => {
   const { rows, growth } = await step(`gas under bucket stuffing at ${stuffingSizes.join(", ")} positions`, () =>
     measureStuffing(stuffingSizes),
   );
   results.gasStuffing = { rows };
   results.gasGrowth = { ...results.gasGrowth, ...growth } as BenchResults["gasGrowth"];
-}
-if (parts.has("fidelity")) {
+});
+await part("fidelity", async () => {
   const fidelity = await step(`fidelity over ${fidelityBooks} books`, () => measureFidelity(fidelityBooks, 1000));
   results.adl = { ...results.adl, fidelity };
-}
-if (parts.has("exactness")) {
+});
+await part("exactness", async () => {
   const exactness = await step(`ADL rank exactness over ${exactnessFills} fills`, () => measureExactness(ethers, exactnessFills));
   results.adl = { ...results.adl, exactness, rankExactnessPct: exactness.rankExactnessPct, overshootWei: exactness.overshootWei };
-}
-if (parts.has("scan")) {
+});
+await part("scan", async () => {
   const scan = await step(`keeper scan at ${scanSizes.join(", ")} positions`, () => measureKeeperScan(scanSizes));
   const largest = scan.filter((s) => s.positions === 100_000);
   results.keeper = {
@@ -119,8 +132,8 @@ if (parts.has("scan")) {
     // The worst case at 100,000 positions: the scan after the drop, which checks the most positions exactly.
     ...(largest.length ? { scanMs100k: Math.max(...largest.map((s) => s.scanMs)) } : {}),
   };
-}
-if (parts.has("coldstart")) {
+});
+await part("coldstart", async () => {
   const coldStart = await step(`keeper cold start at ${coldStartPositions} positions`, () => measureColdStart(coldStartPositions));
   results.keeper = {
     ...results.keeper,
@@ -130,14 +143,14 @@ if (parts.has("coldstart")) {
       ? { coldStartSec100k: Math.max(coldStart.fromEventsSec, coldStart.fromChainStateSec), rssMb100k: coldStart.peakRssMb }
       : {}),
   };
-}
-if (parts.has("latency")) {
+});
+await part("latency", async () => {
   const latency = await step(`keeper latency, ${latencyRounds} rounds`, () =>
     measureLatency({ rounds: latencyRounds, positions: latencyPositions, pollMs: 1000, ws: true }),
   );
   results.keeper = { ...results.keeper, latency, reactionMsP50: latency.p50Ms, reactionMsP90: latency.p90Ms };
-}
-if (parts.has("storm")) {
+});
+await part("storm", async () => {
   const runs: StormRun[] = [];
   const failures: string[] = [];
   for (const profile of stormProfiles) {
@@ -164,9 +177,10 @@ if (parts.has("storm")) {
     L1: runs.find((r) => r.profile === "L1" && r.keepers === 1),
     L2: runs.find((r) => r.profile === "L2" && r.keepers === 1),
   };
-}
+});
 
 results.meta.seconds = Math.round((Date.now() - started) / 1000);
+if (failed.length) results.meta.failed = failed;
 mkdirSync("bench", { recursive: true });
 // A partial run keeps the other parts' figures, as the file holds them when this run ends.
 const previous: Partial<BenchResults> = values.only && existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : {};
