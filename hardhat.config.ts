@@ -29,6 +29,9 @@ export default defineConfig({
     },
     // Pyth's MockPyth backs the Pyth adapter on local chains and in tests; build it from the SDK.
     npmFilesToBuild: ["@pythnetwork/pyth-sdk-solidity/MockPyth.sol"],
+    // Contracts and Solidity tests compile as two solc jobs: as one, the input outgrew what the
+    // solc-js (wasm) build can hold and it crashed (HHE908, "memory access out of bounds").
+    splitTestsCompilation: true,
   },
   paths: {
     tests: { mocha: "test/flows", solidity: "test/solidity" },

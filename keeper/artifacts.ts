@@ -4,4 +4,5 @@ export const KEEPER_ARTIFACTS = {
   engine: "core/PerpEngine.sol/PerpEngine.json",
   lens: "lens/PerpLens.sol/PerpLens.json",
   oracle: "oracle/ChainlinkPriceOracle.sol/ChainlinkPriceOracle.json",
+  pythOracle: "oracle/PythPriceOracle.sol/PythPriceOracle.json",
 } as const;

@@ -40,6 +40,14 @@ export const keeperConfigSchema = z
     healthMaxTickAgeMs: z.number().int().min(1_000).default(30_000),
     stateFile: z.string().default(".keeper-state/state.json"),
     dryRun: z.boolean().default(false),
+    /** Execute pending orders (keeper/orders/) in each tick, after liquidations and ADL. */
+    executeOrders: z.boolean().default(true),
+    /** Most orders per executeOrders call; batches are also sized to the block gas limit. */
+    maxOrdersPerBatch: z.number().int().min(1).max(500).default(50),
+    /** A Hermes-compatible endpoint per Pyth market id, e.g. {"1": "https://hermes.pyth.network"}, where
+     * the keeper fetches the updates that fill orders; markets not listed are read from their
+     * Chainlink feed. From the environment: the same JSON. */
+    hermesEndpoints: z.record(z.string().regex(/^\d+$/, "keys must be market ids"), z.string().url()).default({}),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   // A misspelt field ("dryrun") would otherwise be ignored and its default silently used.
@@ -76,6 +84,13 @@ function fromEnv(field: Field, name: string, value: string): unknown {
     return Number(value);
   }
   if (type instanceof z.ZodArray) return value.split(",").map((s) => s.trim());
+  if (type instanceof z.ZodRecord) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      throw new ConfigError(`invalid config: ${name}: must be a JSON object, got "${value}"`);
+    }
+  }
   return value;
 }
 

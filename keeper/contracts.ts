@@ -18,6 +18,7 @@ function artifactAbi(path: string): Abi {
 }
 
 export const oracleAbi = artifactAbi(KEEPER_ARTIFACTS.oracle);
+export const pythOracleAbi = artifactAbi(KEEPER_ARTIFACTS.pythOracle);
 const oracleErrors = oracleAbi.filter((item) => item.type === "error");
 /** The engine's and the lens's ABIs plus the oracle's errors, so reverts from a price read decode too. */
 export const engineAbi = [...artifactAbi(KEEPER_ARTIFACTS.engine), ...oracleErrors] as Abi;

@@ -8,25 +8,15 @@
 // index rebuilt, never mixed with it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import {
-  type AbiEvent,
-  BaseError,
-  BlockNotFoundError,
-  type Log,
-  type PublicClient,
-  ResponseBodyTooLargeError,
-  getAddress,
-  parseAbiItem,
-  parseEventLogs,
-} from "viem";
+import { type AbiEvent, BlockNotFoundError, type Log, type PublicClient, getAddress, parseAbiItem, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import { engineAbi, protocolReader } from "./contracts.ts";
+import { logsInRange } from "./logRanges.ts";
 import { type TrackedPosition, track } from "./risk.ts";
 
 const positionUpdated = parseAbiItem(
   "event PositionUpdated(uint256 indexed positionId, address indexed account, uint32 indexed marketId, int256 size, uint256 margin, uint256 entryPrice, int256 fundingSnapshot, int256 sizeDelta, uint256 fillPrice, uint256 fee)",
 );
-const tooLarge = (error: unknown) => error instanceof BaseError && error.walk((e) => e instanceof ResponseBodyTooLargeError) !== null;
 
 /** Listing or reconfiguring a market: the keeper re-reads that market's constants, and only then. */
 const marketEvents = engineAbi.filter(
@@ -156,19 +146,9 @@ export class PositionIndexer {
     this.unconfirmed.delete(id);
   }
 
-  /**
-   * The indexed events of a block range. A range dense with trades (a crash, bulk activity on a
-   * fast chain) can exceed the transport's response limit: it is then read in halves, or the index
-   * would never advance.
-   */
-  private async logs(fromBlock: bigint, toBlock: bigint): Promise<Log[]> {
-    try {
-      return await this.options.client.getLogs({ address: this.options.engine, events: indexedEvents, fromBlock, toBlock });
-    } catch (error) {
-      if (!tooLarge(error) || fromBlock === toBlock) throw error;
-      const middle = (fromBlock + toBlock) / 2n;
-      return [...(await this.logs(fromBlock, middle)), ...(await this.logs(middle + 1n, toBlock))];
-    }
+  /** The indexed events of a block range (split when a response would be too large). */
+  private logs(fromBlock: bigint, toBlock: bigint): Promise<Log[]> {
+    return logsInRange(this.options.client, this.options.engine, indexedEvents, fromBlock, toBlock);
   }
 
   /** Position changes in log order; market listings and updates go to `marketsChanged`. */

@@ -72,6 +72,48 @@ export class KeeperMetrics {
     help: "Liquidation rewards credited to this keeper, token atoms",
     registers: [this.registry],
   });
+  // Order execution (keeper/orders/): this keeper's executions and cancellations, and what it earned.
+  readonly ordersPending = new Gauge({ name: "keeper_orders_pending", help: "Pending orders indexed", registers: [this.registry] });
+  readonly pythUpdatesPushed = new Counter({
+    name: "keeper_pyth_updates_pushed_total",
+    help: "Pyth price updates pushed before a tick's liquidation scan, by outcome",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly ordersExecuted = new Counter({
+    name: "keeper_orders_executed_total",
+    help: "Orders this keeper filled (OrderExecuted naming it the executor)",
+    registers: [this.registry],
+  });
+  readonly ordersCancelled = new Counter({
+    name: "keeper_orders_cancelled_total",
+    help: "Orders this keeper's execution cancelled, by the decoded reason (OrderExpired, PriceOutsideBound, ...)",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly ordersSkipped = new Counter({
+    name: "keeper_orders_skipped_total",
+    help: "Batch entries the engine left pending (OrderSkipped), by the decoded reason",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly orderExecutionDelay = new Histogram({
+    name: "keeper_order_execution_delay_seconds",
+    help: "Chain time from an order's request to its execution by this keeper",
+    buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
+  readonly executionFeesEarned = new Counter({
+    name: "keeper_execution_fees_earned_total",
+    help: "Execution fees credited to this keeper (fills, and the capped share of cancellations), token atoms",
+    registers: [this.registry],
+  });
+  readonly orderBatches = new Counter({
+    name: "keeper_order_batches_total",
+    help: "executeOrders transactions by outcome",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
   readonly lastTickTimestamp = new Gauge({
     name: "keeper_last_tick_timestamp_seconds",
     help: "Unix time of the last completed tick (alert when it falls behind)",

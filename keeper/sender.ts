@@ -22,8 +22,9 @@ import type { Logger } from "pino";
 import type { KeeperConfig } from "./config.ts";
 import { type Fees, cappedFees, replacementFees } from "./fees.ts";
 
-export type ContractCall = { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[] };
-type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x${string}`; gas: bigint; chainId: number };
+/** `value`: native currency sent along (a Pyth update fee for executeOrders); none by default. */
+export type ContractCall = { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint };
+type PreparedTransaction = Fees & { nonce: number; to: `0x${string}`; data: `0x${string}`; gas: bigint; chainId: number; value?: bigint };
 
 /** Gas headroom over the estimate: state can move between estimate and inclusion (an ADL fill more). */
 const GAS_HEADROOM_PERCENT = 125n;
@@ -47,6 +48,20 @@ export const BENIGN_REVERTS = new Set([
   "NothingToDeleverage",
   "NoDeleverageProgress",
 ]);
+
+/** Bounds a call's gas: `maxGas` is what a block can hold (a node rejects a transaction above it),
+ * `minGas` what the caller knows the call needs whatever the estimate says. */
+export interface GasBounds {
+  maxGas?: bigint;
+  minGas?: bigint;
+}
+
+/** The estimate plus headroom, at least `minGas`, but never above `maxGas`. */
+function withHeadroom(estimate: bigint, { maxGas, minGas = 0n }: GasBounds): bigint {
+  let gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
+  if (gas < minGas) gas = minGas;
+  return maxGas !== undefined && gas > maxGas && estimate <= maxGas ? maxGas : gas;
+}
 
 export type SendOutcome =
   | { status: "confirmed"; hash: `0x${string}`; logs: Log[]; gasUsed: bigint; gasCostWei: bigint }
@@ -86,7 +101,8 @@ export class TransactionSender {
     return this.account.address;
   }
 
-  async send(request: ContractCall): Promise<SendOutcome> {
+  /** `bounds.maxGas`: the most gas a block can hold, which the gas limit never exceeds; `bounds.minGas`: a floor. */
+  async send(request: ContractCall, bounds: GasBounds = {}): Promise<SendOutcome> {
     const address = this.account.address;
     let gas: bigint, estimate: Fees, nonce: number;
     try {
@@ -113,7 +129,8 @@ export class TransactionSender {
       {
         to: request.address,
         data: encodeFunctionData(request),
-        gas: (gas * GAS_HEADROOM_PERCENT) / 100n,
+        value: request.value,
+        gas: withHeadroom(gas, bounds),
         nonce,
         chainId: this.config.chainId,
         ...cappedFees(estimate, cap),
@@ -149,6 +166,7 @@ export class TransactionSender {
       const transaction = {
         to: request.address,
         data: encodeFunctionData(request),
+        value: request.value,
         gas,
         nonce: nonce + i,
         chainId: this.config.chainId,

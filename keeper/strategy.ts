@@ -1,5 +1,6 @@
 // One keeper tick: liquidate what is liquidatable, most underwater first, then deleverage any side
-// that owes ADL debt or whose pnl factor is over its maximum. Every decision comes from the
+// that owes ADL debt or whose pnl factor is over its maximum, then execute pending orders (a
+// trader's fill never goes before a liquidation that is due). Every decision comes from the
 // contracts' own exact views (PerpLens), never from floating-point math.
 import type { Logger } from "pino";
 import type { Counter } from "prom-client";
@@ -13,6 +14,8 @@ import { MarketWatch } from "./markets.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 import { type EntryKind, LiquidationBatcher } from "./batching.ts";
+import { PythPricePusher } from "./pythPush.ts";
+import { OrderExecutor } from "./orders/executor.ts";
 
 interface Preview {
   liquidatable: boolean;
@@ -64,6 +67,8 @@ export class KeeperStrategy {
   private readonly markets: MarketWatch;
   private balanceLow = false;
   private readonly batcher: LiquidationBatcher;
+  private readonly orders: OrderExecutor | undefined;
+  private readonly pythPrices: PythPricePusher | undefined;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -71,9 +76,17 @@ export class KeeperStrategy {
     this.read = protocolReader(this.client, this.book);
     this.batcher = new LiquidationBatcher(this.config.batchSize);
     this.markets = new MarketWatch({ client: this.client, read: this.read, metrics: this.metrics, log: this.log });
+    if (this.config.executeOrders) this.orders = new OrderExecutor(deps);
+    if (Object.keys(this.config.hermesEndpoints).length > 0) {
+      this.pythPrices = new PythPricePusher({ ...deps, hermesEndpoints: this.config.hermesEndpoints });
+    }
   }
 
   async tick(): Promise<void> {
+    // Pyth markets first get their freshest price on-chain, so the scan below reads it.
+    await this.pythPrices?.push();
+    // With the reads below, so that an idle tick stays one JSON-RPC batch; awaited only for orders.
+    this.orders?.startSync();
     // Independent reads, so in parallel: the tick is on the path from price update to liquidation.
     let [synced, markets, balance] = await Promise.all([
       this.indexer.sync(),
@@ -128,6 +141,7 @@ export class KeeperStrategy {
         (error: unknown) => this.markets.failed(marketId, "adl", error),
       );
     }
+    await this.orders?.tick(this.markets.blockGasLimit);
   }
 
   /**

@@ -1,13 +1,14 @@
-// The main job: starts an embedded Hardhat chain, deploys the protocol, opens positions for
-// several traders, gaps the price down, and lets the real keeper liquidate what is underwater (one
-// position bankrupt: it drains the insurance fund and ADL covers the rest in exact rank order),
-// then checks solvency. Run with `npm start`.
+// The main job: starts an embedded Hardhat chain, deploys the protocol, has several traders request
+// positions as orders that the real keeper executes at the next price round, gaps the price down,
+// and lets the keeper liquidate what is underwater (one position bankrupt: it drains the insurance
+// fund and ADL covers the rest in exact rank order), then checks solvency. Run with `npm start`.
 import { network } from "hardhat";
 import { rankSide } from "../client/adl.ts";
 import { deployProtocol } from "./lib/deployProtocol.ts";
 import { embeddedKeeper } from "./lib/embeddedKeeper.ts";
 import { fmtUsd, fmtWad, printTable } from "./lib/format.ts";
 import { devPrivateKey } from "./lib/localChain.ts";
+import { createdOrderId, marketOrder } from "./lib/orders.ts";
 import { openPositionsOf } from "./lib/positions.ts";
 
 const { ethers, provider } = await network.create();
@@ -51,15 +52,38 @@ const book: [number, number][] = [
   [-5, 900],
   [25, 3_800],
 ];
-const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;
-const ids: bigint[] = [];
+// Trading is two-step: each trader requests a market order (its margin and the execution fee are
+// escrowed), and any keeper executes it at the first price round published after the request, so
+// nobody trades on a price they saw coming.
+const executionFee = (await engine.orderSettings()).minExecutionFee;
+const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+const orderIds: bigint[] = [];
 for (const [i, [sizeEth, margin]] of book.entries()) {
   const trader = traders[i];
-  await fund(trader, usd(margin));
-  await (await engine.connect(trader).deposit(usd(margin))).wait();
-  const size = eth(sizeEth);
-  await (await engine.connect(trader).openPosition(ETH, size, usd(margin), size > 0n ? ethers.MaxUint256 : 0n, deadline, 0)).wait();
-  ids.push(await engine.positionIdOf(trader.address, ETH));
+  await fund(trader, usd(margin) + executionFee);
+  await (await engine.connect(trader).deposit(usd(margin) + executionFee)).wait();
+  const request = marketOrder({ marketId: ETH, sizeDelta: eth(sizeEth), marginIn: usd(margin), executionFee, now });
+  orderIds.push(await createdOrderId(engine, await engine.connect(trader).createOrder(request)));
+}
+console.log(
+  `${orderIds.length} traders requested market orders (ids ${orderIds.join(", ")}); the feed publishes its next round at $3,000.`,
+);
+await (await feed.setAnswer(3000_00000000n)).wait();
+
+// The real keeper (keeper/), pointed at this embedded chain: each tick indexes positions and
+// orders, liquidates the liquidatable positions most underwater first, deleverages any side that
+// owes ADL debt, then executes the pending orders that a published price can fill.
+const { tick: keeperTick, metrics } = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
+await keeperTick();
+const ids: bigint[] = [];
+for (const trader of traders.slice(0, book.length)) ids.push(await engine.positionIdOf(trader.address, ETH));
+const executed = (await metrics.ordersExecuted.get()).values[0]?.value ?? 0;
+console.log(
+  `Keeper tick 0: executed ${executed} of ${orderIds.length} orders, earning ${fmtUsd(await engine.freeBalance(keeper.address))} in execution fees.\n`,
+);
+if (executed !== orderIds.length || ids.includes(0n)) {
+  console.error("Demo check failed: the keeper did not execute every order.");
+  process.exit(1);
 }
 
 async function printPositions(title: string) {
@@ -91,10 +115,7 @@ await (await feed.setAnswer(2820_00000000n)).wait();
 console.log("Oracle gaps down 6% to $2,820.\n");
 await printPositions("Positions at $2,820:");
 
-// The real keeper (keeper/), pointed at this embedded chain: each tick indexes positions, scans
-// them, liquidates the liquidatable ones most underwater first and deleverages any side that owes
-// ADL debt. Ticks repeat (a large position can need more than one chunk), bounded.
-const { tick: keeperTick } = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
+// The same keeper ticks again; ticks repeat (a large position can need more than one chunk), bounded.
 let adlChecked = 0;
 for (let tick = 1; tick <= 10; tick++) {
   const due = (await lens.positionHealthBatch(ids)).filter((h) => h.size !== 0n && h.liquidatable);
@@ -144,10 +165,12 @@ const state = await engine.marketState(ETH);
 console.log(`Insurance fund: ${fmtUsd(insuranceBefore)} -> ${fmtUsd(insuranceAfter)}`);
 console.log(`ADL debt outstanding: longs ${fmtUsd(state.longAdlDebt)}, shorts ${fmtUsd(state.shortAdlDebt)}`);
 console.log(`Vault total assets: ${fmtUsd(assetsBefore)} -> ${fmtUsd(await vault.totalAssets())}`);
-console.log(`Keeper earned: ${fmtUsd(await engine.freeBalance(keeper.address))}`);
+console.log(`Keeper earned (execution fees and liquidation rewards): ${fmtUsd(await engine.freeBalance(keeper.address))}`);
 
-// Solvency: the engine must hold at least every ledger it owes.
+// Solvency: the engine must hold at least every ledger it owes, pending orders' escrow included.
+// (Price impact is paid into the vault's cash; the market's impact pool only caps later rebates.)
 let owed = (await engine.insuranceFund()) + (await engine.vaultCash()) + (await engine.freeBalance(keeper.address));
+owed += await engine.orderEscrow();
 for (const [i, id] of ids.entries()) {
   owed += await engine.freeBalance(traders[i].address);
   owed += (await engine.position(id)).margin;

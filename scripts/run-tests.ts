@@ -1,7 +1,15 @@
 // Runs `hardhat test` (Solidity unit, fuzz and invariant tests, then the mocha flows), streams its
 // output, and ends with one machine-readable line: `N passed, N failed, N skipped`.
 // Hardhat prints its own summary in a different shape and counts pending mocha tests as passing.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+
+// The SDK's flow tests import the built package (sdk/dist), whose ABIs are generated from the
+// artifacts: build it first, so that a contract change reaches them. A failed build is a failed run.
+const sdkBuild = spawnSync("npm", ["run", "--silent", "sdk:build"], { stdio: "inherit" });
+if (sdkBuild.status !== 0) {
+  console.log("0 passed, 1 failed, 0 skipped");
+  process.exit(sdkBuild.status ?? 1);
+}
 
 const child = spawn("hardhat", ["test", ...process.argv.slice(2)], { stdio: ["inherit", "pipe", "pipe"] });
 let output = "";

@@ -67,11 +67,15 @@ abstract contract EngineBase is IEngineState, Ownable2Step, ReentrancyGuardTrans
     mapping(uint32 marketId => SideQueue) internal _longQueues;
     mapping(uint32 marketId => SideQueue) internal _shortQueues;
 
-    // Orders (OrderModule). Escrow is the fifth ledger: what pending orders hold for their owners.
-    OrderSettings internal _orderSettings;
-    uint256 internal _orderCount;
-    uint256 internal _orderEscrow;
-    mapping(uint256 orderId => Order) internal _orders;
+    /// @dev The pending orders (OrderModule). Escrow is the fifth ledger: what they hold for their owners.
+    struct OrderBook {
+        OrderSettings settings;
+        uint256 count;
+        uint256 escrow;
+        mapping(uint256 orderId => Order) orders;
+    }
+
+    OrderBook internal _orderBook;
 
     constructor(IERC20Metadata token, address initialOwner) Ownable(initialOwner) {
         uint8 decimals = token.decimals();

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IPerpEngine} from "../interfaces/IPerpEngine.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
@@ -53,8 +54,8 @@ contract PerpEngine is EngineBase, IPerpEngine {
         // owners may cancel after 1 min; 0.2 token per execution, of which a failed order's
         // executor keeps 0.1.
         uint256 oneToken = 10 ** token.decimals();
-        _orderSettings = OrderSettings(1, 1 minutes, 1 minutes, (oneToken / 5).toUint128(), (oneToken / 10).toUint128());
-        emit OrderSettingsSet(_orderSettings);
+        _orderBook.settings = OrderSettings(1, 1 minutes, 1 minutes, (oneToken / 5).toUint128(), (oneToken / 10).toUint128());
+        emit OrderSettingsSet(_orderBook.settings);
     }
 
     /// @dev A module built for another token would compute with another value divisor.
@@ -159,6 +160,20 @@ contract PerpEngine is EngineBase, IPerpEngine {
     }
 
     /// @inheritdoc IPerpEngine
+    function depositWithPermit(
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant returns (uint256 credited) {
+        // Anyone can submit a seen permit first; the deposit then runs on the allowance it set.
+        try IERC20Permit(address(collateralToken)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        credited = _pullTokens(amount);
+        _creditFree(msg.sender, credited);
+    }
+
+    /// @inheritdoc IPerpEngine
     function withdraw(uint256 amount, address to) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
@@ -247,22 +262,22 @@ contract PerpEngine is EngineBase, IPerpEngine {
 
     /// @inheritdoc IOrderModule
     function order(uint256 orderId) external view returns (Order memory) {
-        return _orders[orderId];
+        return _orderBook.orders[orderId];
     }
 
     /// @inheritdoc IOrderModule
     function orderCount() external view returns (uint256) {
-        return _orderCount;
+        return _orderBook.count;
     }
 
     /// @inheritdoc IOrderModule
     function orderEscrow() external view returns (uint256) {
-        return _orderEscrow;
+        return _orderBook.escrow;
     }
 
     /// @inheritdoc IOrderModule
     function orderSettings() external view returns (OrderSettings memory) {
-        return _orderSettings;
+        return _orderBook.settings;
     }
 
     /// @inheritdoc IPerpEngine

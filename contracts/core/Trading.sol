@@ -91,7 +91,12 @@ abstract contract Trading is EngineBase {
     /// linearly with the skew. A trade that grows the skew pays it (rounded up); one that shrinks it
     /// is rebated (rounded down), at most what the pool of past charges still holds, so rebates
     /// never pay out more than trades paid in. A market with impactSkewScale 0 charges no impact.
-    function _fillCosts(uint32 marketId, MarketConfig memory c, int256 sizeDelta, uint256 price) private view returns (FillCosts memory costs) {
+    function _fillCosts(
+        uint32 marketId,
+        MarketConfig memory c,
+        int256 sizeDelta,
+        uint256 price
+    ) private view returns (FillCosts memory costs) {
         uint256 absDelta = PerpMath.abs(sizeDelta);
         costs.fee = absDelta.notionalUp(price, valueDivisor).mulWadUp(c.tradingFeeRate);
         costs.executionPrice = price;

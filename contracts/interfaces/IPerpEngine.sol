@@ -16,6 +16,9 @@ interface IPerpEngine is IEngineState, IOrderModule, ILiquidationModule, IGovern
     // ─── Accounts ───────────────────────────────────────────────────────────────────────────
     /// @notice Credits the free balance with what actually arrived (fee-on-transfer safe).
     function deposit(uint256 amount) external returns (uint256 credited);
+    /// @notice `deposit` in one transaction with an EIP-2612 permit for the engine. A permit that
+    /// fails (already used, e.g. front-run from the mempool) is ignored when the allowance suffices.
+    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external returns (uint256 credited);
     function withdraw(uint256 amount, address to) external;
 
     // ─── Margin ─────────────────────────────────────────────────────────────────────────────

@@ -79,6 +79,26 @@ contract PerpLens {
         uint32 hint; // for a partial liquidation: where the position goes in its new bucket
     }
 
+    /// @notice What a trade would do if filled now at the oracle price (previewTrade).
+    struct TradePreview {
+        uint256 positionId;
+        uint256 price; // the oracle price the fill is previewed at
+        uint256 executionPrice; // impact included: what an order's acceptablePrice bounds
+        uint256 fee; // token atoms
+        int256 impact; // token atoms; negative is a rebate
+        int256 sizeAfter;
+        int256 marginAfter; // negative: the fill would revert PositionBankrupt
+        uint256 entryPriceAfter;
+        uint256 initialMarginAfter; // an opening fill needs marginAfter at least this much
+        uint256 liquidationPrice; // 0 when the trade closes the position
+        uint16 bucket;
+        int256 k;
+        uint256 rank; // 1 = first to be deleveraged; 0 when the trade closes the position
+        uint256 sideCount; // positions on the side, this one included
+        uint8 quantile;
+        uint32 hint; // the ADL queue hint to send with the order
+    }
+
     IPerpEngine public immutable engine;
 
     constructor(IPerpEngine engine_) {
@@ -185,19 +205,110 @@ contract PerpLens {
         r.isLong = node.isLong;
         r.bucket = node.bucket;
         r.score = AdlGrid.score(node.bucket, node.k, x, node.isLong);
-        uint256[4] memory nonEmpty = engine.queueBuckets(node.marketId, node.isLong);
+        (r.rank, r.sideCount, r.quantile) = _rank(node.marketId, node.isLong, x, r.score, positionId);
+    }
+
+    /// @notice One read before a trade: the fill price with fee and impact, the position after it,
+    /// its liquidation price, ADL bucket, rank and quantile at the current price, and the queue hint.
+    /// Mirrors Trading._trade at the current oracle price with funding accrued to this block; the
+    /// real fill happens at a later price. `marginDelta` > 0 is marginIn, < 0 marginOut.
+    function previewTrade(
+        address account,
+        uint32 marketId,
+        int256 sizeDelta,
+        int256 marginDelta
+    ) external view returns (TradePreview memory r) {
+        MarketConfig memory c = engine.marketConfig(marketId);
+        uint256 divisor = engine.valueDivisor();
+        (uint256 price, int256 index) = _priceAndIndex(marketId, c);
+        r.positionId = engine.positionIdFor(account, marketId);
+        Position memory p = engine.position(r.positionId);
+        r.price = price;
+        r.marginAfter = int256(uint256(p.margin)) + marginDelta + PositionMath.settleFunding(p, index, divisor);
+        r.entryPriceAfter = p.entryPrice;
+        r.sizeAfter = p.size + sizeDelta;
+        if (sizeDelta != 0) {
+            (r.fee, r.impact, r.executionPrice) = _fillCosts(marketId, c, sizeDelta, price, divisor);
+            r.marginAfter -= int256(r.fee) + r.impact;
+            if (p.size == 0 || (p.size > 0) == (sizeDelta > 0)) {
+                uint256 weighted = PerpMath.abs(p.size) * p.entryPrice + PerpMath.abs(sizeDelta) * price;
+                Math.Rounding rounding = r.sizeAfter > 0 ? Math.Rounding.Ceil : Math.Rounding.Floor;
+                r.entryPriceAfter = Math.mulDiv(weighted, 1, PerpMath.abs(r.sizeAfter), rounding);
+            } else {
+                if (r.sizeAfter != 0 && (r.sizeAfter > 0) != (p.size > 0)) revert IPerpEngineEvents.SizeFlip(p.size, sizeDelta);
+                r.marginAfter += PerpMath.traderValueFloor(-sizeDelta, int256(price) - int256(uint256(p.entryPrice)), divisor);
+            }
+        }
+        if (r.sizeAfter == 0) return r;
+        uint256 margin = r.marginAfter > 0 ? uint256(r.marginAfter) : 0;
+        Position memory next = Position(
+            int128(r.sizeAfter),
+            uint128(margin),
+            uint128(r.entryPriceAfter),
+            int128(index),
+            account,
+            marketId,
+            0,
+            0
+        );
+        r.initialMarginAfter = PositionMath.health(next, c, price, index, divisor).initialMargin;
+        r.liquidationPrice = _liquidationPrice(next, c, int256(r.entryPriceAfter), divisor);
+        bool isLong = r.sizeAfter > 0;
+        r.bucket = AdlGrid.bucketOf(PerpMath.abs(r.sizeAfter), margin, divisor);
+        r.k = int256(r.entryPriceAfter) - index;
+        int256 x = int256(price) - index;
+        (r.rank, r.sideCount, r.quantile) = _rank(marketId, isLong, x, AdlGrid.score(r.bucket, r.k, x, isLong), r.positionId);
+        r.hint = adlInsertHint(marketId, isLong, r.bucket, r.k, r.positionId);
+    }
+
+    /// @dev The rank (1 = first hit), side count and five-light quantile of a position with `score`
+    /// among the side's queued positions, `positionId` itself (queued or not) counted once.
+    function _rank(
+        uint32 marketId,
+        bool isLong,
+        int256 x,
+        int256 score,
+        uint256 positionId
+    ) private view returns (uint256 rank, uint256 sideCount, uint8 quantile) {
+        uint256[4] memory nonEmpty = engine.queueBuckets(marketId, isLong);
         for (uint256 b = 0; b < AdlGrid.BUCKET_COUNT; ++b) {
             if ((nonEmpty[b >> 8] >> (b & 255)) & 1 == 0) continue;
-            for (uint32 id = engine.queueHead(node.marketId, node.isLong, uint16(b)); id != 0;) {
+            for (uint32 id = engine.queueHead(marketId, isLong, uint16(b)); id != 0;) {
                 QueueNode memory n = engine.queueNode(id);
-                int256 s = AdlGrid.score(b, n.k, x, node.isLong);
-                ++r.sideCount;
-                if (AdlQueue.outranks(s, id, r.score, positionId)) ++r.rank;
+                if (id != positionId) {
+                    ++sideCount;
+                    if (AdlQueue.outranks(AdlGrid.score(b, n.k, x, isLong), id, score, positionId)) ++rank;
+                }
                 id = n.next;
             }
         }
-        r.rank += 1;
-        r.quantile = uint8(5 - ((r.rank - 1) * 5) / r.sideCount);
+        (rank, sideCount) = (rank + 1, sideCount + 1);
+        quantile = uint8(5 - ((rank - 1) * 5) / sideCount);
+    }
+
+    /// @dev Trading._fillCosts, read through the engine's views: the fee, and the impact of moving
+    /// the skew from s to s + delta, price * (s'^2 - s^2) / (2 * impactSkewScale), charged rounded up
+    /// when it grows |skew| and rebated rounded down (at most the impact pool) when it shrinks it.
+    function _fillCosts(
+        uint32 marketId,
+        MarketConfig memory c,
+        int256 sizeDelta,
+        uint256 price,
+        uint256 divisor
+    ) private view returns (uint256 fee, int256 impact, uint256 executionPrice) {
+        uint256 absDelta = PerpMath.abs(sizeDelta);
+        fee = absDelta.notionalUp(price, divisor).mulWadUp(c.tradingFeeRate);
+        executionPrice = price;
+        if (c.impactSkewScale == 0) return (fee, impact, executionPrice);
+        MarketState memory s = engine.marketState(marketId);
+        int256 twiceMidSkew = 2 * (int256(uint256(s.longSize)) - int256(uint256(s.shortSize))) + sizeDelta;
+        bool grows = (sizeDelta > 0) == (twiceMidSkew > 0);
+        Math.Rounding rounding = grows ? Math.Rounding.Ceil : Math.Rounding.Floor;
+        uint256 skewUnits = Math.mulDiv(absDelta, PerpMath.abs(twiceMidSkew), 2 * uint256(c.impactSkewScale), rounding);
+        uint256 amount = Math.mulDiv(skewUnits, price, divisor, rounding);
+        impact = grows ? int256(amount) : -int256(Math.min(amount, s.impactPool));
+        uint256 perUnit = Math.mulDiv(PerpMath.abs(impact), divisor, absDelta, rounding);
+        executionPrice = (sizeDelta > 0) == grows ? price + perUnit : (perUnit < price ? price - perUnit : 0);
     }
 
     /// @dev One cursor per non-empty bucket, for merging the buckets into the side's ranking.

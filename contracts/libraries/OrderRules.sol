@@ -14,14 +14,17 @@ library OrderRules {
     /// in the market (stop-loss and take-profit orders are attached to one).
     function validate(OrderRequest calldata r, OrderSettings calldata settings, bool hasPosition) external view {
         if (r.kind > ORDER_TAKE_PROFIT) revert IPerpEngineEvents.InvalidOrder("kind", r.kind);
-        if (r.executionFee < settings.minExecutionFee) revert IPerpEngineEvents.ExecutionFeeTooLow(r.executionFee, settings.minExecutionFee);
+        if (r.executionFee < settings.minExecutionFee)
+            revert IPerpEngineEvents.ExecutionFeeTooLow(r.executionFee, settings.minExecutionFee);
         if (r.executionFee > type(uint88).max) revert IPerpEngineEvents.InvalidOrder("executionFee", r.executionFee);
-        if (r.expiresAt <= block.timestamp || r.expiresAt > type(uint40).max) revert IPerpEngineEvents.InvalidOrder("expiresAt", r.expiresAt);
+        if (r.expiresAt <= block.timestamp || r.expiresAt > type(uint40).max)
+            revert IPerpEngineEvents.InvalidOrder("expiresAt", r.expiresAt);
         if (r.sizeDelta == 0 && r.marginOut == 0) revert IPerpEngineEvents.ZeroAmount();
         bool triggered = r.kind == ORDER_STOP_LOSS || r.kind == ORDER_TAKE_PROFIT;
         // Size changes only: margin alone moves in with addMargin, out with a market order.
         if (r.kind != ORDER_MARKET && r.sizeDelta == 0) revert IPerpEngineEvents.InvalidOrder("sizeDelta", 0);
-        if ((r.sizeDelta == 0 || r.reduceOnly || triggered) && r.marginIn > 0) revert IPerpEngineEvents.InvalidOrder("marginIn", r.marginIn);
+        if ((r.sizeDelta == 0 || r.reduceOnly || triggered) && r.marginIn > 0)
+            revert IPerpEngineEvents.InvalidOrder("marginIn", r.marginIn);
         if (triggered != (r.triggerPrice > 0)) revert IPerpEngineEvents.InvalidOrder("triggerPrice", r.triggerPrice);
         if (r.kind == ORDER_LIMIT && r.acceptablePrice == 0) revert IPerpEngineEvents.InvalidOrder("acceptablePrice", 0);
         if (triggered && !hasPosition) revert IPerpEngineEvents.NoPosition(msg.sender, r.marketId);
@@ -32,22 +35,21 @@ library OrderRules {
     /// delay; limit orders at any such price. Stop-loss and take-profit orders need two proofs: a
     /// price published since the request that crossed the trigger, and the first price published at
     /// or after that one plus the delay, which fills them. Every fill price is at most maxPriceAge old.
+    /// @dev Library functions take the oracle as an address: a contract type would name the
+    /// contract in the library's ABI, which ABI parsers (ethers) reject.
     function provePrice(
         uint256 orderId,
         Order calldata o,
-        IPriceOracle oracle,
+        address oracleAddress,
         OrderSettings calldata settings,
         bytes calldata priceData
     ) external returns (uint256 price, uint256 publishTime, uint256 spent) {
+        IPriceOracle oracle = IPriceOracle(oracleAddress);
         uint256 notBefore = uint256(o.createdAt) + settings.minExecutionDelay;
         if (o.kind == ORDER_MARKET || o.kind == ORDER_LIMIT) {
             (price, publishTime, spent) = _proven(oracle, priceData, notBefore, o.kind == ORDER_MARKET);
         } else {
-            (bytes memory triggerProof, bytes memory fillProof) = abi.decode(priceData, (bytes, bytes));
-            (uint256 triggerPrice, uint256 triggeredAt, uint256 triggerFee) = _proven(oracle, triggerProof, notBefore, false);
-            if (!_crossed(o, triggerPrice)) revert IPerpEngineEvents.TriggerNotReached(orderId, triggerPrice, o.triggerPrice);
-            (price, publishTime, spent) = _proven(oracle, fillProof, triggeredAt + settings.minExecutionDelay, true);
-            spent += triggerFee;
+            (price, publishTime, spent) = _provenAfterTrigger(orderId, o, oracle, settings.minExecutionDelay, priceData, notBefore);
         }
         if (publishTime + settings.maxPriceAge < block.timestamp) {
             revert IPerpEngineEvents.PriceTooOld(publishTime, settings.maxPriceAge, block.timestamp);
@@ -55,7 +57,8 @@ library OrderRules {
     }
 
     /// @notice The oracle fees `priceData` needs for order `o`, so a batch can send each entry its share.
-    function proofFee(Order calldata o, IPriceOracle oracle, bytes calldata priceData) external view returns (uint256) {
+    function proofFee(Order calldata o, address oracleAddress, bytes calldata priceData) external view returns (uint256) {
+        IPriceOracle oracle = IPriceOracle(oracleAddress);
         if (o.kind == ORDER_MARKET || o.kind == ORDER_LIMIT) return oracle.updateFee(priceData);
         (bytes memory triggerProof, bytes memory fillProof) = abi.decode(priceData, (bytes, bytes));
         return oracle.updateFee(triggerProof) + oracle.updateFee(fillProof);
@@ -69,6 +72,23 @@ library OrderRules {
     ) private returns (uint256 price, uint256 publishTime, uint256 fee) {
         fee = oracle.updateFee(proof);
         (price, publishTime) = oracle.provenPrice{value: fee}(proof, notBefore, firstAfter);
+    }
+
+    /// @dev The trigger proof: a price published since the request that crossed the trigger; then the
+    /// fill proof: the first price published at or after it plus the delay.
+    function _provenAfterTrigger(
+        uint256 orderId,
+        Order calldata o,
+        IPriceOracle oracle,
+        uint256 delay,
+        bytes calldata priceData,
+        uint256 notBefore
+    ) private returns (uint256 price, uint256 publishTime, uint256 spent) {
+        (bytes memory triggerProof, bytes memory fillProof) = abi.decode(priceData, (bytes, bytes));
+        (uint256 triggerPrice, uint256 triggeredAt, uint256 triggerFee) = _proven(oracle, triggerProof, notBefore, false);
+        if (!_crossed(o, triggerPrice)) revert IPerpEngineEvents.TriggerNotReached(orderId, triggerPrice, o.triggerPrice);
+        (price, publishTime, spent) = _proven(oracle, fillProof, triggeredAt + delay, true);
+        spent += triggerFee;
     }
 
     /// @dev A stop-loss closes a long at or below its trigger (a short at or above); a take-profit

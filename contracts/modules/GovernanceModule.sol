@@ -59,13 +59,14 @@ contract GovernanceModule is EngineBase, ModuleGuard, IGovernanceModule {
         if (settings.minExecutionDelay == 0 || settings.minExecutionDelay > MAX_EXECUTION_DELAY) {
             revert InvalidOrderSettings("minExecutionDelay", settings.minExecutionDelay);
         }
-        if (settings.maxPriceAge == 0 || settings.maxPriceAge > MAX_PRICE_AGE) revert InvalidOrderSettings("maxPriceAge", settings.maxPriceAge);
+        if (settings.maxPriceAge == 0 || settings.maxPriceAge > MAX_PRICE_AGE)
+            revert InvalidOrderSettings("maxPriceAge", settings.maxPriceAge);
         if (settings.cancelDelay > MAX_CANCEL_DELAY) revert InvalidOrderSettings("cancelDelay", settings.cancelDelay);
         if (settings.minExecutionFee > type(uint88).max) revert InvalidOrderSettings("minExecutionFee", settings.minExecutionFee);
         if (settings.maxCancellationFee > settings.minExecutionFee) {
             revert InvalidOrderSettings("maxCancellationFee", settings.maxCancellationFee);
         }
-        _orderSettings = settings;
+        _orderBook.settings = settings;
         emit OrderSettingsSet(settings);
     }
 

@@ -10,7 +10,7 @@ import {EngineBase} from "../core/EngineBase.sol";
 import {Trading} from "../core/Trading.sol";
 import {OrderRules} from "../libraries/OrderRules.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
-import {ORDER_LIMIT, ORDER_MARKET, ORDER_STOP_LOSS, ORDER_TAKE_PROFIT, Order, OrderRequest} from "../types/PerpTypes.sol";
+import {ORDER_LIMIT, ORDER_STOP_LOSS, ORDER_TAKE_PROFIT, Order, OrderRequest} from "../types/PerpTypes.sol";
 import {ModuleGuard} from "./ModuleGuard.sol";
 
 /// @notice The engine entry points the order module calls on the engine itself, each in its own
@@ -37,11 +37,11 @@ contract OrderModule is Trading, ModuleGuard {
 
     function createOrder(OrderRequest calldata r) external onlyDelegated nonReentrant returns (uint256 orderId) {
         _tradingConfig(r.marketId);
-        OrderRules.validate(r, _orderSettings, positionIdOf(msg.sender, r.marketId) != 0);
+        OrderRules.validate(r, _orderBook.settings, positionIdOf(msg.sender, r.marketId) != 0);
         uint256 escrow = r.marginIn + r.executionFee;
         if (escrow > 0) _debitFree(msg.sender, escrow);
-        _orderEscrow += escrow;
-        orderId = ++_orderCount;
+        _orderBook.escrow += escrow;
+        orderId = ++_orderBook.count;
         Order memory o = Order({
             account: msg.sender,
             marketId: r.marketId,
@@ -56,14 +56,14 @@ contract OrderModule is Trading, ModuleGuard {
             acceptablePrice: r.acceptablePrice.toUint128(),
             triggerPrice: r.triggerPrice.toUint128()
         });
-        _orders[orderId] = o;
+        _orderBook.orders[orderId] = o;
         emit OrderCreated(orderId, msg.sender, r.marketId, o);
     }
 
     function cancelOrder(uint256 orderId) external onlyDelegated nonReentrant {
         Order memory o = _pendingOrder(orderId);
         if (msg.sender != o.account) revert NotOrderOwner(orderId, msg.sender);
-        uint256 allowedAt = uint256(o.createdAt) + _orderSettings.cancelDelay;
+        uint256 allowedAt = uint256(o.createdAt) + _orderBook.settings.cancelDelay;
         // The delay stops a trader from cancelling once the price that will fill the order is known.
         if (block.timestamp < allowedAt) revert CancelTooEarly(orderId, allowedAt, block.timestamp);
         _cancel(orderId, o, msg.sender, 0, "");
@@ -86,10 +86,10 @@ contract OrderModule is Trading, ModuleGuard {
         if (priceData.length != orderIds.length) revert InvalidOrder("priceData.length", priceData.length);
         uint256 spent;
         for (uint256 i = 0; i < orderIds.length; ++i) {
-            Order memory o = _orders[orderIds[i]];
+            Order memory o = _orderBook.orders[orderIds[i]];
             // An unknown or expired entry needs no proof: it is skipped or cancelled without one.
             bool needsProof = o.account != address(0) && block.timestamp <= o.expiresAt;
-            uint256 fee = needsProof ? OrderRules.proofFee(o, _configs[o.marketId].oracle, priceData[i]) : 0;
+            uint256 fee = needsProof ? OrderRules.proofFee(o, address(_configs[o.marketId].oracle), priceData[i]) : 0;
             if (spent + fee > msg.value) revert InsufficientUpdateFee(msg.value, spent + fee);
             uint32 hint = i < hints.length ? hints[i] : 0;
             try IOrderSelfCalls(address(this)).executeOrderFor{value: fee}(orderIds[i], priceData[i], hint, msg.sender) {
@@ -113,9 +113,9 @@ contract OrderModule is Trading, ModuleGuard {
     /// reverting the execution.
     function fillOrder(uint256 orderId, uint256 price, uint256 publishTime, uint32 hint, address executor) external onlyDelegated {
         if (msg.sender != address(this)) revert OnlyEngine(msg.sender);
-        Order memory o = _orders[orderId];
-        delete _orders[orderId];
-        _orderEscrow -= uint256(o.marginIn) + o.executionFee;
+        Order memory o = _orderBook.orders[orderId];
+        delete _orderBook.orders[orderId];
+        _orderBook.escrow -= uint256(o.marginIn) + o.executionFee;
         _creditFree(executor, o.executionFee);
         int256 sizeDelta = o.reduceOnly ? _reduceOnlyDelta(orderId, o) : int256(o.sizeDelta);
         (uint256 positionId, FillCosts memory costs) = _trade(
@@ -147,14 +147,21 @@ contract OrderModule is Trading, ModuleGuard {
         }
         uint256 price;
         uint256 publishTime;
-        (price, publishTime, spent) = OrderRules.provePrice(orderId, o, _configs[o.marketId].oracle, _orderSettings, priceData);
+        (price, publishTime, spent) = OrderRules.provePrice(
+            orderId,
+            o,
+            address(_configs[o.marketId].oracle),
+            _orderBook.settings,
+            priceData
+        );
         try IOrderSelfCalls(address(this)).fillOrder(orderId, price, publishTime, hint, executor) {} catch (bytes memory reason) {
             // Out of gas leaves no revert data, or, from a frame the engine forwarded to a module,
             // OpenZeppelin's FailedCall: the executor sent too little, which must not be a way to cancel
             // someone's order. Every deliberate revert in the fill is a custom error of its own.
             if (reason.length == 0 || bytes4(reason) == Errors.FailedCall.selector) revert FillOutOfGas(orderId);
             // A limit not reached yet is no failure: the order waits for a better price.
-            if (o.kind == ORDER_LIMIT && bytes4(reason) == PriceOutsideBound.selector) _revertWith(reason);
+            if (o.kind == ORDER_LIMIT && bytes4(reason) == PriceOutsideBound.selector)
+                Address.verifyCallResultFromTarget(address(this), false, reason);
             _cancelFailed(orderId, o, executor, reason);
         }
     }
@@ -171,20 +178,20 @@ contract OrderModule is Trading, ModuleGuard {
     // ─── Escrow ─────────────────────────────────────────────────────────────────────────────
 
     function _pendingOrder(uint256 orderId) private view returns (Order memory o) {
-        o = _orders[orderId];
+        o = _orderBook.orders[orderId];
         if (o.account == address(0)) revert OrderNotFound(orderId);
     }
 
     /// @dev The executor of a failed order keeps part of its fee for the work, capped so that
     /// cancelling is never worth more than the cap.
     function _cancelFailed(uint256 orderId, Order memory o, address executor, bytes memory reason) private {
-        _cancel(orderId, o, executor, Math.min(o.executionFee, _orderSettings.maxCancellationFee), reason);
+        _cancel(orderId, o, executor, Math.min(o.executionFee, _orderBook.settings.maxCancellationFee), reason);
     }
 
     function _cancel(uint256 orderId, Order memory o, address by, uint256 executorFee, bytes memory reason) private {
-        delete _orders[orderId];
+        delete _orderBook.orders[orderId];
         uint256 escrow = uint256(o.marginIn) + o.executionFee;
-        _orderEscrow -= escrow;
+        _orderBook.escrow -= escrow;
         _creditFree(by, executorFee);
         _creditFree(o.account, escrow - executorFee);
         emit OrderCancelled(orderId, o.account, by, escrow - executorFee, executorFee, reason);
@@ -192,11 +199,5 @@ contract OrderModule is Trading, ModuleGuard {
 
     function _refund(uint256 amount) private {
         if (amount > 0) Address.sendValue(payable(msg.sender), amount);
-    }
-
-    function _revertWith(bytes memory reason) private pure {
-        assembly ("memory-safe") {
-            revert(add(reason, 32), mload(reason))
-        }
     }
 }

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const SKIPPED_DIRS = new Set(["bench", "mocks"]);
+const SKIPPED_DIRS = new Set(["bench", "mocks", "test"]);
 
 interface Artifact {
   contractName: string;

@@ -12,6 +12,7 @@ import { bucketOf } from "../../client/adl.ts";
 import { predictTrade } from "../../client/predict.ts";
 import type { EngineBench } from "../../types/ethers-contracts/index.ts";
 import { deployProtocol } from "../lib/deployProtocol.ts";
+import { chainlinkProof, createdOrderId, marketOrder, type OrderRequest } from "../lib/orders.ts";
 
 // Positions seeded per transaction, within the block gas limit.
 const QUEUE_SEED_CHUNK = 150;
@@ -57,6 +58,7 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
     engine: deployed,
     vault,
     lens,
+    markets,
   } = await deployProtocol(ethers, {
     engineContract: "EngineBench",
     markets: [
@@ -69,6 +71,7 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
           maxLongSize: 100_000n * 10n ** 18n,
           maxPnlFactor: 10n ** 12n, // pool-protection ADL is always due, so fills can be measured
           targetPnlFactor: 5n * 10n ** 11n,
+          impactSkewScale: 0n, // the hint below is predicted at the oracle price plus the fee
         }),
       },
     ],
@@ -95,9 +98,22 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
     0,
   );
 
-  // Open and close one more short, with an exact hint for the block it lands in.
+  // Open and close one more short through orders, with an exact hint for the block the open fills in.
+  const feed = markets[0].feed;
+  const executionFee = (await engine.orderSettings()).minExecutionFee;
+  const latest = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  /** Requests `fields`, publishes the round that fills it, and returns the order and its proof. */
+  const request = async (fields: Partial<OrderRequest>) => {
+    const id = await createdOrderId(
+      engine,
+      await engine.connect(trader).createOrder(marketOrder({ marketId: 0, executionFee, now: await latest(), ...fields })),
+    );
+    await (await feed.setAnswer(3000_00000000n)).wait();
+    return { id, proof: chainlinkProof((await feed.latestRoundData())[0]) };
+  };
+  const opening = await request({ sizeDelta: -size, marginIn: 1_000n * 10n ** 6n });
   const state = await engine.marketState(0);
-  const timestamp = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 1n;
+  const timestamp = (await latest()) + 1n;
   const params = {
     tradingFeeRate: config.tradingFeeRate,
     maxFundingRatePerSecond: config.maxFundingRatePerSecond,
@@ -115,8 +131,9 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
   );
   const hint = await lens.adlInsertHint(0, false, bucketOf(size, predicted.margin, 10n ** 30n), predicted.k, 0);
   await ethers.provider.send("evm_setNextBlockTimestamp", [Number(timestamp)]);
-  const open = await gasOf(engine.connect(trader).openPosition(0, -size, 1_000n * 10n ** 6n, 0, timestamp + 600n, hint));
-  const close = await gasOf(engine.connect(trader).closePosition(0, ethers.MaxUint256, timestamp + 600n));
+  const open = await gasOf(engine.connect(owner).executeOrder(opening.id, opening.proof, hint));
+  const closing = await request({ sizeDelta: size, reduceOnly: true });
+  const close = await gasOf(engine.connect(owner).executeOrder(closing.id, closing.proof, 0));
 
   // One fill, then a multi-fill deleverage over the next top-ranked shorts.
   const fills = Math.min(10, Math.floor(n / 2));
@@ -147,8 +164,8 @@ export async function measureAdlGas(ethers: HardhatEthers, sizes: number[]) {
     queueInsertSpread: ratio(first.queue53.insert.op, last.queue53.insert.op),
     queueRemoveSpread: ratio(first.queue53.remove.op, last.queue53.remove.op),
     queueBestUnlinkSpread: ratio(first.queue53.bestUnlink.op, last.queue53.bestUnlink.op),
-    openPosition: ratio(first.engine.open, last.engine.open),
-    closePosition: ratio(first.engine.close, last.engine.close),
+    executeOrderOpen: ratio(first.engine.open, last.engine.open),
+    executeOrderClose: ratio(first.engine.close, last.engine.close),
     deleverageOneFill: ratio(first.engine.singleFill, last.engine.singleFill),
     deleveragePerFill: ratio(first.engine.perFill, last.engine.perFill),
   };

@@ -71,7 +71,10 @@ async function measureEntryPoints(ethers: HardhatEthers): Promise<Record<EntryPo
   const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   const fee = (await engine.orderSettings()).minExecutionFee;
   const place = async (trader: (typeof traders)[number], fields: Partial<OrderRequest>) =>
-    createdOrderId(engine, await engine.connect(trader).createOrder(marketOrder({ marketId: ETH, executionFee: fee, now: await now(), ...fields })));
+    createdOrderId(
+      engine,
+      await engine.connect(trader).createOrder(marketOrder({ marketId: ETH, executionFee: fee, now: await now(), ...fields })),
+    );
   /** The next round at the same price: what a market order placed before it fills at. */
   const nextRound = async () => {
     await (await feed.setAnswer(3000_00000000n)).wait();
@@ -111,7 +114,10 @@ async function measureEntryPoints(ethers: HardhatEthers): Promise<Record<EntryPo
   await measure("addMargin", engine.connect(a).addMargin(ETH, usd(100), 0));
   await measureOrder("executeOrderRemoveMargin", a, { marginOut: usd(100) });
   await measureOrder("executeOrderClose", a, { sizeDelta: -eth(1_000), reduceOnly: true });
-  const batch = [await place(traders[7], { sizeDelta: eth(1), marginIn: usd(500) }), await place(traders[8], { sizeDelta: -eth(1), marginIn: usd(500) })];
+  const batch = [
+    await place(traders[7], { sizeDelta: eth(1), marginIn: usd(500) }),
+    await place(traders[8], { sizeDelta: -eth(1), marginIn: usd(500) }),
+  ];
   const batchProof = await nextRound();
   await measure("executeOrders2", engine.connect(keeper).executeOrders(batch, [batchProof, batchProof], [0, 0]));
   await measure("fundInsurance", engine.connect(owner).fundInsurance(usd(1_000)));

@@ -82,7 +82,7 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
   "engine-gas": (r) =>
     r.adlGas &&
     table(
-      ["positions", "non-empty buckets", "openPosition", "closePosition", "deleverage, 1 fill", "per fill, multi-fill"],
+      ["positions", "non-empty buckets", "executeOrder: open", "executeOrder: close", "deleverage, 1 fill", "per fill, multi-fill"],
       r.adlGas.rows.map(({ positions, engine: e }) => [
         n(positions),
         e.nonEmptyBuckets,

@@ -22,6 +22,8 @@ export interface AddressBook {
   collateralToken: `0x${string}`;
   liquidationModule?: `0x${string}`;
   governanceModule?: `0x${string}`;
+  orderModule?: `0x${string}`;
+  orderRules?: `0x${string}`;
   adlQueue?: `0x${string}`;
   markets: {
     marketId: number;

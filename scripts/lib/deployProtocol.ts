@@ -64,7 +64,9 @@ export async function deployEngine(ethers: HardhatEthers, token: string, owner: 
   const governanceModule = await ethers.deployContract("GovernanceModule", [token], owner);
   // Harnesses built on the engine come with the test-only module that also trades in one step.
   const orderModuleContract = engineContract === "PerpEngine" ? "OrderModule" : "ImmediateTradingModule";
-  const orderModule = await (await ethers.getContractFactory(orderModuleContract as "OrderModule", { libraries: orderLibraries, signer: owner })).deploy(token);
+  const orderModule = await (
+    await ethers.getContractFactory(orderModuleContract as "OrderModule", { libraries: orderLibraries, signer: owner })
+  ).deploy(token);
   const engineFactory = await ethers.getContractFactory(engineContract as "PerpEngine", { libraries, signer: owner }); // typed as the engine it extends
   const engine = await engineFactory.deploy(
     token,

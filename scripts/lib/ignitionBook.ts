@@ -61,7 +61,9 @@ export function bookFromJournal(deploymentDir: string, deploymentId: string, cha
     collateralToken: token,
     liquidationModule: address("LiquidationModule"),
     governanceModule: address("GovernanceModule"),
+    orderModule: address("OrderModule"),
     adlQueue: address("AdlQueue"),
+    orderRules: address("OrderRules"),
     markets: spec.markets.map((market, marketId) => ({
       marketId,
       name: market.name,

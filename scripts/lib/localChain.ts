@@ -6,8 +6,9 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, Wallet, parseUnits } from "ethers";
+import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, Wallet, ZeroAddress, parseUnits } from "ethers";
 import { type AddressBook, readAddressBook } from "./addressBook.ts";
+import { chainlinkProof, createdOrderId, marketOrder } from "./orders.ts";
 import type { PositionSource } from "./positions.ts";
 
 const BIN = join(process.cwd(), "node_modules/.bin");
@@ -140,18 +141,47 @@ export async function protocolAt(bookPath: string, signer: Signer) {
   };
 }
 
-/** Mints test collateral to `trader`, deposits it, opens a position in market 0; returns its id. */
+/**
+ * Mints test collateral to `trader`, deposits it, and opens a position in market 0 the product's
+ * way: a market order, the next price round (published at the same answer by the deployer, dev
+ * account 0, who owns the settable feed), and its execution by the trader. A keeper running
+ * meanwhile may execute it first, which is as good. Returns the position id.
+ */
 export async function openPositionFor(bookPath: string, trader: Signer, sizeEth: string, marginUsd: string): Promise<bigint> {
-  const { book, token, engine } = await protocolAt(bookPath, trader);
+  const { book, token, engine, feed } = await protocolAt(bookPath, trader);
   const address = await trader.getAddress();
   await (await token.mint(address, parseUnits("100000", 6))).wait();
   await (await token.approve(book.engine, MaxUint256)).wait();
   await (await engine.deposit(parseUnits("100000", 6))).wait();
-  const args = [0, parseUnits(sizeEth, 18), parseUnits(marginUsd, 6), sizeEth.startsWith("-") ? 0n : MaxUint256, 2n ** 40n, 0];
-  // Headroom over the estimate: mined a second later than estimated, the trade also accrues funding.
-  const gasLimit = ((await engine.openPosition.estimateGas(...args)) * 13n) / 10n;
-  await (await engine.openPosition(...args, { gasLimit })).wait();
-  return engine.positionIdOf(address, 0) as Promise<bigint>;
+  const provider = trader.provider as JsonRpcProvider;
+  const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+  const request = marketOrder({
+    marketId: 0,
+    sizeDelta: parseUnits(sizeEth, 18),
+    marginIn: parseUnits(marginUsd, 6),
+    executionFee: (await engine.orderSettings()).minExecutionFee,
+    now,
+  });
+  const orderId = await createdOrderId(engine, await engine.createOrder(request));
+  // The round must be published minExecutionDelay after the request; a node may mine blocks in the
+  // same second (anvil does), so the clock is moved on when it has not got there yet.
+  const notBefore = Number((await engine.order(orderId)).createdAt) + Number((await engine.orderSettings()).minExecutionDelay);
+  const latest = (await provider.getBlock("latest"))!.timestamp;
+  if (latest < notBefore) await provider.send("evm_increaseTime", [notBefore - latest]);
+  const owner = feed.connect(devWallet(0, provider)) as Contract;
+  const [, answer] = await owner.latestRoundData();
+  await (await owner.setAnswer(answer)).wait();
+  const [roundId] = await owner.latestRoundData();
+  try {
+    // Headroom over the estimate: mined a second later than estimated, the fill also accrues funding.
+    const gasLimit = ((await engine.executeOrder.estimateGas(orderId, chainlinkProof(roundId), 0)) * 13n) / 10n;
+    await (await engine.executeOrder(orderId, chainlinkProof(roundId), 0, { gasLimit })).wait();
+  } catch (error) {
+    if ((await engine.order(orderId)).account !== ZeroAddress) throw error; // not a keeper's execution first
+  }
+  const positionId = (await engine.positionIdOf(address, 0)) as bigint;
+  if (positionId === 0n) throw new Error(`order ${orderId} (${sizeEth} ETH, ${marginUsd} margin) was cancelled, not filled`);
+  return positionId;
 }
 
 /** Mints test collateral to `lp` and deposits it into the vault: liquidity for traders' profit. */

@@ -51,6 +51,8 @@ describe("deploy (Hardhat Ignition, end to end against a real node)", function (
     expect(Object.keys(contracts)).to.have.members([
       "Token",
       "AdlQueue",
+      "OrderRules",
+      "OrderModule",
       "LiquidationModule",
       "GovernanceModule",
       "PerpEngine",
@@ -63,8 +65,11 @@ describe("deploy (Hardhat Ignition, end to end against a real node)", function (
     ]);
     expect(contracts.PerpEngine.libraries).to.deep.equal({ AdlQueue: book.adlQueue });
     expect(contracts.LiquidationModule.libraries).to.deep.equal({ AdlQueue: book.adlQueue });
+    expect(contracts.OrderModule.libraries).to.deep.equal({ AdlQueue: book.adlQueue, OrderRules: book.orderRules });
     expect(contracts.PerpEngine.constructorArgs.map((a) => String(a).toLowerCase())).to.deep.equal(
-      [book.collateralToken, new Wallet(DEV_KEY_0).address, book.liquidationModule, book.governanceModule].map((a) => a.toLowerCase()),
+      [book.collateralToken, new Wallet(DEV_KEY_0).address, book.liquidationModule, book.governanceModule, book.orderModule].map((a) =>
+        a!.toLowerCase(),
+      ),
     );
     expect(contracts.ETHOracle.constructorArgs).to.deep.equal([
       book.markets[0].feed,

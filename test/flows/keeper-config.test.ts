@@ -124,6 +124,26 @@ describe("keeper configuration", () => {
     }
   });
 
+  it("reads the order settings: execution on by default, batch cap bounded, Hermes endpoints per market id as JSON", () => {
+    const config = loadConfig(file({ ...base, privateKey: KEY }), {});
+    expect(config).to.deep.include({ executeOrders: true, maxOrdersPerBatch: 50, hermesEndpoints: {} });
+    const fromEnv = loadConfig(file({ ...base, privateKey: KEY }), {
+      KEEPER_EXECUTE_ORDERS: "0",
+      KEEPER_HERMES_ENDPOINTS: '{"1":"https://hermes.example/"}',
+    });
+    expect(fromEnv.executeOrders).to.equal(false);
+    expect(fromEnv.hermesEndpoints).to.deep.equal({ "1": "https://hermes.example/" });
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY }), { KEEPER_HERMES_ENDPOINTS: "1=https://h.example" }))).to.equal(
+      'invalid config: KEEPER_HERMES_ENDPOINTS: must be a JSON object, got "1=https://h.example"',
+    );
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, hermesEndpoints: { ETH: "https://h.example" } }), {}))).to.match(
+      /^invalid config: hermesEndpoints\.ETH: keys must be market ids/,
+    );
+    expect(errorOf(() => loadConfig(file({ ...base, privateKey: KEY, maxOrdersPerBatch: 0 }), {}))).to.match(
+      /^invalid config: maxOrdersPerBatch: /,
+    );
+  });
+
   it("needs no key for read-only use (status)", () => {
     expect(loadConfig(file(base), {}, { needsSigner: false }).privateKey).to.equal(undefined);
   });

@@ -109,6 +109,7 @@ describe("liquidation edges", () => {
     // A $25,000 chunk: at $2,500 a cut of exactly 10 ETH, paying a $26 reward and a $125 penalty.
     const config = defaultMarketConfig(await markets[ETH].oracle.getAddress(), 6);
     config.maxLiquidationNotional = usd(25_000);
+    config.impactSkewScale = 0n; // as the fixture's market: the margin below is exact
     await engine.connect(owner).updateMarket(ETH, config);
     // 40 ETH from $3,000 on $20,604 of margin: at $2,500 equity 604 against maintenance 2,500.
     await balancedBook(base, 40, usd(20_604) + ref.mulWadUp(usd(120_000), params.tradingFeeRate));

@@ -27,7 +27,10 @@ async function impactFixture() {
   const feed = deployed.markets[ETH].feed;
   const execute = async (trader: typeof alice, fields: Parameters<typeof marketOrder>[0] extends infer T ? Partial<T> : never) => {
     const now = BigInt(await networkHelpers.time.latest());
-    const id = await createdOrderId(engine, await engine.connect(trader).createOrder(marketOrder({ marketId: ETH, executionFee: FEE, now, ...fields })));
+    const id = await createdOrderId(
+      engine,
+      await engine.connect(trader).createOrder(marketOrder({ marketId: ETH, executionFee: FEE, now, ...fields })),
+    );
     await feed.setAnswer(answer(3000));
     const [roundId] = await feed.latestRoundData();
     return (await engine.connect(keeper).executeOrder(id, chainlinkProof(roundId), 0)).wait();
@@ -58,8 +61,9 @@ describe("orders: skew price impact", () => {
     const charge = await execute(alice, { sizeDelta: odd, marginIn: usd(300_000) });
     const charged = ref.priceImpact(0n, odd, price(3000), SCALE, DIVISOR, 0n);
     expect(eventsOf(engine, charge, "OrderExecuted")[0].impact).to.equal(charged);
+    const poolBefore = await pool();
     const rebate = await execute(bob, { sizeDelta: -size("123.456789"), marginIn: usd(100_000) });
-    const expected = ref.priceImpact(odd, -size("123.456789"), price(3000), SCALE, DIVISOR, await pool());
+    const expected = ref.priceImpact(odd, -size("123.456789"), price(3000), SCALE, DIVISOR, poolBefore);
     expect(eventsOf(engine, rebate, "OrderExecuted")[0].impact).to.equal(expected);
   });
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { Hex } from "viem";
 import { encodeMockPythUpdate } from "../../scripts/lib/mockPythUpdate.ts";
-import { createdOrderId, marketOrder } from "../../scripts/lib/orders.ts";
+import { createdOrderId, marketOrder, type OrderRequest } from "../../scripts/lib/orders.ts";
 import { deployTestProtocol } from "../helpers/testProtocol.ts";
 import { eventsOf } from "../helpers/events.ts";
 import { ethers, networkHelpers, price, size, usd } from "../helpers/fixture.ts";
@@ -26,33 +26,35 @@ async function pythMarketFixture() {
   }
   await vault.connect(lp).deposit(usd(5_000_000), lp.address);
   await engine.connect(attacker).deposit(usd(1_000_000));
-  let lastPublish = await now();
-  /** A signed update at `dollars`, published at `publishTime`, chained to the one before. */
-  const signed = (dollars: number, publishTime: number) => {
-    const update = encodeMockPythUpdate({
+  /**
+   * A signed update at `dollars`, published at `publishTime`, the feed's first since a second before
+   * (what Pyth's uniqueness check reads: its previous publish time).
+   */
+  const signed = (dollars: number, publishTime: number) =>
+    encodeMockPythUpdate({
       id: ETH_USD,
       price: BigInt(dollars) * 10n ** 8n,
       conf: 10n ** 8n,
       expo: -8,
       publishTime,
-      prevPublishTime: lastPublish,
+      prevPublishTime: publishTime - 1,
     });
-    lastPublish = publishTime;
-    return update;
-  };
-  return { ...deployed, engine, attacker, keeper, signed };
+  /** The attacker's market order, returning its id. */
+  const place = async (fields: Partial<OrderRequest>) =>
+    createdOrderId(
+      engine,
+      await engine.connect(attacker).createOrder(marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), ...fields })),
+    );
+  return { ...deployed, engine, attacker, keeper, signed, place };
 }
 
 describe("orders on a Pyth market", () => {
   it("an update known before the order can't fill it: the front-run of a +1% Pyth price loses the fees", async () => {
-    const { engine, attacker, keeper, signed } = await networkHelpers.loadFixture(pythMarketFixture);
+    const { engine, attacker, keeper, signed, place } = await networkHelpers.loadFixture(pythMarketFixture);
     const before = await engine.freeBalance(attacker.address);
     // The attacker holds a signed +1% update that is not on-chain yet, and requests a long.
     const knownInAdvance = signed(3030, await now());
-    const open = await createdOrderId(
-      engine,
-      await engine.connect(attacker).createOrder(marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: size(100), marginIn: usd(50_000) })),
-    );
+    const open = await place({ sizeDelta: size(100), marginIn: usd(50_000) });
     const oracle = await ethers.getContractAt("PythPriceOracle", (await engine.marketConfig(MARKET)).oracle);
     const fee = await oracle.updateFee(proof([knownInAdvance]));
     // Published before the request: refused, whoever executes.
@@ -62,10 +64,7 @@ describe("orders on a Pyth market", () => {
     const receipt = await (await engine.connect(keeper).executeOrder(open, proof([signed(3030, await now())]), 0, { value: fee })).wait();
     expect(eventsOf(engine, receipt, "OrderExecuted")[0].price).to.equal(price(3030));
 
-    const close = await createdOrderId(
-      engine,
-      await engine.connect(attacker).createOrder(marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: -size(100), reduceOnly: true })),
-    );
+    const close = await place({ sizeDelta: -size(100), reduceOnly: true });
     await networkHelpers.time.increase(1);
     await engine.connect(keeper).executeOrder(close, proof([signed(3030, await now())]), 0, { value: fee });
 
@@ -75,11 +74,8 @@ describe("orders on a Pyth market", () => {
   });
 
   it("the executor pays the oracle's update fee and gets back what it sent beyond it", async () => {
-    const { engine, attacker, keeper, signed } = await networkHelpers.loadFixture(pythMarketFixture);
-    const id = await createdOrderId(
-      engine,
-      await engine.connect(attacker).createOrder(marketOrder({ marketId: MARKET, executionFee: FEE, now: BigInt(await now()), sizeDelta: size(1), marginIn: usd(500) })),
-    );
+    const { engine, attacker, keeper, signed, place } = await networkHelpers.loadFixture(pythMarketFixture);
+    const id = await place({ sizeDelta: size(1), marginIn: usd(500) });
     await networkHelpers.time.increase(1);
     const data = proof([signed(3000, await now())]);
     const oracle = await ethers.getContractAt("PythPriceOracle", (await engine.marketConfig(MARKET)).oracle);

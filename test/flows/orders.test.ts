@@ -14,7 +14,10 @@ async function ordersFixture() {
   const now = async () => BigInt(await networkHelpers.time.latest());
   /** Creates an order for `trader` and returns its id. */
   const submit = async (trader: HardhatEthersSigner, fields: Partial<OrderRequest>) =>
-    createdOrderId(engine, await engine.connect(trader).createOrder(marketOrder({ marketId: ETH, executionFee: FEE, now: await now(), ...fields })));
+    createdOrderId(
+      engine,
+      await engine.connect(trader).createOrder(marketOrder({ marketId: ETH, executionFee: FEE, now: await now(), ...fields })),
+    );
   /** Publishes a Chainlink round at `dollars` and returns its proof. */
   const publish = async (dollars: number) => {
     await feed.setAnswer(answer(dollars));
@@ -53,7 +56,10 @@ describe("orders", () => {
       const id = await submit(alice, { sizeDelta: size(1), marginIn: usd(300) });
       const oracle = await ethers.getContractAt("ChainlinkPriceOracle", (await engine.marketConfig(ETH)).oracle);
 
-      await expect(engine.connect(keeper).executeOrder(id, chainlinkProof(earlyRound), 0)).to.be.revertedWithCustomError(oracle, "RoundTooEarly");
+      await expect(engine.connect(keeper).executeOrder(id, chainlinkProof(earlyRound), 0)).to.be.revertedWithCustomError(
+        oracle,
+        "RoundTooEarly",
+      );
       const first = await publish(2990);
       const second = await publish(3100);
       await expect(engine.connect(keeper).executeOrder(id, second, 0)).to.be.revertedWithCustomError(oracle, "NotFirstRoundAfter");
@@ -133,8 +139,14 @@ describe("orders", () => {
       await expect(engine.connect(alice).createOrder({ ...base, executionFee: MIN_FEE - 1n }))
         .to.be.revertedWithCustomError(engine, "ExecutionFeeTooLow")
         .withArgs(MIN_FEE - 1n, MIN_FEE);
-      await expect(engine.connect(alice).createOrder({ ...base, expiresAt: await now() })).to.be.revertedWithCustomError(engine, "InvalidOrder");
-      await expect(engine.connect(alice).createOrder({ ...base, sizeDelta: 0n, marginIn: 0n })).to.be.revertedWithCustomError(engine, "ZeroAmount");
+      await expect(engine.connect(alice).createOrder({ ...base, expiresAt: await now() })).to.be.revertedWithCustomError(
+        engine,
+        "InvalidOrder",
+      );
+      await expect(engine.connect(alice).createOrder({ ...base, sizeDelta: 0n, marginIn: 0n })).to.be.revertedWithCustomError(
+        engine,
+        "ZeroAmount",
+      );
       await expect(engine.connect(alice).createOrder({ ...base, kind: OrderKind.StopLoss, triggerPrice: price(2900), marginIn: 0n }))
         .to.be.revertedWithCustomError(engine, "NoPosition")
         .withArgs(alice.address, ETH);
@@ -154,7 +166,10 @@ describe("orders", () => {
     it("wait while the execution price is worse than the limit, then fill at a later price", async () => {
       const { engine, alice, keeper, submit, publish } = await networkHelpers.loadFixture(ordersFixture);
       const id = await submit(alice, { kind: OrderKind.Limit, sizeDelta: size(2), marginIn: usd(600), acceptablePrice: price(2950) });
-      await expect(engine.connect(keeper).executeOrder(id, await publish(2960), 0)).to.be.revertedWithCustomError(engine, "PriceOutsideBound");
+      await expect(engine.connect(keeper).executeOrder(id, await publish(2960), 0)).to.be.revertedWithCustomError(
+        engine,
+        "PriceOutsideBound",
+      );
       expect((await engine.order(id)).account).to.equal(alice.address);
       await engine.connect(keeper).executeOrder(id, await publish(2940), 0);
       expect((await engine.position(await engine.positionIdOf(alice.address, ETH))).entryPrice).to.equal(price(2940));
@@ -195,7 +210,10 @@ describe("orders", () => {
       const { engine, alice, keeper, submit, publish } = await networkHelpers.loadFixture(withLong);
       const id = await submit(alice, { kind: OrderKind.TakeProfit, sizeDelta: -size(4), triggerPrice: price(3100) });
       const low = await publish(3050);
-      await expect(engine.connect(keeper).executeOrder(id, triggerProof(low, low), 0)).to.be.revertedWithCustomError(engine, "TriggerNotReached");
+      await expect(engine.connect(keeper).executeOrder(id, triggerProof(low, low), 0)).to.be.revertedWithCustomError(
+        engine,
+        "TriggerNotReached",
+      );
       const crossed = await publish(3120);
       const fill = await publish(3110);
       await engine.connect(keeper).executeOrder(id, triggerProof(crossed, fill), 0);
@@ -239,6 +257,32 @@ describe("orders", () => {
         .to.be.revertedWithCustomError(engine, "OnlyEngine")
         .withArgs(keeper.address);
       await expect(engine.connect(keeper).executeOrderFor(1, "0x", 0, keeper.address)).to.be.revertedWithCustomError(engine, "OnlyEngine");
+    });
+  });
+
+  describe("settings", () => {
+    it("only the owner sets them, each within its hard bound", async () => {
+      const { engine, owner, alice } = await networkHelpers.loadFixture(ordersFixture);
+      const good = { minExecutionDelay: 2n, maxPriceAge: 30n, cancelDelay: 120n, minExecutionFee: usd(1), maxCancellationFee: usd(1) / 2n };
+      await expect(engine.connect(alice).setOrderSettings(good)).to.be.revertedWithCustomError(engine, "OwnableUnauthorizedAccount");
+      const bad: [keyof typeof good, bigint][] = [
+        ["minExecutionDelay", 0n],
+        ["minExecutionDelay", 3601n],
+        ["maxPriceAge", 0n],
+        ["maxPriceAge", 3601n],
+        ["cancelDelay", 86_401n],
+        ["maxCancellationFee", usd(1) + 1n],
+      ];
+      for (const [field, value] of bad) {
+        await expect(engine.connect(owner).setOrderSettings({ ...good, [field]: value }))
+          .to.be.revertedWithCustomError(engine, "InvalidOrderSettings")
+          .withArgs(field, value);
+      }
+      await expect(engine.connect(owner).setOrderSettings(good)).to.emit(engine, "OrderSettingsSet");
+      const set = await engine.orderSettings();
+      expect([set.minExecutionDelay, set.maxPriceAge, set.cancelDelay, set.minExecutionFee, set.maxCancellationFee]).to.deep.equal(
+        Object.values(good),
+      );
     });
   });
 

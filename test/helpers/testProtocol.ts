@@ -14,7 +14,11 @@ export async function deployTestProtocol(ethers: HardhatEthers, options: DeployO
     ...spec,
     configure: (config: MarketConfig) => (spec.configure ?? ((c: MarketConfig) => c))({ ...config, impactSkewScale: 0n }),
   }));
-  const deployed = await deployProtocol(ethers, { ...options, markets, engineContract: options.engineContract ?? "ImmediateTradingEngine" });
+  const deployed = await deployProtocol(ethers, {
+    ...options,
+    markets,
+    engineContract: options.engineContract ?? "ImmediateTradingEngine",
+  });
   const engine = await ethers.getContractAt("ImmediateTradingEngine", await deployed.engine.getAddress(), deployed.owner);
   return { ...deployed, engine };
 }

@@ -1,0 +1,80 @@
+// The ADL queue hint for an order's position after its fill: the neighbour it will be linked
+// after, found by PerpLens.adlInsertHint (a view that walks the bucket, free in an eth_call) for
+// the bucket and key client/predict.ts predicts. A zero or stale hint is always valid, but the
+// engine then walks the bucket on-chain at about 5k gas a place (AdlQueue._place); a prediction off
+// by a neighbour (the funding accrued by the next block) costs a step or two.
+import type { PublicClient } from "viem";
+import { bucketOf } from "../../client/adl.ts";
+import * as math from "../../client/math.ts";
+import { type MarketFundingState, type PositionState, predictTrade } from "../../client/predict.ts";
+import { engineAbi, lensAbi } from "../contracts.ts";
+import type { PendingOrder } from "./orderBook.ts";
+
+/** What a trade's fill depends on, of the market's config. */
+interface FillParams {
+  tradingFeeRate: bigint;
+  maxFundingRatePerSecond: bigint;
+  skewScale: bigint;
+  impactSkewScale: bigint;
+}
+
+export const NO_HINT = 0;
+
+export class HintFinder {
+  private readonly client: PublicClient;
+  private readonly engine: `0x${string}`;
+  private readonly lens: `0x${string}`;
+  private valueDivisor: bigint | undefined;
+
+  constructor(client: PublicClient, engine: `0x${string}`, lens: `0x${string}`) {
+    this.client = client;
+    this.engine = engine;
+    this.lens = lens;
+  }
+
+  /** The hint for `order` filled at `priceWad` in a block at `timestamp`; NO_HINT when the fill closes the position. */
+  async hint(order: PendingOrder, priceWad: bigint, timestamp: bigint): Promise<number> {
+    const read = <T>(address: `0x${string}`, abi: typeof engineAbi, functionName: string, args: readonly unknown[] = []) =>
+      this.client.readContract({ address, abi, functionName, args }) as Promise<T>;
+    this.valueDivisor ??= await read<bigint>(this.engine, engineAbi, "valueDivisor");
+    const positionId = await read<bigint>(this.engine, engineAbi, "positionIdFor", [order.account, order.marketId]);
+    // An account that never deposited has no position id; its fill reverts anyway.
+    if (positionId === 0n) return NO_HINT;
+    const [position, market, config] = await Promise.all([
+      read<PositionState>(this.engine, engineAbi, "position", [positionId]),
+      read<MarketFundingState & { impactPool: bigint }>(this.engine, engineAbi, "marketState", [order.marketId]),
+      read<FillParams>(this.engine, engineAbi, "marketConfig", [order.marketId]),
+    ]);
+    let sizeDelta = order.sizeDelta;
+    // A reduce-only order closes at most the position (OrderModule._reduceOnlyDelta).
+    if (order.reduceOnly && math.abs(sizeDelta) >= math.abs(position.size)) sizeDelta = -position.size;
+    if (position.size + sizeDelta === 0n) return NO_HINT;
+    const params = { ...config, valueDivisor: this.valueDivisor };
+    const after = predictTrade(
+      position,
+      market,
+      params,
+      { sizeDelta, marginIn: order.marginIn, marginOut: order.marginOut },
+      priceWad,
+      timestamp,
+    );
+    const margin = after.margin - this.impact(market, config, sizeDelta, priceWad);
+    const bucket = bucketOf(math.abs(after.size), margin < 0n ? 0n : margin, this.valueDivisor);
+    return Number(await read<number>(this.lens, lensAbi, "adlInsertHint", [order.marketId, after.size > 0n, bucket, after.k, positionId]));
+  }
+
+  /** The price impact the fill pays (positive) or is rebated (negative), as Trading._fillCosts
+   * computes it, up to rounding: it moves the margin, hence possibly the bucket. */
+  private impact(
+    market: { longSize: bigint; shortSize: bigint; impactPool: bigint },
+    config: FillParams,
+    sizeDelta: bigint,
+    price: bigint,
+  ) {
+    if (config.impactSkewScale === 0n) return 0n;
+    const twiceMidSkew = 2n * (market.longSize - market.shortSize) + sizeDelta;
+    const amount = (math.abs(sizeDelta) * math.abs(twiceMidSkew) * price) / (2n * config.impactSkewScale * this.valueDivisor!);
+    const grows = sizeDelta > 0n === twiceMidSkew > 0n;
+    return grows ? amount : -math.min(amount, market.impactPool);
+  }
+}

@@ -1,0 +1,27 @@
+// The protocol's view and argument types, derived from the generated ABIs (never written by hand),
+// so a contract change changes them at the next build.
+import type { ContractFunctionArgs, ContractFunctionReturnType } from "viem";
+import type { perpEngineAbi, perpLensAbi } from "./abis.js";
+
+type LensViewName = Extract<(typeof perpLensAbi)[number], { type: "function"; stateMutability: "view" }>["name"];
+type LensView<F extends LensViewName> = ContractFunctionReturnType<typeof perpLensAbi, "view", F>;
+type EngineViewName = Extract<(typeof perpEngineAbi)[number], { type: "function"; stateMutability: "view" }>["name"];
+type EngineView<F extends EngineViewName> = ContractFunctionReturnType<typeof perpEngineAbi, "view", F>;
+
+/** PerpLens.positionHealth: equity, margins, ratio, liquidation and bankruptcy price. */
+export type PositionHealth = LensView<"positionHealth">;
+/** PerpLens.positionAdl: bucket, score, rank and five-light quantile. */
+export type AdlPosition = LensView<"positionAdl">;
+/** PerpLens.marketAdlState: insurance, ADL debts and pnl factors. */
+export type MarketAdlState = LensView<"marketAdlState">;
+/** PerpLens.previewTrade: the one read before a trade. */
+export type TradePreview = LensView<"previewTrade">;
+/** PerpEngine.position: the stored position. */
+export type Position = EngineView<"position">;
+export type MarketConfig = EngineView<"marketConfig">;
+export type MarketState = EngineView<"marketState">;
+/** PerpEngine.order: a pending order (account 0 once executed or cancelled). */
+export type Order = EngineView<"order">;
+export type OrderSettings = EngineView<"orderSettings">;
+/** The struct createOrder takes. */
+export type OrderRequest = ContractFunctionArgs<typeof perpEngineAbi, "nonpayable", "createOrder">[0];
