@@ -1,47 +1,80 @@
-// How many positions go into one liquidateBatch call: as many as fit the block gas limit, so that a
-// crash is cleared in as few blocks as the chain allows. A keeper sends one transaction at a time
-// and waits for it to be mined, so a batch that fills a fraction of a block leaves the rest of that
-// block unused; 20 positions a call (the old fixed size) used under a tenth of a 30M-gas block.
+// How a crash's liquidations are cut into liquidateBatch transactions, so that they fill blocks.
+//
+// A node includes a transaction while its gas limit fits the block's gas left, and gas refunds
+// (a liquidation clears storage) leave up to a fifth of a transaction's gas limit unused. One
+// block-sized transaction therefore fills at most ~80% of a block; transactions of an eighth of a
+// block, sent back to back, fill it to within the last one's unused share. A batch sized short of
+// its gas limit costs little (the block takes one more transaction); one sized over it runs out of
+// gas at its last entries, whose gas is lost and which then wait a tick.
+//
+// Entries differ by several times in gas, so each is weighed by its kind (from the lens preview),
+// and the batcher learns only the gas of one unit of weight from the batches mined.
 
-/** Gas assumed per entry until a batch has been measured: a standalone full liquidation, more
- * than an entry of a batch costs (the call's own costs are shared). */
-const UNMEASURED_ENTRY_GAS = 150_000;
-/** Share of the block gas limit a batch is sized for: the rest absorbs entries dearer than the
- * last batch's average (a bankrupt one drawing insurance, a partial one relinking its bucket). */
-const BLOCK_SHARE = 0.85;
+/** What a liquidation entry will do, from PerpLens.previewLiquidation. */
+export type EntryKind = "plain" | "adl" | "partial";
+
+/** Gas of each kind relative to a plain full liquidation, measured in the crash storm (net gas in a
+ * batch): a plain one ~60k; a bankrupt one whose deficit runs inline ADL fills (up to 8) ~200k; a
+ * partial one, which walks its new bucket for the hint, ~250k. */
+const KIND_WEIGHT: Record<EntryKind, number> = { plain: 1, adl: 3.5, partial: 4.5 };
+/** Net gas of one unit of weight until a batch has been measured: a little over the storm's. */
+const UNMEASURED_UNIT_GAS = 70_000;
+/** Transactions per block: each batch's gas limit is this fraction of the block gas limit. */
+const BATCHES_PER_BLOCK = 8n;
 /** The batch's own cost around its entries: the transaction, the engine's delegatecall and the
  * module's 60k gas reserve (LiquidationModule.BATCH_GAS_RESERVE). */
 const BATCH_OVERHEAD_GAS = 150_000n;
+/** Entries are weighed by their net (after refund) gas, and a refund is at most a fifth of the gas
+ * used, so the execution before refunds is up to a quarter more: the entries fill this share. */
+const NET_TO_EXECUTION = 0.8;
 
 export class LiquidationBatcher {
   private readonly maxEntries: number;
-  private entryGas = UNMEASURED_ENTRY_GAS;
+  private unitGas = UNMEASURED_UNIT_GAS;
 
   /** `maxEntries`: the operator's cap (config.batchSize). */
   constructor(maxEntries: number) {
     this.maxEntries = maxEntries;
   }
 
-  /** Entries for the next batch under `blockGasLimit`, at least one. */
-  size(blockGasLimit: bigint): number {
-    const fitting = Math.floor((Number(blockGasLimit) * BLOCK_SHARE) / this.entryGas);
-    return Math.max(1, Math.min(this.maxEntries, fitting));
+  /** Gas limit of one batch under `blockGasLimit`: an eighth of the block, but always room for a
+   * few of the dearest entries. */
+  gasLimit(blockGasLimit: bigint): bigint {
+    const share = blockGasLimit / BATCHES_PER_BLOCK;
+    const floor = BATCH_OVERHEAD_GAS + BigInt(Math.ceil(this.unitGas * KIND_WEIGHT.partial * 4));
+    return share > floor ? share : floor < blockGasLimit ? floor : blockGasLimit;
   }
 
-  /** Gas for a batch of `entries`: half again the measured gas per entry each, plus the batch's own
-   * reserve, so that no entry is skipped for want of the gas an estimate left out. */
-  gasFor(entries: number): bigint {
-    return BigInt(Math.ceil(entries * this.entryGas * 1.5)) + BATCH_OVERHEAD_GAS;
+  /** Cuts `entries`, in their order, into batches whose expected gas fits `gasLimit(blockGasLimit)`;
+   * each batch holds at least one entry and at most the operator's cap. */
+  split<T extends { kind: EntryKind }>(entries: T[], blockGasLimit: bigint): T[][] {
+    const room = Number(this.gasLimit(blockGasLimit) - BATCH_OVERHEAD_GAS) * NET_TO_EXECUTION;
+    const batches: T[][] = [];
+    let batch: T[] = [];
+    let gas = 0;
+    for (const entry of entries) {
+      const entryGas = KIND_WEIGHT[entry.kind] * this.unitGas;
+      if (batch.length > 0 && (gas + entryGas > room || batch.length >= this.maxEntries)) {
+        batches.push(batch);
+        [batch, gas] = [[], 0];
+      }
+      batch.push(entry);
+      gas += entryGas;
+    }
+    if (batch.length > 0) batches.push(batch);
+    return batches;
   }
 
-  /** A batch failed in simulation (a batch the block cannot hold fails as FailedCall, out of gas
-   * inside the module): assume twice the gas per entry, so the next batch is half the size. */
+  /** A batch failed (reverted, or out of gas inside the module): assume twice the gas per unit, so
+   * the next batches hold half as much. */
   failed() {
-    this.entryGas *= 2;
+    this.unitGas *= 2;
   }
 
-  /** Learns the gas per entry from a mined batch. */
-  observe(entries: number, gasUsed: bigint) {
-    if (entries > 0) this.entryGas = Math.max(1, Number(gasUsed) / entries);
+  /** Learns the net gas of a unit of weight from a mined batch and the kinds of the entries it
+   * liquidated (entries skipped as done or out of gas took no liquidation's gas). */
+  observe(liquidated: EntryKind[], gasUsed: bigint) {
+    const weight = liquidated.reduce((sum, kind) => sum + KIND_WEIGHT[kind], 0);
+    if (weight > 0) this.unitGas = Math.max(1, Number(gasUsed) / weight);
   }
 }

@@ -21,7 +21,9 @@ let log: Logger = pino({ base: { service: "keeper" } });
 const loggerFor = (config: KeeperConfig) =>
   pino({ base: { service: "keeper" }, level: config.logLevel, redact: ["privateKey", "config.privateKey"] });
 
-function publicClientFor(config: KeeperConfig) {
+/** `batch: false`: the indexer's client. An event log range can answer with megabytes; batched with
+ * a tick's other reads, a response over the transport's limit failed them all, and the whole tick. */
+function publicClientFor(config: KeeperConfig, batch = true) {
   const chain = defineChain({
     id: config.chainId,
     name: `chain-${config.chainId}`,
@@ -30,7 +32,9 @@ function publicClientFor(config: KeeperConfig) {
   });
   // Several RPC URLs fail over in order; each request times out rather than hanging a tick. Reads
   // made together (a tick's Promise.all) go out as one JSON-RPC batch: one HTTP request, not ten.
-  const transport = fallback(config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1, batch: { batchSize: 100 } })));
+  const transport = fallback(
+    config.rpcUrls.map((url) => http(url, { timeout: 10_000, retryCount: 1, batch: batch && { batchSize: 100 } })),
+  );
   // No response caching: a keeper must see each new block at once.
   return createPublicClient({ chain, transport, cacheTime: 0, pollingInterval: config.pollIntervalMs });
 }
@@ -61,7 +65,9 @@ async function run(configPath: string | undefined) {
   const account = privateKeyToAccount(await loadSigningKey(config));
   const metrics = new KeeperMetrics();
   const server = await metrics.listen(config.metricsPort, config.healthMaxTickAgeMs, config.metricsHost);
-  const indexer = indexerForBook(publicClient, book, BigInt(config.confirmations), config.stateFile, (reason) => log.warn(reason));
+  const indexer = indexerForBook(publicClientFor(config, false), book, BigInt(config.confirmations), config.stateFile, (reason) =>
+    log.warn(reason),
+  );
   const stop = new AbortController();
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
   const sender = new TransactionSender({ client: publicClient, account, config, log, signal: stop.signal });
@@ -73,11 +79,15 @@ async function run(configPath: string | undefined) {
   const newHeads = new NewHeadSignal(config.wsUrl, log);
   stop.signal.addEventListener("abort", () => void newHeads.close());
   // One tick at a time: the loop awaits each tick before sleeping, so ticks never overlap.
+  let firstTick = true;
   while (!stop.signal.aborted) {
     const end = metrics.tickDuration.startTimer();
     try {
       await strategy.tick();
       metrics.tickCompleted();
+      // How long a fresh keeper took to index the book and act on it (the cold-start benchmark).
+      if (firstTick) log.info({ positions: indexer.openIds().length, uptimeSeconds: process.uptime() }, "first tick complete");
+      firstTick = false;
     } catch (error) {
       metrics.rpcErrors.inc();
       log.error({ error: (error as Error).message }, "tick failed; retrying next tick");

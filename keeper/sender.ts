@@ -2,9 +2,11 @@
 // it; fees are the node's EIP-1559 estimate under the operator's caps. A racing keeper's
 // "already done" is normal; any other revert is logged decoded and never sent.
 //
-// Nonces: sends are strictly sequential (each waits until mined, replacing itself at the same
-// nonce when stuck), so the account's pending transaction count is always the next nonce. Reading
-// it fresh for every send leaves no gap even when a broadcast fails halfway.
+// Nonces: a send waits until mined (replacing itself at the same nonce when stuck), so the
+// account's pending transaction count is always the next nonce. Reading it fresh for every send
+// leaves no gap even when a broadcast fails halfway. A crash's liquidation batches go out back to
+// back at consecutive nonces (sendPipelined), so that they fill consecutive blocks instead of one
+// batch a block; they are then waited for in nonce order.
 import {
   type Abi,
   BaseError,
@@ -47,15 +49,14 @@ export const BENIGN_REVERTS = new Set([
   "NoDeleverageProgress",
 ]);
 
-/** Bounds a call's gas: `maxGas` is the block gas limit (a node rejects a transaction above it),
+/** Bounds a call's gas: `maxGas` is what a block can hold (a node rejects a transaction above it),
  * `minGas` what the caller knows the call needs whatever the estimate says. */
 export interface GasBounds {
   maxGas?: bigint;
   minGas?: bigint;
 }
 
-/** The estimate plus headroom, at least `minGas`, but never above `maxGas`: a batch sized to fill a
- * block would otherwise never be mined. */
+/** The estimate plus headroom, at least `minGas`, but never above `maxGas`. */
 function withHeadroom(estimate: bigint, { maxGas, minGas = 0n }: GasBounds): bigint {
   let gas = (estimate * GAS_HEADROOM_PERCENT) / 100n;
   if (gas < minGas) gas = minGas;
@@ -100,7 +101,7 @@ export class TransactionSender {
     return this.account.address;
   }
 
-  /** `bounds.maxGas`: the block gas limit, which the gas limit never exceeds; `bounds.minGas`: a floor. */
+  /** `bounds.maxGas`: the most gas a block can hold, which the gas limit never exceeds; `bounds.minGas`: a floor. */
   async send(request: ContractCall, bounds: GasBounds = {}): Promise<SendOutcome> {
     const address = this.account.address;
     let gas: bigint, estimate: Fees, nonce: number;
@@ -138,17 +139,73 @@ export class TransactionSender {
     );
   }
 
+  /**
+   * Calls that are independent of each other (liquidation batches of distinct positions), each
+   * with its own gas limit, broadcast back to back at consecutive nonces and then waited for in
+   * nonce order. Not simulated one by one: the lens previews that chose the entries were the
+   * simulation, and a batch reverts only when none of its entries can be liquidated any more (a
+   * racing keeper's work), which explainRevert reports as benign. Simulating each block-filling
+   * batch again would cost the node as much execution as mining it, blocks the keeper then misses.
+   * A broadcast that fails stops the rest: later nonces would wait behind the gap.
+   */
+  async sendPipelined(calls: { request: ContractCall; gas: bigint }[]): Promise<SendOutcome[]> {
+    if (calls.length === 0) return [];
+    if (this.config.dryRun) return calls.map((c) => ({ status: "dry-run", reason: c.request.functionName }));
+    const address = this.account.address;
+    const [estimate, nonce] = await Promise.all([
+      this.client.estimateFeesPerGas(),
+      this.client.getTransactionCount({ address, blockTag: "pending" }),
+    ]);
+    const cap = {
+      maxFeePerGas: parseGwei(String(this.config.maxFeePerGasGwei)),
+      maxPriorityFeePerGas: parseGwei(String(this.config.maxPriorityFeePerGasGwei)),
+    };
+    const fees = cappedFees(estimate, cap);
+    const sent: { request: ContractCall; transaction: PreparedTransaction; hash: `0x${string}` }[] = [];
+    for (const [i, { request, gas }] of calls.entries()) {
+      const transaction = {
+        to: request.address,
+        data: encodeFunctionData(request),
+        value: request.value,
+        gas,
+        nonce: nonce + i,
+        chainId: this.config.chainId,
+        ...fees,
+      };
+      const broadcastAt = Date.now();
+      try {
+        const hash = await this.broadcast(transaction);
+        this.log.info({ hash, nonce: transaction.nonce, maxFeePerGas: String(fees.maxFeePerGas), broadcastAt }, "transaction sent");
+        sent.push({ request, transaction, hash });
+      } catch (error) {
+        if (i === 0) throw error; // nothing sent: an RPC fault, retried by the next tick
+        this.log.warn({ nonce: transaction.nonce, error: (error as Error).message.split("\n")[0] }, "pipelined broadcast failed");
+        break;
+      }
+    }
+    const outcomes: SendOutcome[] = [];
+    for (const s of sent) outcomes.push(await this.watch(s.request, s.transaction, [s.hash], cap));
+    for (const c of calls.slice(sent.length)) outcomes.push({ status: "failed", reason: `${c.request.functionName}: not broadcast` });
+    return outcomes;
+  }
+
   /** Broadcasts, then replaces the transaction with dearer fees whenever it sits unmined too long. */
   private async untilMined(request: ContractCall, first: PreparedTransaction, cap: Fees): Promise<SendOutcome> {
-    let current = first;
     // A local node mines before it answers, so the hand-over time is logged apart (latency metric).
     const broadcastAt = Date.now();
-    const hashes = [await this.broadcast(current)];
-    this.log.info({ hash: hashes[0], nonce: current.nonce, maxFeePerGas: String(current.maxFeePerGas), broadcastAt }, "transaction sent");
+    const hashes = [await this.broadcast(first)];
+    this.log.info({ hash: hashes[0], nonce: first.nonce, maxFeePerGas: String(first.maxFeePerGas), broadcastAt }, "transaction sent");
+    return this.watch(request, first, hashes, cap);
+  }
+
+  /** Waits for one of `hashes` (same nonce) to be mined, replacing it with dearer fees whenever it
+   * sits unmined for replaceAfterMs. */
+  private async watch(request: ContractCall, first: PreparedTransaction, hashes: `0x${string}`[], cap: Fees): Promise<SendOutcome> {
+    let current = first;
     for (;;) {
       const receipt = await this.receiptOf(hashes);
       if (receipt) {
-        if (receipt.status !== "success") return this.explainRevert(request, receipt.transactionHash);
+        if (receipt.status !== "success") return this.explainRevert(request, receipt.transactionHash, receipt.gasUsed, current.gas);
         return {
           status: "confirmed",
           hash: receipt.transactionHash,
@@ -184,10 +241,14 @@ export class TransactionSender {
    * call landed first in the same block. The same call, simulated again now, then reverts with one
    * of the "already done" errors; anything else is a real failure, logged decoded.
    */
-  private async explainRevert(request: ContractCall, hash: `0x${string}`): Promise<SendOutcome> {
+  private async explainRevert(request: ContractCall, hash: `0x${string}`, gasUsed: bigint, gasLimit: bigint): Promise<SendOutcome> {
     const name = await this.client.estimateContractGas({ ...request, account: this.account.address }).then(() => undefined, revertName);
     if (name !== undefined && BENIGN_REVERTS.has(name)) return { status: "benign", reason: `${name}: lost a race on-chain (${hash})` };
-    this.log.warn({ hash, error: name ?? "unknown" }, "transaction reverted on-chain");
+    // With no reason now, gas used against the limit tells an out-of-gas revert from the rest.
+    this.log.warn(
+      { hash, error: name ?? "unknown", gasUsed: String(gasUsed), gasLimit: String(gasLimit) },
+      "transaction reverted on-chain",
+    );
     return { status: "failed", reason: `reverted on-chain (${hash})${name ? `: ${name}` : ""}` };
   }
 

@@ -13,15 +13,21 @@ import type { PositionIndexer } from "./indexer.ts";
 import { MarketWatch } from "./markets.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
-import { LiquidationBatcher } from "./batching.ts";
+import { type EntryKind, LiquidationBatcher } from "./batching.ts";
 import { LpRequestSettler } from "./lpRequests.ts";
 import { PythPricePusher } from "./pythPush.ts";
 import { OrderExecutor } from "./orders/executor.ts";
 
 interface Preview {
   liquidatable: boolean;
+  full: boolean;
+  uncovered: bigint;
   hint: number;
 }
+
+/** What an entry will cost, from its preview: a partial cut walks its new bucket for the hint, a
+ * deficit beyond the insurance fund runs ADL fills inline. */
+const kindOf = (p: Preview): EntryKind => (!p.full ? "partial" : p.uncovered > 0n ? "adl" : "plain");
 
 export interface StrategyDeps {
   client: PublicClient;
@@ -113,22 +119,31 @@ export class KeeperStrategy {
     const candidates = scanAtRisk(this.indexer.positions(), markets).map((r) => r.id);
     const due = await this.liquidatable(candidates);
     this.metrics.positionsAtRisk.set(due.length);
-    for (let i = 0; i < due.length;) {
-      const batch = due.slice(i, i + this.batcher.size(this.markets.blockGasLimit));
-      i += batch.length;
-      const call = {
+    // Every batch of the tick goes out at once, at consecutive nonces: the blocks after a crash
+    // carry several batches each instead of one batch per keeper round trip.
+    const gas = this.batcher.gasLimit(this.markets.blockGasLimit);
+    const batches = this.batcher.split(due, this.markets.blockGasLimit);
+    const requests = batches.map((batch) => ({
+      request: {
         address: this.book.engine,
         abi: engineAbi,
         functionName: "liquidateBatch",
         args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
-      };
-      // eth_estimateGas finds the least gas at which the call succeeds, and a batch that skips the
-      // entries it cannot afford succeeds with one: so the gas comes from the measured gas per entry.
-      const outcome = await this.sender.send(call, { maxGas: this.markets.blockGasLimit, minGas: this.batcher.gasFor(batch.length) });
-      if (outcome.status === "confirmed") this.batcher.observe(batch.length, outcome.gasUsed);
-      else if (outcome.status === "failed") this.batcher.failed();
-      this.record(this.metrics.liquidations, outcome, { positions: batch.map((d) => d.id.toString()) }, "liquidation batch");
-    }
+      },
+      gas,
+    }));
+    const outcomes = await this.sender.sendPipelined(requests);
+    outcomes.forEach((outcome, b) => {
+      if (outcome.status === "confirmed") {
+        const kinds = new Map(batches[b].map((d) => [d.id, d.kind]));
+        const liquidated = parseEventLogs({ abi: engineAbi, logs: outcome.logs, eventName: "Liquidated" });
+        this.batcher.observe(
+          liquidated.map((e) => kinds.get((e.args as { positionId: bigint }).positionId) ?? "plain"),
+          outcome.gasUsed,
+        );
+      } else if (outcome.status === "failed") this.batcher.failed();
+      this.record(this.metrics.liquidations, outcome, { positions: batches[b].map((d) => d.id.toString()) }, "liquidation batch");
+    });
     // Only markets whose price reads: the ADL views of the others would revert.
     for (const marketId of markets.keys()) {
       await this.deleverageMarket(marketId).then(
@@ -147,7 +162,7 @@ export class KeeperStrategy {
    * any entry that fails, so one stale or griefed entry never holds back the others.
    */
   async liquidatable(ids: bigint[]) {
-    const due: { id: bigint; hint: number; marginRatio: bigint; equity: bigint }[] = [];
+    const due: { id: bigint; hint: number; kind: EntryKind; marginRatio: bigint; equity: bigint }[] = [];
     const chunks = Array.from({ length: Math.ceil(ids.length / LENS_CHUNK) }, (_, c) => ids.slice(c * LENS_CHUNK, (c + 1) * LENS_CHUNK));
     // A few chunks at a time: small chunks keep each call under the node's gas cap, and the round
     // trips overlap instead of adding up after a crash.
@@ -161,7 +176,7 @@ export class KeeperStrategy {
           health.forEach((h, j) => {
             if (h.size === 0n) this.indexer.forget(chunk[j]);
             else if (previews[j].liquidatable)
-              due.push({ id: chunk[j], hint: previews[j].hint, marginRatio: h.marginRatio, equity: h.equity });
+              due.push({ id: chunk[j], hint: previews[j].hint, kind: kindOf(previews[j]), marginRatio: h.marginRatio, equity: h.equity });
           });
         }),
       );

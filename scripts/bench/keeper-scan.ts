@@ -1,5 +1,9 @@
 // Keeper scan cost: recomputing every position's health in memory with exact bigint math.
-// Part of `npm run bench`.
+// Part of `npm run bench`, which runs it in a child process of its own (`node keeper-scan.ts SIZES`
+// prints the rows as JSON), so that the RSS is the keeper code's and not the benchmark's: the
+// bench process also holds Hardhat, its compiler output and an in-process chain.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { scanAtRisk, track, type MarketSnapshot, type TrackedPosition } from "../../keeper/risk.ts";
 import { defaultMarketConfig } from "../lib/marketConfig.ts";
 
@@ -41,8 +45,14 @@ export interface ScanRow {
   rssMb: number;
 }
 
-/** Average of 5 scans after a warm-up, per book size and market; RSS of the whole process after. */
+/** The rows, measured in a fresh process that loads only the keeper's scan code and the book. */
 export function measureKeeperScan(sizes: number[]): ScanRow[] {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), sizes.join(",")], { encoding: "utf8" });
+  return JSON.parse(out) as ScanRow[];
+}
+
+/** Average of 5 scans after a warm-up, per book size and market; RSS of the whole process after. */
+function scanRows(sizes: number[]): ScanRow[] {
   const rows: ScanRow[] = [];
   for (const n of sizes) {
     const positions = book(n);
@@ -64,4 +74,8 @@ export function measureKeeperScan(sizes: number[]): ScanRow[] {
     }
   }
   return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(scanRows(process.argv[2].split(",").map(Number))));
 }

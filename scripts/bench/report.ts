@@ -24,6 +24,7 @@ function stormTable(runs: StormRun[]) {
       "blocks to solvent",
       "limit blocks",
       "blocks / limit",
+      "block fill",
       "seconds to solvent",
       "keeper wall s",
     ],
@@ -37,10 +38,11 @@ function stormTable(runs: StormRun[]) {
       s.blocksToSolvent,
       s.limitBlocks.toFixed(2),
       `${(s.blocksToSolvent / s.limitBlocks).toFixed(2)}x`,
+      s.blockFillPct === undefined ? "" : `${s.blockFillPct.toFixed(1)}%`,
       s.secondsToSolvent,
       s.wallSeconds.toFixed(1),
     ]),
-    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
 }
 
@@ -98,6 +100,19 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
       Object.entries(r.gasGrowth).map(([key, ratio]) => [`\`${key}\``, x(ratio)]),
       ["l", "r"],
     ),
+  "gas-stuffing": (r) =>
+    r.gasStuffing &&
+    table(
+      [
+        "positions in the bucket",
+        "openPosition, exact hint",
+        "openPosition, hint 0 (walks the bucket)",
+        "closePosition",
+        "deleverage, 1 fill",
+      ],
+      r.gasStuffing.rows.map((s) => [n(s.positions), n(s.openExactHint), n(s.openStaleHint), n(s.close), n(s.deleverageOneFill)]),
+      ["r", "r", "r", "r", "r"],
+    ),
   fidelity: (r) =>
     r.adl?.fidelity &&
     table(
@@ -109,12 +124,40 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
       ]),
       ["r", "r", "r"],
     ),
+  "adl-exactness": (r) =>
+    r.adl?.exactness &&
+    table(
+      [
+        "ADL fills",
+        "hits of the brute-force top",
+        "`adl.rankExactnessPct`",
+        "`adl.overshootWei` (token atoms)",
+        "debt covered (atoms)",
+        "transactions",
+      ],
+      [r.adl.exactness].map((e) => [
+        n(e.fills),
+        n(e.hits),
+        `${e.rankExactnessPct.toFixed(2)}%`,
+        e.overshootWei,
+        e.debtCovered,
+        e.transactions,
+      ]),
+      ["r", "r", "r", "r", "r", "r"],
+    ),
   "keeper-scan": (r) =>
     r.keeper?.scan &&
     table(
       ["positions", "market", "scan ms", "at risk", "RSS MB"],
       r.keeper.scan.map((s) => [n(s.positions), s.market, s.scanMs.toFixed(1), n(s.atRisk), s.rssMb]),
       ["r", "l", "r", "r", "r"],
+    ),
+  "keeper-cold-start": (r) =>
+    r.keeper?.coldStart &&
+    table(
+      ["positions", "from events, s", "from chain state, s", "keeper peak RSS MB"],
+      [r.keeper.coldStart].map((c) => [n(c.positions), c.fromEventsSec.toFixed(1), c.fromChainStateSec.toFixed(1), c.peakRssMb]),
+      ["r", "r", "r", "r"],
     ),
   "keeper-latency": (r) =>
     r.keeper?.latency &&
@@ -137,8 +180,10 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
     stormTable(r.storm.runs) +
       (r.storm.failures?.length ? `\n\nNot solvent in time:\n\n${r.storm.failures.map((f) => `- ${f}`).join("\n")}` : ""),
   meta: (r) =>
-    `Measured ${r.meta.date} at commit \`${r.meta.commit}\` (${r.meta.options}), ${r.meta.cpus} CPU cores, in ${r.meta.seconds} s. ` +
-    "Every figure below comes from `bench/results.json`.",
+    `Measured ${r.meta.date} at commit \`${r.meta.commit}\` (${r.meta.options}), ${r.meta.cpus} CPU cores, in ${r.meta.seconds} s` +
+    (r.meta.later?.length ? `; then ${r.meta.later.map((l) => `\`${l}\``).join(", ")}` : "") +
+    ". Every figure below comes from `bench/results.json`." +
+    (r.meta.failed?.length ? `\n\nParts that failed in that run:\n\n${r.meta.failed.map((f) => `- ${f}`).join("\n")}` : ""),
 };
 
 /** `markdown` with each known section between its markers replaced by the table rendered from `results`. */

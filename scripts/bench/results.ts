@@ -1,7 +1,10 @@
 // The shape of bench/results.json, the one source of the figures in BENCHMARKS.md.
+import type { ExactnessResult } from "./adl-exactness.ts";
 import type { FidelityRow } from "./adl-fidelity.ts";
 import type { CoreOperation } from "./gas-core.ts";
 import type { measureAdlGas } from "./gas-adl.ts";
+import type { StuffingRow, measureStuffing } from "./gas-stuffing.ts";
+import type { ColdStartResult } from "./keeper-cold-start.ts";
 import type { LatencyResult } from "./keeper-latency.ts";
 import type { ScanRow } from "./keeper-scan.ts";
 
@@ -23,6 +26,9 @@ export interface StormRun {
   secondsToSolvent: number;
   /** liquidatable x gasPerLiquidation / blockGasLimit: the physical limit. */
   limitBlocks: number;
+  /** The keepers' gas (reverted transactions included) over the blocks to solvent times the block
+   * gas limit: below 100% by what the blocks left unused, idle blocks included. */
+  blockFillPct: number;
   /** Keeper transactions mined, and how many of them reverted (lost races). */
   transactions: number;
   reverted: number;
@@ -31,20 +37,25 @@ export interface StormRun {
 }
 
 export interface BenchResults {
-  meta: { date: string; commit: string; options: string; cpus: number; seconds: number };
+  /** `later`: partial runs (`--only`) merged in after this one, each with its options and time. */
+  /** `failed`: parts that threw, with the first line of their error. */
+  meta: { date: string; commit: string; options: string; cpus: number; seconds: number; later?: string[]; failed?: string[] };
   gas?: Record<CoreOperation, number>;
   bytecode?: Record<string, number>;
-  gasGrowth?: Awaited<ReturnType<typeof measureAdlGas>>["growth"];
+  gasGrowth?: Partial<Awaited<ReturnType<typeof measureAdlGas>>["growth"] & Awaited<ReturnType<typeof measureStuffing>>["growth"]>;
+  gasStuffing?: { rows: StuffingRow[] };
   adlGas?: { rows: Awaited<ReturnType<typeof measureAdlGas>>["rows"] };
   keeper?: {
     scanMs100k?: number;
     rssMb100k?: number;
     reactionMsP50?: number;
     reactionMsP90?: number;
+    coldStartSec100k?: number;
+    coldStart?: ColdStartResult;
     scan?: ScanRow[];
     latency?: LatencyResult;
   };
-  adl?: { fidelity?: FidelityRow[] };
+  adl?: { fidelity?: FidelityRow[]; rankExactnessPct?: number; overshootWei?: string; exactness?: ExactnessResult };
   storm?: {
     runs: StormRun[];
     /** Runs that did not reach solvency in time, with the reason. */

@@ -7,8 +7,8 @@
 // and the keeper CLI (`keeper run`, the daemon as operators run it, woken by new heads over a
 // websocket) indexes them. Then automine goes off, one price update crashes ETH 12%, and blocks are
 // mined by this script:
-// - L1 (30M gas, 12 s blocks): on demand, as soon as every keeper has a transaction waiting (or
-//   2 s after the first one arrived). A keeper's turnaround on this machine is far below 12 s, so
+// - L1 (30M gas, 12 s blocks): on demand, once the keepers' transactions stop arriving for 250 ms
+//   (or 2 s after the first one arrived). A keeper's turnaround on this machine is far below 12 s, so
 //   counting blocks and multiplying by 12 s is what a real L1 would show.
 // - L2 (32M gas, 0.25 s blocks): in real time, a block every 250 ms whether or not the keepers are
 //   ready, so the keeper's own turnaround (scan, simulation, round trips) counts against it.
@@ -18,12 +18,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import { network } from "hardhat";
 import type { EngineBench, PerpLens } from "../../types/ethers-contracts/index.ts";
-import { deployProtocol } from "../lib/deployProtocol.ts";
-import { depositThroughRequest } from "../lib/lpRequests.ts";
-import { type StartedProcess, devPrivateKey, freePort, startProcess, stopProcess } from "../lib/localChain.ts";
+import { type StartedProcess, devPrivateKey, stopProcess } from "../lib/localChain.ts";
 import type { StormRun } from "./results.ts";
+import { PRICE, startKeepers, startSeededChain } from "./storm-chain.ts";
 
 export const STORM_PROFILES = {
   L1: { blockGasLimit: 30_000_000, blockSeconds: 12 },
@@ -41,39 +39,19 @@ export interface StormOptions {
   limitGasPerLiquidation?: number;
 }
 
-const PRICE = 3000_00000000n;
 const CRASHED = (PRICE * 88n) / 100n; // -12% in one update
 const MAX_MARKETS = 16n;
 /** Gives up when the keepers have not restored solvency in this much real time. */
 const MAX_RUN_MS = Number(process.env.STORM_MAX_SECONDS ?? 300) * 1000;
 /** The keepers are done when none has sent anything for this long and the check finds the book solvent. */
 const IDLE_MS = 3_000;
+/** L1: a block is mined once the keepers' transactions stop arriving for this long (they send a
+ * tick's batches back to back, within milliseconds), or 2 s after the first arrived. A 12 s block
+ * leaves a keeper far more time than either; mining at the first transaction would cut its
+ * batches over blocks that a real 12 s block would have held together. */
+const L1_SETTLE_MS = 250;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Seeds the book through the harness, in transactions that fit the block gas limit. They go out as
- * raw eth_sendTransaction calls, mined at once (automine): ethers' contract call would also poll
- * for each transaction to appear, about a second each.
- */
-async function seedBook(ethers: HardhatEthers, engine: EngineBench, positions: number) {
-  const [owner] = await ethers.getSigners();
-  const size = 10n ** 18n;
-  const notional = 3000n * 10n ** 6n;
-  const margins = Array.from({ length: positions }, (_, i) => (notional * 10n ** 6n) / BigInt(Math.round(20 ** ((i % 53) / 52) * 1e6)));
-  const chunk = 60;
-  const hashes: string[] = [];
-  for (const isLong of [true, false]) {
-    const side = margins.filter((_, i) => i % 2 === (isLong ? 0 : 1));
-    for (let i = 0; i < side.length; i += chunk) {
-      const data = engine.interface.encodeFunctionData("seedPositions", [0, isLong, size, 3000n * 10n ** 18n, side.slice(i, i + chunk)]);
-      const tx = { from: owner.address, to: await engine.getAddress(), data, gas: "0x1312d00" }; // 20M gas, unused gas is not charged
-      hashes.push(await ethers.provider.send("eth_sendTransaction", [tx]));
-    }
-  }
-  const receipts = await Promise.all(hashes.map((hash) => ethers.provider.waitForTransaction(hash)));
-  if (receipts.some((r) => r?.status !== 1)) throw new Error("storm: a seeding transaction failed");
-}
 
 /** How many positions are liquidatable and whether ADL debt is owed, at `blockTag`. */
 async function solvency(engine: EngineBench, lens: PerpLens, blockTag: number) {
@@ -87,25 +65,6 @@ async function solvency(engine: EngineBench, lens: PerpLens, blockTag: number) {
   const state = await lens.marketAdlState(0, { blockTag });
   const adlDebt = state.longAdlDebt + state.shortAdlDebt;
   return { liquidatable, adlDebt, solvent: liquidatable === 0 && adlDebt === 0n };
-}
-
-function startKeepers(dir: string, rpcUrl: string, count: number, overrides: Record<string, unknown>): StartedProcess[] {
-  return Array.from({ length: count }, (_, i) => {
-    const config = {
-      rpcUrls: [rpcUrl],
-      wsUrl: rpcUrl.replace(/^http/, "ws"),
-      chainId: 31337,
-      privateKey: devPrivateKey(10 + i),
-      addressBook: join(dir, "book.json"),
-      pollIntervalMs: 100,
-      replaceAfterMs: 600_000, // blocks come when this script mines them: never replace
-      metricsPort: 0,
-      stateFile: join(dir, `state-${i}.json`),
-      ...overrides,
-    };
-    writeFileSync(join(dir, `keeper-${i}.json`), JSON.stringify(config));
-    return startProcess("node", ["keeper/cli.ts", "run", "--config", join(dir, `keeper-${i}.json`)], /keeper started/);
-  });
 }
 
 /** Waits until every keeper's indexer has reached `block` (its state file says so). */
@@ -132,36 +91,10 @@ async function pendingCount(ethers: HardhatEthers) {
 export async function measureStorm(options: StormOptions): Promise<StormRun> {
   const profile = STORM_PROFILES[options.profile];
   const dir = mkdtempSync(join(tmpdir(), "storm-"));
-  const port = await freePort();
-  const rpcUrl = `http://127.0.0.1:${port}`;
-  const anvil = startProcess(
-    join(process.cwd(), "node_modules/.bin/anvil"),
-    ["--host", "127.0.0.1", "--port", String(port), "--gas-limit", String(profile.blockGasLimit), "--accounts", "20"],
-    /Listening on/,
-  );
+  const chain = await startSeededChain(dir, profile.blockGasLimit, options.positions);
+  const { anvil, ethers, engine, lens, markets, owner, rpcUrl } = chain;
   let keepers: StartedProcess[] = [];
   try {
-    await anvil.done;
-    const { ethers } = await network.create({ network: "localhost", override: { url: rpcUrl } });
-    const deployed = await deployProtocol(ethers, {
-      engineContract: "EngineBench",
-      markets: [{ name: "ETH", initialAnswer: PRICE, configure: (c) => ({ ...c, maxLongSize: 10n ** 24n, maxShortSize: 10n ** 24n }) }],
-    });
-    const { token, vault, lens, addressBook, markets, owner } = deployed;
-    const engine = deployed.engine as unknown as EngineBench;
-    writeFileSync(join(dir, "book.json"), JSON.stringify(addressBook));
-    const usd = (amount: bigint) => amount * 10n ** 6n;
-    await (await token.mint(owner.address, usd(1_000_000_000n))).wait();
-    await (await token.approve(await vault.getAddress(), ethers.MaxUint256)).wait();
-    await (await token.approve(await engine.getAddress(), ethers.MaxUint256)).wait();
-    // A vault deep enough that the shorts' profit never calls for pool-protection ADL, and
-    // insurance that covers part of the bankrupt longs' deficits: the rest is ADL debt.
-    await depositThroughRequest(ethers.provider, vault, [markets[0].feed], usd(100_000_000n), owner.address);
-    await (await engine.fundInsurance(usd(100_000n))).wait();
-    await seedBook(ethers, engine, options.positions);
-    // Seeded margin is not backed by tokens: back it, so liquidations can pay out.
-    await (await token.mint(await engine.getAddress(), usd(BigInt(options.positions) * 3_000n))).wait();
-
     keepers = startKeepers(dir, rpcUrl, options.keepers, options.keeperConfig ?? {});
     await Promise.all(keepers.map((k) => k.done));
     await indexed(dir, options.keepers, await ethers.provider.getBlockNumber());
@@ -181,6 +114,7 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
 
     let lastSent = Date.now();
     let firstPendingAt = 0;
+    let [lastPending, lastChangeAt] = [0, Date.now()];
     let lastBlockAt = Date.now();
     let solvent = false;
     while (!solvent) {
@@ -202,10 +136,11 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
         lastSent = Date.now();
         firstPendingAt ||= Date.now();
       }
+      if (pending !== lastPending) [lastPending, lastChangeAt] = [pending, Date.now()];
       const mine =
         options.profile === "L2"
           ? Date.now() - lastBlockAt >= profile.blockSeconds * 1000
-          : pending >= options.keepers || (pending > 0 && Date.now() - firstPendingAt >= 2_000);
+          : pending > 0 && (Date.now() - lastChangeAt >= L1_SETTLE_MS || Date.now() - firstPendingAt >= 2_000);
       if (mine) {
         await ethers.provider.send("evm_mine", []);
         lastBlockAt = Date.now();
@@ -239,20 +174,33 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
       blocksToSolvent,
       secondsToSolvent: Math.round(blocksToSolvent * profile.blockSeconds * 100) / 100,
       limitBlocks: Math.round(((atCrash.liquidatable * limitGas) / profile.blockGasLimit) * 100) / 100,
+      blockFillPct: blocksToSolvent ? Math.round((tally.keeperGas / (blocksToSolvent * profile.blockGasLimit)) * 1000) / 10 : 0,
       transactions: tally.transactions,
       reverted: tally.reverted,
       wallSeconds: Math.round(wallSeconds * 10) / 10,
     };
   } finally {
+    // Each keeper's log stays in the run's directory: where a storm lost time is read from it.
+    keepers.forEach((k, i) => writeFileSync(join(dir, `keeper-${i}.log`), k.output()));
+    if (keepers.length) console.log(`storm: keeper logs in ${dir}`);
     for (const k of keepers) stopProcess(k.child);
-    stopProcess(anvil.child);
+    stopProcess(anvil);
   }
 }
 
 /** Liquidations, ADL fills and gas of the keepers' transactions after the crash block. */
 async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBench, crashBlock: number, keepers: Set<string>) {
   const head = await ethers.provider.getBlockNumber();
-  const tally = { liquidations: 0, liquidationGas: 0, adlFills: 0, transactions: 0, reverted: 0, lastEffectiveBlock: crashBlock };
+  const tally = {
+    liquidations: 0,
+    liquidationGas: 0,
+    adlFills: 0,
+    transactions: 0,
+    reverted: 0,
+    lastEffectiveBlock: crashBlock,
+    keeperGas: 0,
+  };
+  const gasByBlock = new Map<number, number>();
   const liquidateBatch = engine.interface.getFunction("liquidateBatch")!.selector;
   for (let block = crashBlock + 1; block <= head; block++) {
     const receipts = (await ethers.provider.send("eth_getBlockReceipts", [`0x${block.toString(16)}`])) as {
@@ -264,6 +212,7 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
     }[];
     for (const receipt of receipts.filter((r) => keepers.has(r.from.toLowerCase()))) {
       tally.transactions++;
+      gasByBlock.set(block, (gasByBlock.get(block) ?? 0) + Number(receipt.gasUsed));
       if (receipt.status !== "0x1") {
         tally.reverted++;
         continue;
@@ -280,5 +229,11 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
       if (liquidations + fills > 0) tally.lastEffectiveBlock = block;
     }
   }
+  for (const [block, gas] of gasByBlock) if (block <= tally.lastEffectiveBlock) tally.keeperGas += gas;
+  // Where the blocks went, for reading where a storm lost time (an idle block shows as 0).
+  const perBlock = Array.from({ length: tally.lastEffectiveBlock - crashBlock }, (_, i) =>
+    ((gasByBlock.get(crashBlock + 1 + i) ?? 0) / 1e6).toFixed(1),
+  );
+  console.log(`storm: keeper gas per block after the crash (M): ${perBlock.join(" ")}`);
   return tally;
 }

@@ -101,9 +101,11 @@ export async function startNode(port: number, options: { anvilState?: string } =
 }
 
 /** Runs scripts/deploy.ts (Hardhat Ignition) against `rpcUrl`; its journal goes to a fresh temporary
- * folder unless IGNITION_DIR is given, so one test chain never resumes another's deployment. */
+ * folder unless IGNITION_DIR is given, so one test chain never resumes another's deployment.
+ * `--no-compile`: its callers (`hardhat test`, `npm run bench`) compiled first; compiling again in
+ * every deploy cost each one a compiler start, and a crash of solc-js there failed a whole run. */
 export function runDeploy(rpcUrl: string, extraEnv: Record<string, string> = {}, network = "localhost"): StartedProcess {
-  return startProcess(join(BIN, "hardhat"), ["run", "--network", network, "scripts/deploy.ts"], null, {
+  return startProcess(join(BIN, "hardhat"), ["run", "--no-compile", "--network", network, "scripts/deploy.ts"], null, {
     RPC_URL: rpcUrl,
     IGNITION_DIR: mkdtempSync(join(tmpdir(), "ignition-")),
     ...extraEnv,

@@ -7,6 +7,7 @@ import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
 import { startHermesStandIn } from "../../scripts/lib/hermesStandIn.ts";
 import { deployTestProtocol } from "../helpers/testProtocol.ts";
+import { depositOnPythMarket } from "../helpers/pythSeed.ts";
 
 const { ethers, provider, networkHelpers } = await network.create();
 const usd = (n: number) => BigInt(n) * 10n ** 6n;
@@ -22,7 +23,7 @@ describe("keeper on a Pyth market", () => {
     const { engine, token, vault, addressBook } = deployed;
     await token.mint(lp.address, usd(1_000_000));
     await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
-    await vault.connect(lp).deposit(usd(1_000_000), lp.address);
+    await depositOnPythMarket(ethers, vault, lp, usd(1_000_000), deployed.markets[0], 3000_00000000n);
     await token.mint(alice.address, usd(10_000));
     await token.connect(alice).approve(await engine.getAddress(), ethers.MaxUint256);
     await engine.connect(alice).deposit(usd(10_000));

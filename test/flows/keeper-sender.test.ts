@@ -127,6 +127,26 @@ describe("keeper transaction sender", () => {
     });
   });
 
+  it("sends pipelined calls back to back at consecutive nonces, all mined in one block, each with its own gas limit", async () => {
+    const recipients = [1, 2, 3].map(() => ethers.Wallet.createRandom().address);
+    const { token, call } = await mintCall(recipients[0], 1n);
+    const { sender, lines, publicClient } = makeSender({ replaceAfterMs: 60_000 });
+    const first = await ethers.provider.getTransactionCount(new ethers.Wallet(KEY).address);
+    const calls = recipients.map((to, i) => ({ request: { ...call, args: [to, BigInt(i + 1)] }, gas: 100_000n + BigInt(i) }));
+    const outcomes = await withAutomineOff(async () => {
+      const pending = sender.sendPipelined(calls);
+      // All three wait in the mempool before any block: no send waited for the one before.
+      await untilLogged(lines, (l) => count(l, "transaction sent") === 3);
+      return { pending };
+    }).then(({ pending }) => pending);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(["confirmed", "confirmed", "confirmed"]);
+    const mined = await Promise.all(outcomes.map((o) => publicClient.getTransaction({ hash: (o as { hash: `0x${string}` }).hash })));
+    expect(mined.map((t) => t.nonce)).to.deep.equal([first, first + 1, first + 2]);
+    expect(new Set(mined.map((t) => t.blockNumber)).size).to.equal(1);
+    expect(mined.map((t) => t.gas)).to.deep.equal([100_000n, 100_001n, 100_002n]);
+    expect(await Promise.all(recipients.map((r) => token.balanceOf(r)))).to.deep.equal([1n, 2n, 3n]);
+  });
+
   it("decodes a revert found in simulation, reports it as failed, and never sends it", async () => {
     const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
     const { sender, lines } = makeSender({});

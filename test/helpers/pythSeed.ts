@@ -15,22 +15,22 @@ export async function depositOnPythMarket(
   vault: Vault,
   lp: HardhatEthersSigner,
   assets: bigint,
-  market: { oracle: { getAddress(): Promise<string> }; priceId: Hex },
+  market: { oracle: { getAddress(): Promise<string> } },
   price: bigint,
 ) {
+  const oracle = await ethers.getContractAt("PythPriceOracle", await market.oracle.getAddress());
   const id = await requestIdOf(vault, await vault.connect(lp).requestDeposit(assets, lp.address));
   await ethers.provider.send("evm_increaseTime", [Number(await vault.MIN_REQUEST_DELAY())]);
   await ethers.provider.send("evm_mine", []);
   const publishTime = (await ethers.provider.getBlock("latest"))!.timestamp;
   const update = encodeMockPythUpdate({
-    id: market.priceId,
+    id: (await oracle.priceId()) as Hex,
     price,
     conf: 10n ** 6n,
     expo: -8,
     publishTime,
     prevPublishTime: publishTime - 1,
   });
-  const oracle = await ethers.getContractAt("PythPriceOracle", await market.oracle.getAddress());
   const fee = await oracle.updateFee(ethers.AbiCoder.defaultAbiCoder().encode(["bytes[]"], [[update]]));
   await (await oracle.connect(lp).updatePrice([update], { value: fee })).wait();
   await (await vault.connect(lp).settleRequest(id)).wait();
