@@ -274,8 +274,12 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
     return call(engine, "cancelOrder", encodeFunctionData({ abi: perpEngineAbi, functionName: "cancelOrder", args: [orderId] }));
   }
 
-  /** LP deposit into the liquidity vault (ERC-4626), with an approval first when the allowance is short. */
-  async function vaultDeposit(account: Address, assets: bigint, receiver: Address = account): Promise<TxRequest[]> {
+  /**
+   * An LP deposit request (the vault settles it at a price published after it: LiquidityVault
+   * requestDeposit), with an approval first when the allowance is short. Any keeper settles it once
+   * due; `settleVaultRequest` lets the LP do it.
+   */
+  async function requestVaultDeposit(account: Address, assets: bigint, receiver: Address = account): Promise<TxRequest[]> {
     if (assets <= 0n) throw new Error(`assets must be positive, got ${assets}`);
     const allowance = await readContract(client, {
       address: addresses.collateralToken,
@@ -283,28 +287,38 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
       functionName: "allowance",
       args: [account, addresses.vault],
     });
-    const deposit = call(
+    const request = call(
       addresses.vault,
-      "deposit",
-      encodeFunctionData({ abi: liquidityVaultAbi, functionName: "deposit", args: [assets, receiver] }),
+      "requestDeposit",
+      encodeFunctionData({ abi: liquidityVaultAbi, functionName: "requestDeposit", args: [assets, receiver] }),
     );
-    if (allowance >= assets) return [deposit];
+    if (allowance >= assets) return [request];
     return [
       call(
         addresses.collateralToken,
         "approve",
         encodeFunctionData({ abi: erc20Abi, functionName: "approve", args: [addresses.vault, assets] }),
       ),
-      deposit,
+      request,
     ];
   }
 
-  /** LP withdrawal of `assets` from the vault. */
-  function vaultWithdraw(account: Address, assets: bigint, receiver: Address = account): TxRequest {
+  /** An LP redemption request for `shares`, paid when settled at a price published after it. */
+  function requestVaultRedeem(shares: bigint, receiver: Address): TxRequest {
+    if (shares <= 0n) throw new Error(`shares must be positive, got ${shares}`);
     return call(
       addresses.vault,
-      "withdraw",
-      encodeFunctionData({ abi: liquidityVaultAbi, functionName: "withdraw", args: [assets, receiver, account] }),
+      "requestRedeem",
+      encodeFunctionData({ abi: liquidityVaultAbi, functionName: "requestRedeem", args: [shares, receiver] }),
+    );
+  }
+
+  /** Settles a due LP request (deposit or redemption); anyone may send it. */
+  function settleVaultRequest(requestId: bigint): TxRequest {
+    return call(
+      addresses.vault,
+      "settleRequest",
+      encodeFunctionData({ abi: liquidityVaultAbi, functionName: "settleRequest", args: [requestId] }),
     );
   }
 
@@ -320,8 +334,9 @@ export function createWriter(client: Client, addresses: ProtocolAddresses, reade
     withdrawMargin,
     addMargin,
     cancelOrder,
-    vaultDeposit,
-    vaultWithdraw,
+    requestVaultDeposit,
+    requestVaultRedeem,
+    settleVaultRequest,
   };
 }
 

@@ -21,6 +21,7 @@ import { bucketOf } from "../../client/adl.ts";
 import * as math from "../../client/math.ts";
 import { predictTrade } from "../../client/predict.ts";
 import { chainlinkProof } from "../../scripts/lib/orders.ts";
+import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 import {
   OrderKind,
   acceptablePriceFor,
@@ -72,7 +73,7 @@ async function sdkFixture() {
   const { token, engine, vault } = deployed;
   for (const who of [owner, lp, alice, bob, carol]) await token.mint(who.address, usd(1_000_000));
   await token.connect(lp).approve(await vault.getAddress(), ethers.MaxUint256);
-  await vault.connect(lp).deposit(usd(500_000), lp.address);
+  await depositThroughRequest(ethers.provider, vault.connect(lp), [deployed.markets[ETH].feed], usd(500_000), lp.address);
   await token.connect(owner).approve(await engine.getAddress(), ethers.MaxUint256);
   await engine.connect(owner).fundInsurance(usd(10_000));
   // A balanced book (5 long, 5 short): the funding rate is 0, so previews do not depend on the second.
@@ -385,14 +386,24 @@ describe("sdk (built package against a local chain)", function () {
     expect(() => addressesFor({ ...addresses, lens: "0x1234" }, 31337)).to.throw("lens is not an address: 0x1234");
   });
 
-  it("deposits into and withdraws from the LP vault", async () => {
-    const { reader, writer, trader, sendAll } = await networkHelpers.loadFixture(sdkFixture);
-    await sendAll(await writer.vaultDeposit(trader, usd(1_000)));
+  it("requests an LP deposit and a redemption, which settle at a price published after them", async () => {
+    const { reader, writer, trader, sendAll, vault, publish } = await networkHelpers.loadFixture(sdkFixture);
+    const settleLater = async (id: bigint) => {
+      await networkHelpers.time.increase(Number(await vault.MIN_REQUEST_DELAY()));
+      await publish(3100_00000000n);
+      await sendAll([writer.settleVaultRequest(id)]);
+    };
+    const depositId = await vault.nextRequestId();
+    await sendAll(await writer.requestVaultDeposit(trader, usd(1_000)));
+    expect((await reader.balances(trader)).vaultShares).to.equal(0n); // nothing before settlement
+    await settleLater(depositId);
     const shares = (await reader.balances(trader)).vaultShares;
     expect(shares > 0n).to.equal(true);
-    expect((await reader.balances(trader)).vaultAssets).to.be.within(usd(1_000) - 1n, usd(1_000));
-    await sendAll([writer.vaultWithdraw(trader, usd(400))]);
-    expect((await reader.balances(trader)).wallet).to.equal(usd(1_000_000 - 600));
+    expect((await reader.balances(trader)).vaultAssets).to.be.within(usd(1_000) - 2n, usd(1_000));
+    const redeemId = await vault.nextRequestId();
+    await sendAll([writer.requestVaultRedeem(shares / 2n, trader)]);
+    await settleLater(redeemId);
+    expect((await reader.balances(trader)).wallet).to.be.within(usd(999_500) - 10n, usd(999_500));
   });
 
   it("reads with the generated ABIs' types: the lens view matches a direct typed call", async () => {
