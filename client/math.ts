@@ -85,7 +85,7 @@ export function bankruptShortfall(c: RefKeeperReward, notional: bigint, margin: 
 /**
  * The price impact of a trade moving the market's skew (longs minus shorts) by `delta`, in token
  * atoms: price * (s'^2 - s^2) / (2 * impactSkewScale). Positive is a charge (rounded up); negative a
- * rebate (rounded down), at most what the market's impact pool holds. Mirrors Trading._fillCosts.
+ * rebate (rounded down), at most what the market's impact pool holds. Mirrors contracts/libraries/FillCostMath.sol.
  */
 export function priceImpact(skew: bigint, delta: bigint, price: bigint, impactSkewScale: bigint, divisor: bigint, pool: bigint) {
   if (impactSkewScale === 0n || delta === 0n) return 0n;

@@ -25,6 +25,7 @@ const DELEVERAGE = "contracts/modules/Deleverage.sol";
 const ADL_QUEUE = "contracts/adl/AdlQueue.sol";
 const TRADING = "contracts/core/Trading.sol";
 const ORDER_MODULE = "contracts/modules/OrderModule.sol";
+const FILL_COST_MATH = "contracts/libraries/FillCostMath.sol";
 const ORDER_RULES = "contracts/libraries/OrderRules.sol";
 
 const MATH_FUZZ = "test/solidity/PositionMath.t.sol";
@@ -288,17 +289,17 @@ export const mutants: Mutant[] = [
   // ─── Orders: price impact and the executor's gas ──────────────────────────────────────────
   {
     id: "impact-rebate-beyond-pool",
-    file: TRADING,
-    search: "costs.impact = -int256(Math.min(amount, s.impactPool));",
-    replace: "costs.impact = -int256(amount);",
+    file: FILL_COST_MATH,
+    search: "impact = grows ? int256(amount) : -int256(Math.min(amount, market.impactPool));",
+    replace: "impact = grows ? int256(amount) : -int256(amount);",
     mocha: { files: [ORDERS_IMPACT], grep: "never rebates more" },
   },
   {
     id: "impact-charge-rounds-down",
-    file: TRADING,
+    file: FILL_COST_MATH,
     search: "Math.Rounding rounding = grows ? Math.Rounding.Ceil : Math.Rounding.Floor;",
     replace: "Math.Rounding rounding = Math.Rounding.Floor;",
-    mocha: { files: [ORDERS_IMPACT], grep: "charges a trade" },
+    mocha: { files: [ORDERS_IMPACT], grep: "rounds a charge up" },
   },
   {
     id: "starved-fill-cancels",

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
+import {FillCostMath} from "../libraries/FillCostMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {MarketConfig, MarketState, Position} from "../types/PerpTypes.sol";
 import {EngineBase} from "./EngineBase.sol";
@@ -86,38 +87,21 @@ abstract contract Trading is EngineBase {
         _storePosition(positionId, p, r.sizeDelta, price, costs.fee, r.hint);
     }
 
-    /// @dev The fee, and the impact of moving the market's skew (longs minus shorts) from s to
-    /// s + delta: price * (s'^2 - s^2) / (2 * impactSkewScale), the integral of a premium that grows
-    /// linearly with the skew. A trade that grows the skew pays it (rounded up); one that shrinks it
-    /// is rebated (rounded down), at most what the pool of past charges still holds, so rebates
-    /// never pay out more than trades paid in. A market with impactSkewScale 0 charges no impact.
+    /// @dev The fee and the skew's price impact (FillCostMath), from the market's open interest and
+    /// impact pool. A market without impact never reads its pool.
     function _fillCosts(
         uint32 marketId,
         MarketConfig memory c,
         int256 sizeDelta,
         uint256 price
     ) private view returns (FillCosts memory costs) {
-        uint256 absDelta = PerpMath.abs(sizeDelta);
-        costs.fee = absDelta.notionalUp(price, valueDivisor).mulWadUp(c.tradingFeeRate);
-        costs.executionPrice = price;
-        if (c.impactSkewScale == 0) return costs;
         MarketState storage s = _states[marketId];
-        int256 skew = int256(uint256(s.longSize)) - int256(uint256(s.shortSize));
-        // s'^2 - s^2 = delta * (2s + delta): positive when the trade grows |skew|.
-        int256 twiceMidSkew = 2 * skew + sizeDelta;
-        bool grows = (sizeDelta > 0) == (twiceMidSkew > 0);
-        Math.Rounding rounding = grows ? Math.Rounding.Ceil : Math.Rounding.Floor;
-        uint256 skewUnits = Math.mulDiv(absDelta, PerpMath.abs(twiceMidSkew), 2 * uint256(c.impactSkewScale), rounding);
-        uint256 amount = Math.mulDiv(skewUnits, price, valueDivisor, rounding);
-        if (grows) {
-            costs.impact = int256(amount);
-        } else {
-            costs.impact = -int256(Math.min(amount, s.impactPool));
-        }
-        // The price per unit the trader effectively gets: worse than the oracle by the impact paid.
-        uint256 perUnit = Math.mulDiv(PerpMath.abs(costs.impact), valueDivisor, absDelta, grows ? Math.Rounding.Ceil : Math.Rounding.Floor);
-        bool buyPaysMore = (sizeDelta > 0) == grows;
-        costs.executionPrice = buyPaysMore ? price + perUnit : (perUnit < price ? price - perUnit : 0);
+        FillCostMath.Skew memory skew = FillCostMath.Skew(
+            int256(uint256(s.longSize)) - int256(uint256(s.shortSize)),
+            c.impactSkewScale == 0 ? 0 : s.impactPool,
+            c.impactSkewScale
+        );
+        (costs.fee, costs.impact, costs.executionPrice) = FillCostMath.fillCosts(sizeDelta, price, c.tradingFeeRate, skew, valueDivisor);
     }
 
     function _moveImpactPool(uint32 marketId, int256 impact) private {

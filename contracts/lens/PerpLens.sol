@@ -9,6 +9,7 @@ import {IPerpEngineEvents} from "../interfaces/IPerpEngineEvents.sol";
 import {FundingLib} from "../libraries/FundingLib.sol";
 import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 import {MarketConfigLib} from "../libraries/MarketConfigLib.sol";
+import {FillCostMath} from "../libraries/FillCostMath.sol";
 import {PerpMath} from "../libraries/PerpMath.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {MAX_MARKETS, MarketConfig, MarketState, Position, RiskTier} from "../types/PerpTypes.sol";
@@ -286,9 +287,7 @@ contract PerpLens {
         quantile = uint8(5 - ((rank - 1) * 5) / sideCount);
     }
 
-    /// @dev Trading._fillCosts, read through the engine's views: the fee, and the impact of moving
-    /// the skew from s to s + delta, price * (s'^2 - s^2) / (2 * impactSkewScale), charged rounded up
-    /// when it grows |skew| and rebated rounded down (at most the impact pool) when it shrinks it.
+    /// @dev The fill's costs as Trading computes them (FillCostMath), from the engine's views.
     function _fillCosts(
         uint32 marketId,
         MarketConfig memory c,
@@ -296,19 +295,10 @@ contract PerpLens {
         uint256 price,
         uint256 divisor
     ) private view returns (uint256 fee, int256 impact, uint256 executionPrice) {
-        uint256 absDelta = PerpMath.abs(sizeDelta);
-        fee = absDelta.notionalUp(price, divisor).mulWadUp(c.tradingFeeRate);
-        executionPrice = price;
-        if (c.impactSkewScale == 0) return (fee, impact, executionPrice);
         MarketState memory s = engine.marketState(marketId);
-        int256 twiceMidSkew = 2 * (int256(uint256(s.longSize)) - int256(uint256(s.shortSize))) + sizeDelta;
-        bool grows = (sizeDelta > 0) == (twiceMidSkew > 0);
-        Math.Rounding rounding = grows ? Math.Rounding.Ceil : Math.Rounding.Floor;
-        uint256 skewUnits = Math.mulDiv(absDelta, PerpMath.abs(twiceMidSkew), 2 * uint256(c.impactSkewScale), rounding);
-        uint256 amount = Math.mulDiv(skewUnits, price, divisor, rounding);
-        impact = grows ? int256(amount) : -int256(Math.min(amount, s.impactPool));
-        uint256 perUnit = Math.mulDiv(PerpMath.abs(impact), divisor, absDelta, rounding);
-        executionPrice = (sizeDelta > 0) == grows ? price + perUnit : (perUnit < price ? price - perUnit : 0);
+        int256 skew = int256(uint256(s.longSize)) - int256(uint256(s.shortSize));
+        return
+            FillCostMath.fillCosts(sizeDelta, price, c.tradingFeeRate, FillCostMath.Skew(skew, s.impactPool, c.impactSkewScale), divisor);
     }
 
     /// @dev One cursor per non-empty bucket, for merging the buckets into the side's ranking.

@@ -63,18 +63,15 @@ export class HintFinder {
     return Number(await read<number>(this.lens, lensAbi, "adlInsertHint", [order.marketId, after.size > 0n, bucket, after.k, positionId]));
   }
 
-  /** The price impact the fill pays (positive) or is rebated (negative), as Trading._fillCosts
-   * computes it, up to rounding: it moves the margin, hence possibly the bucket. */
+  /** The price impact the fill pays (positive) or is rebated (negative), exactly as the engine
+   * computes it (client/math.ts priceImpact): it moves the margin, hence possibly the bucket. */
   private impact(
     market: { longSize: bigint; shortSize: bigint; impactPool: bigint },
     config: FillParams,
     sizeDelta: bigint,
     price: bigint,
   ) {
-    if (config.impactSkewScale === 0n) return 0n;
-    const twiceMidSkew = 2n * (market.longSize - market.shortSize) + sizeDelta;
-    const amount = (math.abs(sizeDelta) * math.abs(twiceMidSkew) * price) / (2n * config.impactSkewScale * this.valueDivisor!);
-    const grows = sizeDelta > 0n === twiceMidSkew > 0n;
-    return grows ? amount : -math.min(amount, market.impactPool);
+    const skew = market.longSize - market.shortSize;
+    return math.priceImpact(skew, sizeDelta, price, config.impactSkewScale, this.valueDivisor!, market.impactPool);
   }
 }
