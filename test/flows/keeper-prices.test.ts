@@ -4,7 +4,7 @@ import { HermesClient } from "@pythnetwork/hermes-client";
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { Hex } from "viem";
-import { ChainlinkRoundError, firstRoundAtOrAfter } from "../../keeper/prices/chainlinkRounds.ts";
+import { ChainlinkOrderPrices } from "../../keeper/orders/chainlinkPrices.ts";
 import { PythPriceError, PythPriceFetcher } from "../../keeper/prices/pythPrices.ts";
 import { inProcessClient } from "../../scripts/lib/embeddedKeeper.ts";
 import { type HermesStandIn, startHermesStandIn } from "../../scripts/lib/hermesStandIn.ts";
@@ -136,24 +136,26 @@ describe("keeper price proofs", () => {
     }
     const address = (await feed.getAddress()) as Hex;
 
-    const proof = await firstRoundAtOrAfter(client, address, t1 + 15);
+    const rounds = new ChainlinkOrderPrices(client, address, 8);
+    await rounds.refresh();
+
+    const proof = (await rounds.firstAtOrAfter(t1 + 15))!;
     expect([proof.publishTime, proof.priceWad]).to.deep.equal([t1 + 20, 3020n * WAD]);
     expect(ethers.AbiCoder.defaultAbiCoder().decode(["uint80"], proof.priceData)[0]).to.equal(3n);
     expect(await oracle.provenPrice.staticCall(proof.priceData, t1 + 15, true)).to.deep.equal([3020n * WAD, BigInt(t1 + 20)]);
-    expect((await firstRoundAtOrAfter(client, address, t1 + 20, { decimals: 8 })).publishTime).to.equal(t1 + 20);
+    expect((await rounds.firstAtOrAfter(t1 + 20))!.publishTime).to.equal(t1 + 20);
     // Every round is after t1: the first of the phase is the answer.
-    expect((await firstRoundAtOrAfter(client, address, t1)).priceWad).to.equal(3000n * WAD);
-
-    await expectRejection(firstRoundAtOrAfter(client, address, t1 + 31), /no round at or after/, ChainlinkRoundError);
-    await expectRejection(firstRoundAtOrAfter(client, address, t1, { maxRounds: 2 }), /more than 2 rounds/, ChainlinkRoundError);
+    expect((await rounds.firstAtOrAfter(t1))!.priceWad).to.equal(3000n * WAD);
+    // No round at or after it yet: nothing to fill with.
+    expect(await rounds.firstAtOrAfter(t1 + 31)).to.equal(undefined);
   });
 });
 
-async function expectRejection(promise: Promise<unknown>, message: RegExp, type: new (...args: never[]) => Error = PythPriceError) {
+async function expectRejection(promise: Promise<unknown>, message: RegExp) {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).to.be.instanceOf(type);
+  expect(error).to.be.instanceOf(PythPriceError);
   expect((error as Error).message).to.match(message);
 }
