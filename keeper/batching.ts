@@ -7,16 +7,24 @@
 // its gas limit costs little (the block takes one more transaction); one sized over it runs out of
 // gas at its last entries, whose gas is lost and which then wait a tick.
 //
-// Entries differ by several times in gas, so each is weighed by its kind (from the lens preview),
-// and the batcher learns only the gas of one unit of weight from the batches mined.
+// Entries differ by several times in gas, so each is weighed by its kind (from the lens preview)
+// and, for one that runs ADL fills inline, by the fills it is expected to run; the batcher learns
+// the gas of one unit of weight, and the fills per such entry, from the batches mined.
 
-/** What a liquidation entry will do, from PerpLens.previewLiquidation. */
+/** What an entry will do, from PerpLens.previewLiquidation and the position's health. */
 export type EntryKind = "plain" | "adl" | "partial";
 
-/** Gas of each kind relative to a plain full liquidation, measured in the crash storm (net gas in a
- * batch): a plain one ~60k; a bankrupt one whose deficit runs inline ADL fills (up to 8) ~200k; a
- * partial one, which walks its new bucket for the hint, ~250k. */
-const KIND_WEIGHT: Record<EntryKind, number> = { plain: 1, adl: 3.5, partial: 4.5 };
+/** Gas of each kind relative to a plain full liquidation (~60k net in the crash storm), before
+ * any inline ADL fill: a bankrupt one also settles its deficit (~120k); a partial one walks its
+ * new bucket for the hint (~250k). */
+const KIND_WEIGHT: Record<EntryKind, number> = { plain: 1, adl: 2, partial: 4.5 };
+/** Gas of one inline ADL fill relative to a plain liquidation (~90k in the crash storm). */
+const FILL_WEIGHT = 1.5;
+/** A bankrupt entry runs at most this many fills inline (Deleverage.MAX_INLINE_ADL_FILLS); until a
+ * batch has been measured, each is assumed to run them all. The crash storm's first batches of
+ * bankrupt entries, sized at a fifth of that, ran out of gas after a few entries, and the rest
+ * waited a tick: an underfilled batch costs its transaction's overhead, an overfilled one a tick. */
+const MAX_INLINE_FILLS = 8;
 /** Net gas of one unit of weight until a batch has been measured: a little over the storm's. */
 const UNMEASURED_UNIT_GAS = 70_000;
 /** Transactions per block: each batch's gas limit is this fraction of the block gas limit. */
@@ -31,6 +39,7 @@ const NET_TO_EXECUTION = 0.8;
 export class LiquidationBatcher {
   private readonly maxEntries: number;
   private unitGas = UNMEASURED_UNIT_GAS;
+  private fillsPerAdlEntry = MAX_INLINE_FILLS;
 
   /** `maxEntries`: the operator's cap (config.batchSize). */
   constructor(maxEntries: number) {
@@ -52,8 +61,9 @@ export class LiquidationBatcher {
     const batches: T[][] = [];
     let batch: T[] = [];
     let gas = 0;
+    const weight = { ...KIND_WEIGHT, adl: KIND_WEIGHT.adl + this.fillsPerAdlEntry * FILL_WEIGHT };
     for (const entry of entries) {
-      const entryGas = KIND_WEIGHT[entry.kind] * this.unitGas;
+      const entryGas = weight[entry.kind] * this.unitGas;
       if (batch.length > 0 && (gas + entryGas > room || batch.length >= this.maxEntries)) {
         batches.push(batch);
         [batch, gas] = [[], 0];
@@ -71,10 +81,13 @@ export class LiquidationBatcher {
     this.unitGas *= 2;
   }
 
-  /** Learns the net gas of a unit of weight from a mined batch and the kinds of the entries it
-   * liquidated (entries skipped as done or out of gas took no liquidation's gas). */
-  observe(liquidated: EntryKind[], gasUsed: bigint) {
-    const weight = liquidated.reduce((sum, kind) => sum + KIND_WEIGHT[kind], 0);
+  /** Learns from a mined batch: the net gas of a unit of weight, from the kinds of the entries it
+   * liquidated (entries skipped as done or out of gas took no liquidation's gas) and the ADL fills
+   * they ran; and the fills per bankrupt entry, which fall as the deepest deficits are done first. */
+  observe(liquidated: EntryKind[], fills: number, gasUsed: bigint) {
+    const weight = liquidated.reduce((sum, kind) => sum + KIND_WEIGHT[kind], 0) + fills * FILL_WEIGHT;
     if (weight > 0) this.unitGas = Math.max(1, Number(gasUsed) / weight);
+    const adlEntries = liquidated.filter((kind) => kind === "adl").length;
+    if (adlEntries > 0) this.fillsPerAdlEntry = Math.min(MAX_INLINE_FILLS, fills / adlEntries);
   }
 }

@@ -95,6 +95,8 @@ async function run(configPath: string | undefined) {
     end();
     await newHeads.wait(config.pollIntervalMs);
   }
+  // Batches still in flight: their outcomes are logged (as pending once the watch is aborted).
+  await strategy.settled();
   await newHeads.close();
   server.close();
   log.info("keeper stopped");

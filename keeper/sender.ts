@@ -2,11 +2,12 @@
 // it; fees are the node's EIP-1559 estimate under the operator's caps. A racing keeper's
 // "already done" is normal; any other revert is logged decoded and never sent.
 //
-// Nonces: a send waits until mined (replacing itself at the same nonce when stuck), so the
-// account's pending transaction count is always the next nonce. Reading it fresh for every send
-// leaves no gap even when a broadcast fails halfway. A crash's liquidation batches go out back to
-// back at consecutive nonces (sendPipelined), so that they fill consecutive blocks instead of one
-// batch a block; they are then waited for in nonce order.
+// Nonces: the account's pending transaction count (the node counts its mempool) is the next
+// nonce. Reading it fresh for every send leaves no gap even when a broadcast fails halfway. A
+// crash's liquidation batches go out back to back at consecutive nonces (sendPipelined), so that
+// they fill consecutive blocks instead of one batch a block; they are then waited for in nonce
+// order while the keeper goes on. Any other send waits until mined (replacing itself at the same
+// nonce when stuck).
 import {
   type Abi,
   BaseError,
@@ -147,10 +148,15 @@ export class TransactionSender {
    * racing keeper's work), which explainRevert reports as benign. Simulating each block-filling
    * batch again would cost the node as much execution as mining it, blocks the keeper then misses.
    * A broadcast that fails stops the rest: later nonces would wait behind the gap.
+   *
+   * Resolves once every call is broadcast, with one outcome promise per call: the caller goes on
+   * (the keeper's next tick prepares the next batches) while these are mined, so the blocks after
+   * a crash never wait for the keeper's turnaround. The receipts are polled one at a time in nonce
+   * order, as a later nonce is never mined before an earlier one.
    */
-  async sendPipelined(calls: { request: ContractCall; gas: bigint }[]): Promise<SendOutcome[]> {
+  async sendPipelined(calls: { request: ContractCall; gas: bigint }[]): Promise<Promise<SendOutcome>[]> {
     if (calls.length === 0) return [];
-    if (this.config.dryRun) return calls.map((c) => ({ status: "dry-run", reason: c.request.functionName }));
+    if (this.config.dryRun) return calls.map((c) => Promise.resolve({ status: "dry-run", reason: c.request.functionName }));
     const address = this.account.address;
     const [estimate, nonce] = await Promise.all([
       this.client.estimateFeesPerGas(),
@@ -183,10 +189,15 @@ export class TransactionSender {
         break;
       }
     }
-    const outcomes: SendOutcome[] = [];
-    for (const s of sent) outcomes.push(await this.watch(s.request, s.transaction, [s.hash], cap));
-    for (const c of calls.slice(sent.length)) outcomes.push({ status: "failed", reason: `${c.request.functionName}: not broadcast` });
-    return outcomes;
+    // Each watch starts when the one before it ends, whether it ended in a receipt or an RPC fault.
+    let previous: Promise<unknown> = Promise.resolve();
+    const outcomes = sent.map((s) => {
+      const outcome = previous.catch(() => undefined).then(() => this.watch(s.request, s.transaction, [s.hash], cap));
+      previous = outcome;
+      return outcome;
+    });
+    const unsent = calls.slice(sent.length).map((c) => Promise.resolve<SendOutcome>({ status: "failed", reason: `${c.request.functionName}: not broadcast` }));
+    return [...outcomes, ...unsent];
   }
 
   /** Broadcasts, then replaces the transaction with dearer fees whenever it sits unmined too long. */

@@ -25,9 +25,11 @@ interface Preview {
   hint: number;
 }
 
-/** What an entry will cost, from its preview: a partial cut walks its new bucket for the hint, a
- * deficit beyond the insurance fund runs ADL fills inline. */
-const kindOf = (p: Preview): EntryKind => (!p.full ? "partial" : p.uncovered > 0n ? "adl" : "plain");
+/** What an entry will cost, from its preview and health: a partial cut walks its new bucket for
+ * the hint; a deficit beyond the insurance fund runs ADL fills inline. A bankrupt position whose
+ * deficit the fund covers at the preview counts as one too: the bankrupt entries sent before it
+ * in the same blocks drain the fund first. */
+const kindOf = (p: Preview, equity: bigint): EntryKind => (!p.full ? "partial" : p.uncovered > 0n || equity < 0n ? "adl" : "plain");
 
 export interface StrategyDeps {
   client: PublicClient;
@@ -71,6 +73,10 @@ export class KeeperStrategy {
   private readonly lpRequests: LpRequestSettler;
   private readonly orders: OrderExecutor | undefined;
   private readonly pythPrices: PythPricePusher | undefined;
+  /** Positions in liquidation batches broadcast and not yet mined: later ticks leave them out. */
+  private readonly inFlight = new Set<bigint>();
+  /** The handling of each such batch's outcome, until it lands. */
+  private readonly landing = new Set<Promise<void>>();
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -115,12 +121,48 @@ export class KeeperStrategy {
     }
     const ids = this.indexer.openIds();
     this.metrics.positionsTracked.set(ids.length);
-    // The in-memory exact scan picks the candidates; the lens re-checks them on-chain.
-    const candidates = scanAtRisk(this.indexer.positions(), markets).map((r) => r.id);
+    // The in-memory exact scan picks the candidates; the lens re-checks them on-chain. Those in
+    // batches still in flight are left to them.
+    const candidates = scanAtRisk(this.indexer.positions(), markets)
+      .map((r) => r.id)
+      .filter((id) => !this.inFlight.has(id));
     const due = await this.liquidatable(candidates);
-    this.metrics.positionsAtRisk.set(due.length);
-    // Every batch of the tick goes out at once, at consecutive nonces: the blocks after a crash
-    // carry several batches each instead of one batch per keeper round trip.
+    this.metrics.positionsAtRisk.set(due.length + this.inFlight.size);
+    await this.sendLiquidations(due);
+    // ADL debt waits while batches are in flight: their bankrupt entries run fills inline, which
+    // pay it first, and a deleverage would be mined behind them (by nonce) to find little left.
+    if (this.inFlight.size === 0) await this.deleverageDue(markets.keys());
+    await this.orders?.tick(this.markets.blockGasLimit);
+    // Last: liquidations and ADL come first when a crash makes everything due at once.
+    await this.lpRequests.settleDue();
+  }
+
+  /** Deleverages every side that owes ADL debt or is over its pnl-factor cap; by default in every
+   * market whose price reads now (the ADL views of the others would revert). */
+  async deleverageDue(marketIds?: Iterable<number>): Promise<void> {
+    for (const marketId of marketIds ?? (await this.markets.snapshots()).keys()) {
+      await this.deleverageMarket(marketId).then(
+        () => this.markets.recovered(marketId, "adl"),
+        (error: unknown) => this.markets.failed(marketId, "adl", error),
+      );
+    }
+  }
+
+  /** Resolves once every liquidation batch sent so far has landed and been accounted for; true
+   * when there was any to wait for. */
+  async settled(): Promise<boolean> {
+    const waited = this.landing.size > 0;
+    while (this.landing.size > 0) await Promise.all(this.landing);
+    return waited;
+  }
+
+  /**
+   * Every batch goes out at once, at consecutive nonces, and the tick returns without waiting for
+   * them to be mined: the next tick, on the next head, prepares the next batches (the entries a
+   * mined batch skipped, out of gas or done by a racing keeper, come back then), so the blocks
+   * after a crash never stand idle during the keeper's turnaround (scan, lens checks, round trips).
+   */
+  private async sendLiquidations(due: { id: bigint; hint: number; kind: EntryKind }[]) {
     const gas = this.batcher.gasLimit(this.markets.blockGasLimit);
     const batches = this.batcher.split(due, this.markets.blockGasLimit);
     const requests = batches.map((batch) => ({
@@ -132,28 +174,44 @@ export class KeeperStrategy {
       },
       gas,
     }));
-    const outcomes = await this.sender.sendPipelined(requests);
-    outcomes.forEach((outcome, b) => {
-      if (outcome.status === "confirmed") {
-        const kinds = new Map(batches[b].map((d) => [d.id, d.kind]));
-        const liquidated = parseEventLogs({ abi: engineAbi, logs: outcome.logs, eventName: "Liquidated" });
-        this.batcher.observe(
-          liquidated.map((e) => kinds.get((e.args as { positionId: bigint }).positionId) ?? "plain"),
-          outcome.gasUsed,
-        );
-      } else if (outcome.status === "failed") this.batcher.failed();
-      this.record(this.metrics.liquidations, outcome, { positions: batches[b].map((d) => d.id.toString()) }, "liquidation batch");
-    });
-    // Only markets whose price reads: the ADL views of the others would revert.
-    for (const marketId of markets.keys()) {
-      await this.deleverageMarket(marketId).then(
-        () => this.markets.recovered(marketId, "adl"),
-        (error: unknown) => this.markets.failed(marketId, "adl", error),
-      );
+    for (const d of due) this.inFlight.add(d.id);
+    let outcomes: Promise<SendOutcome>[];
+    try {
+      outcomes = await this.sender.sendPipelined(requests);
+    } catch (error) {
+      for (const d of due) this.inFlight.delete(d.id);
+      throw error;
     }
-    await this.orders?.tick(this.markets.blockGasLimit);
-    // Last: liquidations and ADL come first when a crash makes everything due at once.
-    await this.lpRequests.settleDue();
+    outcomes.forEach((outcome, b) => {
+      const handled = outcome
+        .then(
+          (o) => this.landed(batches[b], o),
+          (error: unknown) => {
+            this.metrics.rpcErrors.inc();
+            this.log.error({ error: (error as Error).message }, "liquidation batch: its receipt could not be read");
+          },
+        )
+        .finally(() => {
+          for (const d of batches[b]) this.inFlight.delete(d.id);
+          this.landing.delete(handled);
+        });
+      this.landing.add(handled);
+    });
+  }
+
+  /** Learns the batch's gas from what it liquidated, and records it. */
+  private landed(batch: { id: bigint; kind: EntryKind }[], outcome: SendOutcome) {
+    if (outcome.status === "confirmed") {
+      const kinds = new Map(batch.map((d) => [d.id, d.kind]));
+      const liquidated = parseEventLogs({ abi: engineAbi, logs: outcome.logs, eventName: "Liquidated" });
+      const fills = parseEventLogs({ abi: engineAbi, logs: outcome.logs, eventName: "AdlFill" }).length;
+      this.batcher.observe(
+        liquidated.map((e) => kinds.get((e.args as { positionId: bigint }).positionId) ?? "plain"),
+        fills,
+        outcome.gasUsed,
+      );
+    } else if (outcome.status === "failed") this.batcher.failed();
+    this.record(this.metrics.liquidations, outcome, { positions: batch.map((d) => d.id.toString()) }, "liquidation batch");
   }
 
   /**
@@ -176,7 +234,7 @@ export class KeeperStrategy {
           health.forEach((h, j) => {
             if (h.size === 0n) this.indexer.forget(chunk[j]);
             else if (previews[j].liquidatable)
-              due.push({ id: chunk[j], hint: previews[j].hint, kind: kindOf(previews[j]), marginRatio: h.marginRatio, equity: h.equity });
+              due.push({ id: chunk[j], hint: previews[j].hint, kind: kindOf(previews[j], h.equity), marginRatio: h.marginRatio, equity: h.equity });
           });
         }),
       );

@@ -14,23 +14,31 @@ import { depositThroughRequest } from "../lib/lpRequests.ts";
 
 export const PRICE = 3000_00000000n;
 
+/** Block gas limit while the book is seeded: 1,000 positions (~330k gas each) a transaction and a
+ * block. Anvil keeps a copy of the state for each recent block, so seeding 100,000 positions in
+ * blocks of 60 (a 30M block) copied an ever larger state 1,700 times and ran past 10 minutes and
+ * 8 GB; in 100 blocks it is about linear. A block's event logs stay under the keeper transport's
+ * 10 MB response limit (~2.5 kB a position), as its indexer cannot split a range below one block. */
+const SEEDING_BLOCK_GAS_LIMIT = 400_000_000;
+const SEED_CHUNK = 1_000;
+
 /**
- * Seeds the book through the harness, in transactions that fit the block gas limit. They go out as
- * raw eth_sendTransaction calls, mined at once (automine): ethers' contract call would also poll
- * for each transaction to appear, about a second each.
+ * Seeds the book through the harness. The transactions go out as raw eth_sendTransaction calls,
+ * mined at once (automine): ethers' contract call would also poll for each transaction to appear,
+ * about a second each.
  */
 async function seedBook(ethers: HardhatEthers, engine: EngineBench, positions: number) {
   const [owner] = await ethers.getSigners();
   const size = 10n ** 18n;
   const notional = 3000n * 10n ** 6n;
   const margins = Array.from({ length: positions }, (_, i) => (notional * 10n ** 6n) / BigInt(Math.round(20 ** ((i % 53) / 52) * 1e6)));
-  const chunk = 60;
   const hashes: string[] = [];
   for (const isLong of [true, false]) {
     const side = margins.filter((_, i) => i % 2 === (isLong ? 0 : 1));
-    for (let i = 0; i < side.length; i += chunk) {
-      const data = engine.interface.encodeFunctionData("seedPositions", [0, isLong, size, 3000n * 10n ** 18n, side.slice(i, i + chunk)]);
-      const tx = { from: owner.address, to: await engine.getAddress(), data, gas: "0x1312d00" }; // 20M gas, unused gas is not charged
+    for (let i = 0; i < side.length; i += SEED_CHUNK) {
+      const data = engine.interface.encodeFunctionData("seedPositions", [0, isLong, size, 3000n * 10n ** 18n, side.slice(i, i + SEED_CHUNK)]);
+      // The whole seeding block's gas: unused gas is not charged.
+      const tx = { from: owner.address, to: await engine.getAddress(), data, gas: `0x${SEEDING_BLOCK_GAS_LIMIT.toString(16)}` };
       hashes.push(await ethers.provider.send("eth_sendTransaction", [tx]));
     }
   }
@@ -39,9 +47,10 @@ async function seedBook(ethers: HardhatEthers, engine: EngineBench, positions: n
 }
 
 /**
- * Starts anvil with `blockGasLimit`, deploys, funds the vault ($100M: no pool-protection ADL) and
+ * Starts anvil, deploys, funds the vault ($100M: no pool-protection ADL) and
  * the insurance fund ($100k: less than the bankrupt longs' deficits after a 12% crash, so the rest
- * is ADL debt), seeds `positions` and writes the address book to `dir`/book.json. The caller stops
+ * is ADL debt), seeds `positions`, sets the block gas limit to `blockGasLimit` and writes the
+ * address book to `dir`/book.json. The caller stops
  * `anvil` by its PID.
  */
 export async function startSeededChain(dir: string, blockGasLimit: number, positions: number) {
@@ -50,7 +59,7 @@ export async function startSeededChain(dir: string, blockGasLimit: number, posit
   const node = startProcess(
     join(process.cwd(), "node_modules/.bin/anvil"),
     // Only recent states in memory: seeding 100,000 positions took anvil past 9 GB of RSS otherwise.
-    ["--host", "127.0.0.1", "--port", String(port), "--gas-limit", String(blockGasLimit), "--accounts", "20", "--prune-history", "256"],
+    ["--host", "127.0.0.1", "--port", String(port), "--gas-limit", String(SEEDING_BLOCK_GAS_LIMIT), "--accounts", "20", "--prune-history", "256"],
     /Listening on/,
   );
   const anvil: ChildProcess = node.child;
@@ -75,6 +84,11 @@ export async function startSeededChain(dir: string, blockGasLimit: number, posit
     console.log(`bench: seeded ${positions} positions in ${((Date.now() - seeding) / 1000).toFixed(0)} s`);
     // Seeded margin is not backed by tokens: back it, so liquidations can pay out.
     await (await token.mint(await engine.getAddress(), usd(BigInt(positions) * 3_000n))).wait();
+    // The profile's block gas limit from the next block on: what the keepers read and fill.
+    await ethers.provider.send("evm_setBlockGasLimit", [`0x${blockGasLimit.toString(16)}`]);
+    await ethers.provider.send("evm_mine", []);
+    const limit = (await ethers.provider.getBlock("latest"))!.gasLimit;
+    if (limit !== BigInt(blockGasLimit)) throw new Error(`storm: the block gas limit is ${limit}, not ${blockGasLimit}`);
     return { anvil, ethers, engine, lens, markets, owner, rpcUrl };
   } catch (error) {
     stopProcess(anvil);

@@ -29,7 +29,8 @@ export function inProcessKeeperConfig(chainId: number, privateKey: `0x${string}`
   });
 }
 
-/** Returns one keeper tick (index, scan, liquidate, deleverage) and the keeper's metrics. */
+/** Returns one keeper tick (index, scan, liquidate, deleverage), the keeper's metrics, and its
+ * strategy for a test that drives the daemon's ticks itself. */
 export function embeddedKeeper(
   provider: unknown,
   book: AddressBook,
@@ -43,5 +44,11 @@ export function embeddedKeeper(
   const sender = new TransactionSender({ client, account: privateKeyToAccount(privateKey), config, log });
   const metrics = new KeeperMetrics();
   const strategy = new KeeperStrategy({ client, book, indexer, sender, metrics, config, log });
-  return { tick: () => strategy.tick(), metrics };
+  // The daemon's tick leaves its liquidation batches in flight and deleverages on a later tick; a
+  // test's tick waits for them and then deleverages, so that one tick does the whole job.
+  const tick = async () => {
+    await strategy.tick();
+    if (await strategy.settled()) await strategy.deleverageDue();
+  };
+  return { tick, metrics, strategy };
 }

@@ -127,18 +127,22 @@ describe("keeper transaction sender", () => {
     });
   });
 
-  it("sends pipelined calls back to back at consecutive nonces, all mined in one block, each with its own gas limit", async () => {
+  it("sends pipelined calls back to back at consecutive nonces and returns before they are mined, all in one block, each with its own gas limit", async () => {
     const recipients = [1, 2, 3].map(() => ethers.Wallet.createRandom().address);
     const { token, call } = await mintCall(recipients[0], 1n);
     const { sender, lines, publicClient } = makeSender({ replaceAfterMs: 60_000 });
     const first = await ethers.provider.getTransactionCount(new ethers.Wallet(KEY).address);
     const calls = recipients.map((to, i) => ({ request: { ...call, args: [to, BigInt(i + 1)] }, gas: 100_000n + BigInt(i) }));
-    const outcomes = await withAutomineOff(async () => {
-      const pending = sender.sendPipelined(calls);
-      // All three wait in the mempool before any block: no send waited for the one before.
-      await untilLogged(lines, (l) => count(l, "transaction sent") === 3);
-      return { pending };
-    }).then(({ pending }) => pending);
+    const landing = await withAutomineOff(async () => {
+      // Resolves once all three are broadcast, before any block: no send waited for the one before.
+      const landing = await sender.sendPipelined(calls);
+      expect(count(lines, "transaction sent")).to.equal(3);
+      const address = new ethers.Wallet(KEY).address;
+      expect(await ethers.provider.getTransactionCount(address, "pending")).to.equal(first + 3);
+      expect(await ethers.provider.getTransactionCount(address, "latest")).to.equal(first); // none mined yet
+      return landing;
+    });
+    const outcomes = await Promise.all(landing);
     expect(outcomes.map((o) => o.status)).to.deep.equal(["confirmed", "confirmed", "confirmed"]);
     const mined = await Promise.all(outcomes.map((o) => publicClient.getTransaction({ hash: (o as { hash: `0x${string}` }).hash })));
     expect(mined.map((t) => t.nonce)).to.deep.equal([first, first + 1, first + 2]);

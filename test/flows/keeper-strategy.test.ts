@@ -64,6 +64,29 @@ describe("keeper strategy", () => {
     expect((await lens.marketAdlState(0)).shortPnlFactor).to.equal(factorAfter);
   });
 
+  it("returns from a tick with its liquidation batches in flight; the next tick leaves their positions to them", async () => {
+    const { engine, feed, addressBook, signers, open } = await market();
+    const ids = [await open(signers[2], eth(10), usd(1_600)), await open(signers[3], eth(5), usd(800))];
+    await feed.setAnswer(2600_00000000n); // both far underwater
+    const keeper = signers[6];
+    const { strategy } = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)));
+    const nonce = await ethers.provider.getTransactionCount(keeper.address);
+    await provider.request({ method: "evm_setAutomine", params: [false] });
+    try {
+      // Nothing is mined until the two ticks are done: a tick that waited for its batch would hang.
+      await strategy.tick();
+      expect(await ethers.provider.getTransactionCount(keeper.address, "pending")).to.equal(nonce + 1);
+      await strategy.tick();
+      expect(await ethers.provider.getTransactionCount(keeper.address, "pending")).to.equal(nonce + 1); // nothing sent twice
+      await provider.request({ method: "evm_mine", params: [] });
+      expect(await strategy.settled()).to.equal(true);
+    } finally {
+      await provider.request({ method: "evm_setAutomine", params: [true] });
+    }
+    for (const id of ids) expect((await engine.position(id)).size).to.equal(0n);
+    expect(await strategy.settled()).to.equal(false); // nothing left in flight
+  });
+
   it("reports a liquidation that lost a same-block race on-chain as benign, not failed", async () => {
     const { engine, feed, lens, signers, open } = await market();
     const id = await open(signers[2], eth(10), usd(1_600));
