@@ -12,12 +12,13 @@
 // the gas of one unit of weight, and the fills per such entry, from the batches mined.
 
 /** What an entry will do, from PerpLens.previewLiquidation and the position's health. */
-export type EntryKind = "plain" | "adl" | "partial";
+export type EntryKind = "plain" | "covered" | "adl" | "partial";
 
 /** Gas of each kind relative to a plain full liquidation (~60k net in the crash storm), before
- * any inline ADL fill: a bankrupt one also settles its deficit (~120k); a partial one walks its
- * new bucket for the hint (~250k). */
-const KIND_WEIGHT: Record<EntryKind, number> = { plain: 1, adl: 2, partial: 4.5 };
+ * any inline ADL fill: a bankrupt one whose deficit the insurance fund covers ~86k; one whose
+ * deficit it cannot cover also records the debt (~120k); a partial one walks its new bucket for
+ * the hint (~250k). */
+const KIND_WEIGHT: Record<EntryKind, number> = { plain: 1, covered: 1.5, adl: 2, partial: 4.5 };
 /** Gas of one inline ADL fill relative to a plain liquidation (~90k in the crash storm). */
 const FILL_WEIGHT = 1.5;
 /** A bankrupt entry runs at most this many fills inline (Deleverage.MAX_INLINE_ADL_FILLS); until a

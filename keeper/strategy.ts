@@ -21,15 +21,26 @@ import { OrderExecutor } from "./orders/executor.ts";
 interface Preview {
   liquidatable: boolean;
   full: boolean;
-  uncovered: bigint;
   hint: number;
 }
 
-/** What an entry will cost, from its preview and health: a partial cut walks its new bucket for
- * the hint; a deficit beyond the insurance fund runs ADL fills inline. A bankrupt position whose
- * deficit the fund covers at the preview counts as one too: the bankrupt entries sent before it
- * in the same blocks drain the fund first. */
-const kindOf = (p: Preview, equity: bigint): EntryKind => (!p.full ? "partial" : p.uncovered > 0n || equity < 0n ? "adl" : "plain");
+/**
+ * What each entry will cost, in the order the entries go out: a partial cut walks its new bucket
+ * for the hint; a bankrupt one draws its deficit from the insurance fund while the fund lasts
+ * ("covered"), and runs ADL fills inline for the rest ("adl"). Each preview sees the whole fund,
+ * not the draws of the entries before it: in the crash storm the fund covered the first ~570
+ * bankrupt entries' deficits and none after.
+ */
+export function withKinds<T extends { full: boolean; equity: bigint }>(due: T[], insuranceFund: bigint): (T & { kind: EntryKind })[] {
+  let fund = insuranceFund;
+  return due.map((d) => {
+    if (!d.full) return { ...d, kind: "partial" };
+    if (d.equity >= 0n) return { ...d, kind: "plain" };
+    const covered = fund >= -d.equity;
+    fund = covered ? fund + d.equity : 0n;
+    return { ...d, kind: covered ? "covered" : "adl" };
+  });
+}
 
 export interface StrategyDeps {
   client: PublicClient;
@@ -55,6 +66,12 @@ const LENS_CHUNK = 10;
 /** Lens calls in flight at once. */
 const LENS_PARALLEL = 16;
 
+/** Blocks' worth of liquidation batches (by gas limit) kept broadcast and unmined during a crash:
+ * enough that the next block is full while the keeper answers a landed batch with the next ones,
+ * few enough that most batches are cut with what the batches before them measured. A batch's gas
+ * limit is over its net gas (refunds), so 4 blocks of limits hold about 3 blocks of work. */
+const PIPELINE_BLOCKS = 4n;
+
 /** Fills per deleverage call: bounded gas (~75k a fill); the next tick goes on. */
 const MAX_FILLS_PER_DELEVERAGE = 32n;
 
@@ -77,6 +94,8 @@ export class KeeperStrategy {
   private readonly inFlight = new Set<bigint>();
   /** The handling of each such batch's outcome, until it lands. */
   private readonly landing = new Set<Promise<void>>();
+  /** The gas limits of those batches. */
+  private gasInFlight = 0n;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -157,46 +176,63 @@ export class KeeperStrategy {
   }
 
   /**
-   * Every batch goes out at once, at consecutive nonces, and the tick returns without waiting for
-   * them to be mined: the next tick, on the next head, prepares the next batches (the entries a
-   * mined batch skipped, out of gas or done by a racing keeper, come back then), so the blocks
-   * after a crash never stand idle during the keeper's turnaround (scan, lens checks, round trips).
+   * The batches go out back to back, at consecutive nonces, keeping PIPELINE_BLOCKS blocks' worth
+   * of them broadcast and unmined: as each lands, the rest are cut again with what it taught the
+   * batcher (the first batches after a crash are cut blind), and more go out. The tick returns once
+   * all are sent, without waiting for them to be mined: the next tick, on the next head, prepares
+   * the next batches (the entries a mined batch skipped, out of gas or done by a racing keeper, come
+   * back then), so the blocks after a crash never stand idle during the keeper's turnaround (scan,
+   * lens checks, round trips).
    */
   private async sendLiquidations(due: { id: bigint; hint: number; kind: EntryKind }[]) {
-    const gas = this.batcher.gasLimit(this.markets.blockGasLimit);
-    const batches = this.batcher.split(due, this.markets.blockGasLimit);
-    const requests = batches.map((batch) => ({
-      request: {
-        address: this.book.engine,
-        abi: engineAbi,
-        functionName: "liquidateBatch",
-        args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
-      },
-      gas,
-    }));
+    const blockGasLimit = this.markets.blockGasLimit;
+    let rest = due;
     for (const d of due) this.inFlight.add(d.id);
-    let outcomes: Promise<SendOutcome>[];
     try {
-      outcomes = await this.sender.sendPipelined(requests);
-    } catch (error) {
-      for (const d of due) this.inFlight.delete(d.id);
-      throw error;
-    }
-    outcomes.forEach((outcome, b) => {
-      const handled = outcome
-        .then(
-          (o) => this.landed(batches[b], o),
-          (error: unknown) => {
-            this.metrics.rpcErrors.inc();
-            this.log.error({ error: (error as Error).message }, "liquidation batch: its receipt could not be read");
+      while (rest.length > 0) {
+        const gas = this.batcher.gasLimit(blockGasLimit);
+        const room = Number((blockGasLimit * PIPELINE_BLOCKS - this.gasInFlight) / gas);
+        if (room < 1) {
+          await Promise.race(this.landing);
+          continue;
+        }
+        const batches = this.batcher.split(rest, blockGasLimit).slice(0, room);
+        const requests = batches.map((batch) => ({
+          request: {
+            address: this.book.engine,
+            abi: engineAbi,
+            functionName: "liquidateBatch",
+            args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
           },
-        )
-        .finally(() => {
-          for (const d of batches[b]) this.inFlight.delete(d.id);
-          this.landing.delete(handled);
-        });
-      this.landing.add(handled);
-    });
+          gas,
+        }));
+        const outcomes = await this.sender.sendPipelined(requests);
+        rest = rest.slice(batches.reduce((count, batch) => count + batch.length, 0));
+        outcomes.forEach((outcome, b) => this.track(batches[b], gas, outcome));
+      }
+    } finally {
+      // Not sent (an RPC fault): the next tick takes them up again.
+      for (const d of rest) this.inFlight.delete(d.id);
+    }
+  }
+
+  /** Follows one batch in flight until it lands. */
+  private track(batch: { id: bigint; kind: EntryKind }[], gas: bigint, outcome: Promise<SendOutcome>) {
+    this.gasInFlight += gas;
+    const handled = outcome
+      .then(
+        (o) => this.landed(batch, o),
+        (error: unknown) => {
+          this.metrics.rpcErrors.inc();
+          this.log.error({ error: (error as Error).message }, "liquidation batch: its receipt could not be read");
+        },
+      )
+      .finally(() => {
+        for (const d of batch) this.inFlight.delete(d.id);
+        this.gasInFlight -= gas;
+        this.landing.delete(handled);
+      });
+    this.landing.add(handled);
   }
 
   /** Learns the batch's gas from what it liquidated, and records it. */
@@ -220,7 +256,8 @@ export class KeeperStrategy {
    * any entry that fails, so one stale or griefed entry never holds back the others.
    */
   async liquidatable(ids: bigint[]) {
-    const due: { id: bigint; hint: number; kind: EntryKind; marginRatio: bigint; equity: bigint }[] = [];
+    const due: { id: bigint; hint: number; full: boolean; marginRatio: bigint; equity: bigint }[] = [];
+    const fund = this.read.engine<bigint>("insuranceFund");
     const chunks = Array.from({ length: Math.ceil(ids.length / LENS_CHUNK) }, (_, c) => ids.slice(c * LENS_CHUNK, (c + 1) * LENS_CHUNK));
     // A few chunks at a time: small chunks keep each call under the node's gas cap, and the round
     // trips overlap instead of adding up after a crash.
@@ -234,12 +271,12 @@ export class KeeperStrategy {
           health.forEach((h, j) => {
             if (h.size === 0n) this.indexer.forget(chunk[j]);
             else if (previews[j].liquidatable)
-              due.push({ id: chunk[j], hint: previews[j].hint, kind: kindOf(previews[j], h.equity), marginRatio: h.marginRatio, equity: h.equity });
+              due.push({ id: chunk[j], hint: previews[j].hint, full: previews[j].full, marginRatio: h.marginRatio, equity: h.equity });
           });
         }),
       );
     }
-    return due.sort(mostUrgentFirst);
+    return withKinds(due.sort(mostUrgentFirst), await fund);
   }
 
   private async deleverageMarket(marketId: number) {

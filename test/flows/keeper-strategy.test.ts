@@ -9,6 +9,7 @@ import { embeddedKeeper, inProcessClient, inProcessKeeperConfig } from "../../sc
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
 import { engineAbi } from "../../keeper/contracts.ts";
 import { TransactionSender } from "../../keeper/sender.ts";
+import { withKinds } from "../../keeper/strategy.ts";
 import { openPositionsOf } from "../../scripts/lib/positions.ts";
 import { deployMarket } from "../helpers/inProcessMarket.ts";
 
@@ -62,6 +63,13 @@ describe("keeper strategy", () => {
     await tick();
     expect(await ethers.provider.getTransactionCount(keeper.address)).to.equal(nonce);
     expect((await lens.marketAdlState(0)).shortPnlFactor).to.equal(factorAfter);
+  });
+
+  it("counts a bankrupt entry as covered only while the insurance fund, drawn by the entries before it, lasts", () => {
+    const entry = (equity: bigint, full = true) => ({ full, equity });
+    const due = [entry(-300n), entry(-500n), entry(-400n), entry(-100n), entry(50n), entry(20n, false)];
+    // A fund of 1,000 covers 300 and 500, leaving 200: not the 400, and none after it.
+    expect(withKinds(due, 1_000n).map((d) => d.kind)).to.deep.equal(["covered", "covered", "adl", "adl", "plain", "partial"]);
   });
 
   it("returns from a tick with its liquidation batches in flight; the next tick leaves their positions to them", async () => {
