@@ -24,8 +24,12 @@ export interface StormRun {
   /** Blocks from the crash block (excluded) to the block after which nothing is liquidatable and no ADL debt is owed. */
   blocksToSolvent: number;
   secondsToSolvent: number;
-  /** liquidatable x gasPerLiquidation / blockGasLimit: the physical limit. */
+  /** The gas the crash's work needs (limitGas, below) over the block gas limit: the physical limit. */
   limitBlocks: number;
+  /** The work's gas: every liquidatable position times the single keeper's net gas per liquidation
+   * (its inline ADL fills included), plus its deleverage calls' net gas (the ADL debt the inline
+   * fills left); net of the 21,000 each transaction pays, which one transaction would pay once. */
+  limitGas: number;
   /** The keepers' gas (reverted transactions included) over the blocks to solvent times the block
    * gas limit: below 100% by what the blocks left unused, idle blocks included. */
   blockFillPct: number;

@@ -157,13 +157,13 @@ await part("storm", async () => {
   const failures: string[] = [];
   for (const profile of stormProfiles) {
     for (const keepers of stormKeepers) {
-      // The limit is the single keeper's gas per liquidation: racing keepers' skipped entries are waste, not work.
+      // The limit is the single keeper's work gas: racing keepers' skipped entries are waste, not work.
       const single = runs.find((r) => r.profile === profile && r.keepers === 1);
       const name = `${profile}, ${keepers} keeper(s), ${stormPositions} positions`;
       try {
         runs.push(
           await step(`crash storm, ${name}`, () =>
-            measureStorm({ profile, positions: stormPositions, keepers, limitGasPerLiquidation: single?.gasPerLiquidation }),
+            measureStorm({ profile, positions: stormPositions, keepers, limitGas: single?.limitGas }),
           ),
         );
       } catch (error) {

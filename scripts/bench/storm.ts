@@ -35,8 +35,8 @@ export interface StormOptions {
   keepers: number;
   /** Keeper config overrides (e.g. batchSize). */
   keeperConfig?: Record<string, unknown>;
-  /** Gas of one liquidation for the limit; by default this run's own. */
-  limitGasPerLiquidation?: number;
+  /** The work's gas for the limit (StormRun.limitGas); by default this run's own. */
+  limitGas?: number;
 }
 
 const CRASHED = (PRICE * 88n) / 100n; // -12% in one update
@@ -50,6 +50,9 @@ const IDLE_MS = 3_000;
  * leaves a keeper far more time than either; mining at the first transaction would cut its
  * batches over blocks that a real 12 s block would have held together. */
 const L1_SETTLE_MS = 250;
+
+/** What every transaction pays before it runs: the limit counts it once, not once per batch. */
+const TX_BASE_GAS = 21_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -160,7 +163,9 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
     if (!end.solvent) throw new Error(`storm: not solvent at the last keeper block ${lastBlock}`);
     const blocksToSolvent = lastBlock - crashBlock;
     const gasPerLiquidation = tally.liquidations ? Math.round(tally.liquidationGas / tally.liquidations) : 0;
-    const limitGas = options.limitGasPerLiquidation ?? gasPerLiquidation;
+    const netPerLiquidation = tally.liquidations ? (tally.liquidationGas - TX_BASE_GAS * tally.liquidationTransactions) / tally.liquidations : 0;
+    const ownLimitGas = Math.round(atCrash.liquidatable * netPerLiquidation + tally.deleverageGas - TX_BASE_GAS * tally.deleverageTransactions);
+    const limitGas = options.limitGas ?? ownLimitGas;
     return {
       profile: options.profile,
       blockGasLimit: profile.blockGasLimit,
@@ -173,7 +178,8 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
       adlFills: tally.adlFills,
       blocksToSolvent,
       secondsToSolvent: Math.round(blocksToSolvent * profile.blockSeconds * 100) / 100,
-      limitBlocks: Math.round(((atCrash.liquidatable * limitGas) / profile.blockGasLimit) * 100) / 100,
+      limitBlocks: Math.round((limitGas / profile.blockGasLimit) * 100) / 100,
+      limitGas,
       blockFillPct: blocksToSolvent ? Math.round((tally.keeperGas / (blocksToSolvent * profile.blockGasLimit)) * 1000) / 10 : 0,
       transactions: tally.transactions,
       reverted: tally.reverted,
@@ -194,6 +200,9 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
   const tally = {
     liquidations: 0,
     liquidationGas: 0,
+    liquidationTransactions: 0,
+    deleverageGas: 0,
+    deleverageTransactions: 0,
     adlFills: 0,
     transactions: 0,
     reverted: 0,
@@ -202,6 +211,7 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
   };
   const gasByBlock = new Map<number, number>();
   const liquidateBatch = engine.interface.getFunction("liquidateBatch")!.selector;
+  const deleverage = engine.interface.getFunction("deleverage")!.selector;
   for (let block = crashBlock + 1; block <= head; block++) {
     const receipts = (await ethers.provider.send("eth_getBlockReceipts", [`0x${block.toString(16)}`])) as {
       from: string;
@@ -224,6 +234,10 @@ async function tallyKeeperTransactions(ethers: HardhatEthers, engine: EngineBenc
       if (tx!.data.startsWith(liquidateBatch)) {
         tally.liquidations += liquidations;
         tally.liquidationGas += Number(receipt.gasUsed);
+        tally.liquidationTransactions++;
+      } else if (tx!.data.startsWith(deleverage) && fills > 0) {
+        tally.deleverageGas += Number(receipt.gasUsed);
+        tally.deleverageTransactions++;
       }
       tally.adlFills += fills;
       if (liquidations + fills > 0) tally.lastEffectiveBlock = block;
