@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { type AbiEvent, BlockNotFoundError, type Log, type PublicClient, getAddress, parseAbiItem, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import { engineAbi, protocolReader } from "./contracts.ts";
-import { logsInRange } from "./logRanges.ts";
+import { logPieces, logsInRange } from "./logRanges.ts";
 import { type TrackedPosition, track } from "./risk.ts";
 
 const positionUpdated = parseAbiItem(
@@ -122,13 +122,12 @@ export class PositionIndexer {
     const start = this.nextBlock;
     const marketsChanged = new Set<number>();
     if (reorg) await this.resync(safe);
-    while (this.nextBlock <= safe) {
-      const to = this.nextBlock + maxRange - 1n < safe ? this.nextBlock + maxRange - 1n : safe;
-      for (const change of this.decode(await this.logs(this.nextBlock, to), marketsChanged)) {
+    for await (const piece of logPieces(client, engine, indexedEvents, this.nextBlock, safe, maxRange)) {
+      for (const change of this.decode(piece.logs, marketsChanged)) {
         if (change.size === 0n) this.open.delete(change.id);
         else this.remember(change.id, change);
       }
-      await this.advanceTo(to);
+      await this.advanceTo(piece.toBlock);
     }
     // The unconfirmed blocks (at most `confirmations` of them) in one range, read afresh each time.
     this.unconfirmed = new Map();

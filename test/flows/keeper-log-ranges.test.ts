@@ -1,0 +1,51 @@
+// How the keeper reads a block range dense with events (keeper/logRanges.ts): in pieces that fit
+// the transport's response limit, one at a time, keeping the span that fitted.
+import { expect } from "chai";
+import { type Log, type PublicClient, ResponseBodyTooLargeError } from "viem";
+import { logPieces, logsInRange } from "../../keeper/logRanges.ts";
+
+/** A node whose getLogs answers ranges of at most `fits` blocks, one log per block, and records
+ * every range asked for. */
+function denseNode(fits: bigint) {
+  const asked: [bigint, bigint][] = [];
+  const client = {
+    getLogs: async ({ fromBlock, toBlock }: { fromBlock: bigint; toBlock: bigint }) => {
+      asked.push([fromBlock, toBlock]);
+      if (toBlock - fromBlock + 1n > fits) throw new ResponseBodyTooLargeError({ maxSize: 10, size: 20 });
+      return Array.from({ length: Number(toBlock - fromBlock + 1n) }, (_, i) => ({ blockNumber: fromBlock + BigInt(i) }) as Log);
+    },
+  } as unknown as PublicClient;
+  return { client, asked };
+}
+
+describe("keeper log ranges", () => {
+  it("reads a dense range in pieces that fit, and asks the pieces after a split at the span that fitted", async () => {
+    const { client, asked } = denseNode(25n);
+    const pieces: bigint[] = [];
+    for await (const piece of logPieces(client, "0x0000000000000000000000000000000000000001", [], 1n, 100n, 2_000n)) {
+      expect(piece.logs.map((l) => l.blockNumber)).to.deep.equal(
+        Array.from({ length: piece.logs.length }, (_, i) => piece.toBlock - BigInt(piece.logs.length - 1 - i)),
+      );
+      pieces.push(piece.toBlock);
+    }
+    // 100 blocks, then 50, then 25 fit; the rest are asked for 25 at a time, never whole again.
+    expect(pieces).to.deep.equal([25n, 50n, 75n, 100n]);
+    expect(asked).to.deep.equal([
+      [1n, 100n],
+      [1n, 50n],
+      [1n, 25n],
+      [26n, 50n],
+      [51n, 75n],
+      [76n, 100n],
+    ]);
+  });
+
+  it("returns every log of the range in block order, and fails on a single block over the limit", async () => {
+    const logs = await logsInRange(denseNode(7n).client, "0x0000000000000000000000000000000000000001", [], 10n, 40n);
+    expect(logs.map((l) => Number(l.blockNumber))).to.deep.equal(Array.from({ length: 31 }, (_, i) => 10 + i));
+    const tooDense = denseNode(0n).client;
+    let failed: unknown;
+    await logsInRange(tooDense, "0x0000000000000000000000000000000000000001", [], 1n, 4n).catch((e: unknown) => (failed = e));
+    expect(failed).to.be.instanceOf(ResponseBodyTooLargeError);
+  });
+});
