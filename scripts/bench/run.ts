@@ -53,9 +53,9 @@ const stuffingSizes = list(option("stuffing-sizes", "10,3000", "10,1000"));
 const scanSizes = list(option("scan-sizes", "1000,10000,100000", "1000,10000"));
 const fidelityBooks = Number(option("fidelity-books", "200", "20"));
 const exactnessFills = Number(option("exactness-fills", "1000", "100"));
-// 10,000 by default: seeding 100,000 positions through the harness (~330k gas each) ran past 8
-// minutes on this 2-core machine, most of the 20-minute budget; --cold-start-positions 100000 runs it.
-const coldStartPositions = Number(option("cold-start-positions", "10000", "2000"));
+// 100,000 by default (the keeper.coldStartSec100k and keeper.rssMb100k): seeded in 1,000-
+// position blocks (storm-chain.ts), about a minute on this 2-core machine.
+const coldStartPositions = Number(option("cold-start-positions", "100000", "2000"));
 const latencyRounds = Number(option("latency-rounds", "20", "5"));
 const latencyPositions = Number(option("latency-positions", "200", "50"));
 const stormPositions = Number(option("storm-positions", "10000", "1000"));
