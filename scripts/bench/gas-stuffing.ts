@@ -42,6 +42,9 @@ async function measureStuffed(ethers: HardhatEthers, n: number): Promise<Stuffin
           maxLongSize: 100_000n * 10n ** 18n,
           maxPnlFactor: 10n ** 12n, // pool-protection ADL is always due, so a fill can be measured
           targetPnlFactor: 5n * 10n ** 11n,
+          // No price impact: on a book of 10,000 stuffed shorts it takes ~$30 from the newcomer's
+          // margin, which moves it out of the stuffed bucket, and the attack's walk is not measured.
+          impactSkewScale: 0n,
         }),
       },
     ],
@@ -79,22 +82,14 @@ async function measureStuffed(ethers: HardhatEthers, n: number): Promise<Stuffin
   const predicted = predictTrade(empty, state, params, { sizeDelta: -size, marginIn, marginOut: 0n }, 3000n * 10n ** 18n, timestamp);
   if (bucketOf(size, predicted.margin, DIVISOR) !== bucket) throw new Error("stuffing: the trader's short misses the stuffed bucket");
   const exactHint = await lens.adlInsertHint(0, false, bucket, predicted.k, 0);
-  console.log(
-    "DEBUG",
-    n,
-    exactHint,
-    predicted.k,
-    (await engine.marketState(0)).fundingIndex,
-    await lens.adlInsertHint(0, false, bucket, 0n, 0),
-  );
   const open = (hint: bigint) => engine.connect(trader).openPosition(0, -size, marginIn, 0, timestamp + 600n, hint);
 
   const snapshot = await ethers.provider.send("evm_snapshot", []);
   await ethers.provider.send("evm_setNextBlockTimestamp", [Number(timestamp)]);
   const openStaleHint = await gasOf(open(0n));
-  // The attack's premise: the newcomer ranks behind all n, so that hint 0 walks past every one. With
-  // issue 10's price impact a short into a book this skewed can fill ahead of them instead (at
-  // 10,000 it became the bucket's head): a figure without the walk would hide the attack's cost.
+  // The attack's premise: the newcomer ranks behind all n in their bucket, so that hint 0 walks past
+  // every one (with price impact it landed in another bucket at 10,000): a figure without the walk
+  // would hide the attack's cost.
   const placed = await engine.position(await engine.positionIdOf(trader.address, 0));
   if (placed.adlNext !== 0n || placed.adlPrev === 0n)
     throw new Error(`stuffing at ${n}: the new short did not land behind the stuffed ones`);
