@@ -21,7 +21,7 @@ export async function* logPieces(
   maxRange: bigint,
 ): AsyncGenerator<{ logs: Log[]; toBlock: bigint }> {
   let span = maxRange;
-  for (let from = fromBlock; from <= toBlock; ) {
+  for (let from = fromBlock; from <= toBlock;) {
     const to = from + span - 1n < toBlock ? from + span - 1n : toBlock;
     let logs: Log[];
     try {

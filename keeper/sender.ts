@@ -196,7 +196,9 @@ export class TransactionSender {
       previous = outcome;
       return outcome;
     });
-    const unsent = calls.slice(sent.length).map((c) => Promise.resolve<SendOutcome>({ status: "failed", reason: `${c.request.functionName}: not broadcast` }));
+    const unsent = calls
+      .slice(sent.length)
+      .map((c) => Promise.resolve<SendOutcome>({ status: "failed", reason: `${c.request.functionName}: not broadcast` }));
     return [...outcomes, ...unsent];
   }
 

@@ -36,7 +36,13 @@ async function seedBook(ethers: HardhatEthers, engine: EngineBench, positions: n
   for (const isLong of [true, false]) {
     const side = margins.filter((_, i) => i % 2 === (isLong ? 0 : 1));
     for (let i = 0; i < side.length; i += SEED_CHUNK) {
-      const data = engine.interface.encodeFunctionData("seedPositions", [0, isLong, size, 3000n * 10n ** 18n, side.slice(i, i + SEED_CHUNK)]);
+      const data = engine.interface.encodeFunctionData("seedPositions", [
+        0,
+        isLong,
+        size,
+        3000n * 10n ** 18n,
+        side.slice(i, i + SEED_CHUNK),
+      ]);
       // The whole seeding block's gas: unused gas is not charged.
       const tx = { from: owner.address, to: await engine.getAddress(), data, gas: `0x${SEEDING_BLOCK_GAS_LIMIT.toString(16)}` };
       hashes.push(await ethers.provider.send("eth_sendTransaction", [tx]));
@@ -59,7 +65,18 @@ export async function startSeededChain(dir: string, blockGasLimit: number, posit
   const node = startProcess(
     join(process.cwd(), "node_modules/.bin/anvil"),
     // Only recent states in memory: seeding 100,000 positions took anvil past 9 GB of RSS otherwise.
-    ["--host", "127.0.0.1", "--port", String(port), "--gas-limit", String(SEEDING_BLOCK_GAS_LIMIT), "--accounts", "20", "--prune-history", "256"],
+    [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--gas-limit",
+      String(SEEDING_BLOCK_GAS_LIMIT),
+      "--accounts",
+      "20",
+      "--prune-history",
+      "256",
+    ],
     /Listening on/,
   );
   const anvil: ChildProcess = node.child;

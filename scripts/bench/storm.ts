@@ -163,8 +163,12 @@ export async function measureStorm(options: StormOptions): Promise<StormRun> {
     if (!end.solvent) throw new Error(`storm: not solvent at the last keeper block ${lastBlock}`);
     const blocksToSolvent = lastBlock - crashBlock;
     const gasPerLiquidation = tally.liquidations ? Math.round(tally.liquidationGas / tally.liquidations) : 0;
-    const netPerLiquidation = tally.liquidations ? (tally.liquidationGas - TX_BASE_GAS * tally.liquidationTransactions) / tally.liquidations : 0;
-    const ownLimitGas = Math.round(atCrash.liquidatable * netPerLiquidation + tally.deleverageGas - TX_BASE_GAS * tally.deleverageTransactions);
+    const netPerLiquidation = tally.liquidations
+      ? (tally.liquidationGas - TX_BASE_GAS * tally.liquidationTransactions) / tally.liquidations
+      : 0;
+    const ownLimitGas = Math.round(
+      atCrash.liquidatable * netPerLiquidation + tally.deleverageGas - TX_BASE_GAS * tally.deleverageTransactions,
+    );
     const limitGas = options.limitGas ?? ownLimitGas;
     return {
       profile: options.profile,

@@ -34,7 +34,11 @@ describe("keeper liquidation batching", () => {
     // batches, sized for ~210k an entry, ran out of gas a few entries in.
     expect(sizes(batcher.split(entries("adl", 9), BLOCK))).to.deep.equal([3, 3, 3]);
     // A batch liquidated 4 bankrupt entries with 8 fills (2 each) for 1.2M: 20 units, 60k a unit.
-    batcher.observe(entries("adl", 4).map((e) => e.kind), 8, 1_200_000n);
+    batcher.observe(
+      entries("adl", 4).map((e) => e.kind),
+      8,
+      1_200_000n,
+    );
     expect(sizes(batcher.split(entries("adl", 12), BLOCK))).to.deep.equal([10, 2]); // 300k each
   });
 
