@@ -62,10 +62,11 @@ const LENS_CHUNK = 10;
 const LENS_PARALLEL = 16;
 
 /** Blocks' worth of liquidation batches (by gas limit) kept broadcast and unmined during a crash:
- * enough that the next block is full while the keeper answers a landed batch with the next ones,
- * few enough that most batches are cut with what the batches before them measured. A batch's gas
- * limit is over its net gas (refunds), so 4 blocks of limits hold about 3 blocks of work. */
-const PIPELINE_BLOCKS = 4n;
+ * enough that the next blocks are full while the keeper answers a landed batch with the next ones,
+ * few enough that most batches are cut with what the batches before them measured. The first,
+ * cut blind, use a fraction of their gas limits (each bankrupt entry weighed at 8 fills): with 4
+ * blocks of limits in flight the crash storm's 2nd and 3rd blocks on L2 were a third empty. */
+const PIPELINE_BLOCKS = 8n;
 
 /** Fills per deleverage call: bounded gas (~75k a fill); the next tick goes on. */
 const MAX_FILLS_PER_DELEVERAGE = 32n;
