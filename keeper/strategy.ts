@@ -92,6 +92,8 @@ export class KeeperStrategy {
   private readonly landing = new Set<Promise<void>>();
   /** The gas limits of those batches. */
   private gasInFlight = 0n;
+  /** The markets whose price read at the last tick. */
+  private readableMarkets: number[] = [];
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -146,16 +148,17 @@ export class KeeperStrategy {
     await this.sendLiquidations(due);
     // ADL debt waits while batches are in flight: their bankrupt entries run fills inline, which
     // pay it first, and a deleverage would be mined behind them (by nonce) to find little left.
-    if (this.inFlight.size === 0) await this.deleverageDue(markets.keys());
+    this.readableMarkets = [...markets.keys()];
+    if (this.inFlight.size === 0) await this.deleverageDue();
     await this.orders?.tick(this.markets.blockGasLimit);
     // Last: liquidations and ADL come first when a crash makes everything due at once.
     await this.lpRequests.settleDue();
   }
 
-  /** Deleverages every side that owes ADL debt or is over its pnl-factor cap; by default in every
-   * market whose price reads now (the ADL views of the others would revert). */
-  async deleverageDue(marketIds?: Iterable<number>): Promise<void> {
-    for (const marketId of marketIds ?? (await this.markets.snapshots()).keys()) {
+  /** Deleverages every side that owes ADL debt or is over its pnl-factor cap, in the markets whose
+   * price read at the last tick (the ADL views of the others would revert). */
+  async deleverageDue(): Promise<void> {
+    for (const marketId of this.readableMarkets) {
       await this.deleverageMarket(marketId).then(
         () => this.markets.recovered(marketId, "adl"),
         (error: unknown) => this.markets.failed(marketId, "adl", error),
