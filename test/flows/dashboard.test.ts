@@ -1,0 +1,249 @@
+// The dashboard in headless Chromium against the demo's chain: it renders the demo's positions with
+// their ADL lights, follows the crash block by block (price, health, liquidations, the ADL fill, the
+// lights that moved), trades through an injected EIP-1193 wallet with the preview above and a
+// decoded revert, and says clearly when the node is unreachable. Figures it measures (first full
+// render, RPC requests per block refresh) are printed; the screenshot is kept in test-artifacts/.
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { Page, Request } from "playwright-core";
+import type { AddressBook } from "../../scripts/lib/addressBook.ts";
+import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
+import { devPrivateKey, freePort } from "../../scripts/lib/localChain.ts";
+import { startDashboard } from "../../dashboard/server.ts";
+import { CHROMIUM, injectedWallet, launchBrowser } from "../helpers/dashboardBrowser.ts";
+import { runDemo, serveRpc } from "../helpers/dashboardStandIn.ts";
+
+const ARTIFACTS = join(process.cwd(), "test-artifacts");
+/** The dev account the injected wallet holds: none of the demo's own accounts. */
+const TRADER_ACCOUNT = 19;
+const KEEPER_ACCOUNT = 2;
+const WAD = 10n ** 18n;
+const usd = (dollars: number) => BigInt(dollars) * 10n ** 6n;
+const usdText = (atoms: bigint) => new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(Number(atoms) / 1e6);
+
+const connection = await network.create();
+const { ethers, provider } = connection;
+
+/** The page's rendered block (body data-block) reaching `block`: every panel has read it. */
+const renderedBlock = (page: Page, block: number) =>
+  page.waitForFunction((b) => Number(document.body.dataset.block ?? -1) >= b, block, { timeout: 30_000 });
+const chainBlock = async () => Number(await provider.request({ method: "eth_blockNumber" }));
+
+/** positionId -> lights as the queue panel shows them. */
+const queueLights = (page: Page) =>
+  page.$$eval("#queues tr[data-position]", (rows) =>
+    Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.position!, Number((r as HTMLElement).dataset.lights)])),
+  );
+
+/** JSON-RPC traffic of the page: HTTP POSTs to /rpc and the calls they carry, polls counted apart. */
+function rpcCounter(page: Page) {
+  const counts = { polls: 0, requests: 0, calls: 0 };
+  page.on("request", (request: Request) => {
+    if (!request.url().endsWith("/rpc") || request.method() !== "POST") return;
+    const body = JSON.parse(request.postData() ?? "null");
+    const calls = Array.isArray(body) ? body : [body];
+    if (calls.length === 1 && calls[0].method === "eth_blockNumber") counts.polls++;
+    else {
+      counts.requests++;
+      counts.calls += calls.length;
+    }
+  });
+  return {
+    counts,
+    reset: () => Object.assign(counts, { polls: 0, requests: 0, calls: 0 }),
+  };
+}
+
+describe("dashboard (headless Chromium against the demo chain)", function () {
+  this.timeout(300_000);
+  let rpc: { url: string; close(): Promise<void> };
+  let dashboard: { url: string; close(): Promise<void> };
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let book: AddressBook;
+
+  before(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).to.equal(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    rpc = await serveRpc(provider);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await dashboard?.close();
+    await rpc?.close();
+  });
+
+  it("shows the demo's positions, then the crash: liquidations, the ADL fill and the lights that changed", async () => {
+    const started = performance.now();
+    let page!: Page;
+    let traffic!: ReturnType<typeof rpcCounter>;
+    const seen: Record<string, Record<string, number>> = {};
+    await runDemo(connection, {
+      onPhase: async (phase, { addressBook }) => {
+        const engine = await ethers.getContractAt("PerpEngine", addressBook.engine);
+        const lens = await ethers.getContractAt("PerpLens", addressBook.lens);
+        if (phase === "opened") {
+          book = addressBook;
+          const serving = performance.now();
+          dashboard = await startDashboard({ rpcUrl: rpc.url, addressBook });
+          console.log(`      dashboard built and served in ${Math.round(performance.now() - serving)} ms`);
+          page = await browser.context.newPage();
+          traffic = rpcCounter(page);
+          const loading = performance.now();
+          await page.goto(dashboard.url);
+          await renderedBlock(page, await chainBlock());
+          console.log(`      first full render ${Math.round(performance.now() - loading)} ms after navigation`);
+        } else await renderedBlock(page, await chainBlock());
+
+        const [price] = await (await ethers.getContractAt("ChainlinkPriceOracle", addressBook.markets[0].oracle)).valuationPrice();
+        expect(await page.getAttribute("#markets [data-market='0'] .price", "data-price")).to.equal(price.toString());
+        // Every position in the queue panel shows the lens's rank and lights at this block.
+        seen[phase] = await queueLights(page);
+        const shown = Object.keys(seen[phase]);
+        expect(shown.length).to.be.greaterThan(0);
+        for (const id of shown) {
+          const adl = await lens.positionAdl(BigInt(id));
+          expect(seen[phase][id], `lights of #${id} at ${phase}`).to.equal(Number(adl.quantile));
+          const rank = await page.textContent(`#queues tr[data-position='${id}'] td:first-child`);
+          expect(rank, `rank of #${id}`).to.equal(adl.rank.toString());
+        }
+        if (phase === "opened") {
+          // All eight demo positions are open and shown, longs and shorts.
+          const state = await engine.marketState(0);
+          expect(shown).to.have.length(8);
+          expect(await page.$$("#queues [data-side='long'] tr[data-position]")).to.have.length(5);
+          expect(state.longSize).to.equal(82n * WAD);
+          expect(await page.textContent("#markets [data-side='long']")).to.contain("82 ETH");
+          expect(await page.$$("#events tr[data-event]")).to.have.length(0);
+        }
+        if (phase === "crashed") {
+          // The gap has not been acted on: underwater positions show as such, nothing is liquidated yet.
+          const flagged = await page.$$eval("#queues [data-health]", (bars) =>
+            bars.map((b) => (b as HTMLElement).dataset.health).filter((h) => h === "liquidatable" || h === "bankrupt"),
+          );
+          expect(flagged).to.include("bankrupt");
+          expect(await page.$$("#events tr[data-event]")).to.have.length(0);
+        }
+        if (phase === "settled") {
+          const liquidations = await engine.queryFilter(engine.filters.Liquidated(), addressBook.deploymentBlock);
+          const fills = await engine.queryFilter(engine.filters.AdlFill(), addressBook.deploymentBlock);
+          expect(fills.length).to.be.greaterThan(0);
+          expect(await page.$$("#events tr[data-event='Liquidated']")).to.have.length(liquidations.length);
+          expect(await page.$$("#events tr[data-event='AdlFill']")).to.have.length(fills.length);
+          const firstFill = fills[0].args;
+          expect(await page.textContent(`#events tr[data-event='AdlFill'][data-position='${firstFill.positionId}']`)).to.contain(`haircut`);
+          // ADL debt paid off: the market shows none owed on either side.
+          expect(
+            await page.$$eval("#markets [data-adl-debt]", (cells) => cells.map((c) => (c as HTMLElement).dataset.adlDebt)),
+          ).to.deep.equal(["0", "0"]);
+          // The crash moved positions in the queue: some still-open position shows other lights than at the start.
+          const moved = Object.keys(seen.settled).filter((id) => id in seen.opened && seen.opened[id] !== seen.settled[id]);
+          expect(moved.length, `lights before ${JSON.stringify(seen.opened)}, after ${JSON.stringify(seen.settled)}`).to.be.greaterThan(0);
+          await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+
+          // One block refresh: mine an empty block and count the page's RPC traffic until it has rendered it.
+          traffic.reset();
+          await provider.request({ method: "evm_mine" });
+          await renderedBlock(page, await chainBlock());
+          const { polls, requests, calls } = traffic.counts;
+          console.log(
+            `      one block refresh: ${requests} HTTP requests carrying ${calls} JSON-RPC calls (+${polls} eth_blockNumber polls)`,
+          );
+          expect(requests).to.be.within(1, 12);
+        }
+      },
+    });
+    console.log(`      demo with the page watching: ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it("trades through an injected wallet: deposit, preview, a pending market order, a decoded revert, the fill", async () => {
+    const [owner] = await ethers.getSigners();
+    const trader = (await ethers.getSigners())[TRADER_ACCOUNT];
+    const token = await ethers.getContractAt("TestToken", book.collateralToken);
+    const lens = await ethers.getContractAt("PerpLens", book.lens);
+    const engine = await ethers.getContractAt("PerpEngine", book.engine);
+    await (await token.connect(owner).mint(trader.address, usd(10_000))).wait(); // the test USD's faucet
+
+    await browser.context.addInitScript(injectedWallet, trader.address);
+    const page = await browser.context.newPage();
+    await page.goto(dashboard.url);
+    await renderedBlock(page, await chainBlock());
+    await page.click("#connect");
+    await page.waitForSelector(`[data-account='${trader.address}']`);
+
+    await page.fill("#funds-amount", "5000");
+    await page.click("button[data-action='deposit']");
+    await page.waitForSelector("#trade-result .ok");
+    expect(await page.textContent("#trade-result")).to.contain("Deposited $5,000.00");
+    await page.waitForSelector(`#trader-balances [data-free='${usd(5_000)}']`);
+
+    // The preview for a 1 ETH long on 500 is the lens's at the current block.
+    await page.fill("#trade-size", "1");
+    await page.fill("#trade-margin", "500");
+    await page.dispatchEvent("#trade-margin", "change");
+    const expected = await lens.previewTrade(trader.address, 0, WAD, usd(500));
+    await page.waitForSelector(`#trade-preview [data-execution-price='${expected.executionPrice}']`);
+    const preview = await page.textContent("#trade-preview");
+    expect(preview).to.contain(usdText(expected.fee));
+    expect(preview).to.contain(`${expected.rank} of ${expected.sideCount}`);
+
+    await page.click("button[data-action='open']");
+    await page.waitForSelector("#trade-result .ok");
+    const opened = (await page.textContent("#trade-result"))!;
+    expect(opened)
+      .to.match(/Order #\d+ requested/)
+      .and.contain("a keeper executes it at the first price published after the request");
+    const orderId = opened.match(/Order #(\d+)/)![1];
+    await page.waitForSelector(`#trader-orders tr[data-order='${orderId}']`);
+    expect((await engine.order(BigInt(orderId))).account).to.equal(trader.address);
+
+    // Withdrawing more than the free balance reverts; the page names the protocol's error and its arguments.
+    const free = await engine.freeBalance(trader.address);
+    await page.fill("#funds-amount", "1000000");
+    await page.click("button[data-action='withdraw']");
+    await page.waitForSelector("#trade-result .error");
+    expect(await page.getAttribute("#trade-result .error", "data-error")).to.equal("InsufficientBalance");
+    expect(await page.textContent("#trade-result")).to.contain(`InsufficientBalance(${trader.address}, ${free}, ${usd(1_000_000)})`);
+
+    // The keeper fills the order at the next round: it leaves Pending orders and the position appears.
+    const feed = await ethers.getContractAt("SettableAggregator", book.markets[0].feed);
+    const [, answer] = await feed.latestRoundData();
+    await (await feed.setAnswer(answer)).wait();
+    await embeddedKeeper(provider, book, devPrivateKey(KEEPER_ACCOUNT)).tick();
+    const positionId = await engine.positionIdOf(trader.address, 0);
+    expect(positionId).to.not.equal(0n);
+    await page.waitForSelector(`#trader-positions tr[data-position='${positionId}']`, { timeout: 30_000 });
+    await page.waitForSelector(`#trader-orders tr[data-order='${orderId}']`, { state: "detached" });
+  });
+
+  it("shows a banner when the node is unreachable, and the CLI refuses bad input in one line", async () => {
+    const deadPort = await freePort();
+    const offline = await startDashboard({ rpcUrl: `http://127.0.0.1:${deadPort}`, addressBook: book });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(offline.url);
+      await page.waitForSelector("#banner:not([hidden])", { timeout: 20_000 });
+      expect(await page.textContent("#banner")).to.contain(`RPC unreachable (http://127.0.0.1:${deadPort})`);
+    } finally {
+      await offline.close();
+    }
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, ["dashboard/cli.ts", ...args]).then(
+        () => expect.fail("the CLI should have failed"),
+        (e: { code: number; stderr: string }) => e,
+      );
+    const missing = await cli(["--addresses", "no/such/book.json"]);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr.trim()).to.equal(
+      "dashboard: address book no/such/book.json does not exist (run `npm run deploy:local` for a local node, or pass --addresses)",
+    );
+    const down = await cli(["--rpc", `http://127.0.0.1:${deadPort}`, "--addresses", "package.json"]);
+    expect(down.code).to.equal(1);
+    expect(down.stderr.trim().split("\n")).to.have.length(1);
+    expect(down.stderr).to.contain(`dashboard: RPC http://127.0.0.1:${deadPort} is unreachable`);
+  });
+});
