@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, preview, type Plugin } from "vite";
+import { build, createLogger, preview, type Logger, type Plugin } from "vite";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import type { DashboardConfig } from "./src/chain.ts";
 
@@ -36,12 +36,36 @@ function configPlugin(config: DashboardConfig): Plugin {
   };
 }
 
+/**
+ * Vite's logger, except that a node which stops answering is said once, in one line: the proxy
+ * would print a stack trace for every block poll, and the page already shows the banner.
+ */
+function dashboardLogger(rpcUrl: string): Logger {
+  const logger = createLogger("warn");
+  let toldUnreachable = false;
+  return {
+    ...logger,
+    error(message, options) {
+      if (!message.includes("http proxy error")) return logger.error(message, options);
+      if (toldUnreachable) return;
+      toldUnreachable = true;
+      const reason = options?.error?.message ?? "no answer";
+      logger.warn(`dashboard: the node at ${rpcUrl} does not answer (${reason}); the page shows a banner until it does`);
+    },
+  };
+}
+
 export async function startDashboard(options: DashboardOptions): Promise<{ url: string; close(): Promise<void> }> {
   const rpc = new URL(options.rpcUrl);
   if (rpc.protocol !== "http:" && rpc.protocol !== "https:") throw new Error(`--rpc must be an http(s) URL, got ${options.rpcUrl}`);
   const host = options.host ?? "127.0.0.1";
   const outDir = await mkdtemp(join(tmpdir(), "ranked-adl-dashboard-"));
-  const shared = { root: ROOT, configFile: false as const, logLevel: "warn" as const, build: { outDir, emptyOutDir: true } };
+  const shared = {
+    root: ROOT,
+    configFile: false as const,
+    customLogger: dashboardLogger(options.rpcUrl),
+    build: { outDir, emptyOutDir: true },
+  };
   try {
     await build({ ...shared, build: { ...shared.build, chunkSizeWarningLimit: 2_000 } });
     const config: DashboardConfig = { rpcPath: RPC_PATH, rpcUrl: options.rpcUrl, addressBook: options.addressBook };

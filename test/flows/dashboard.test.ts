@@ -5,14 +5,16 @@
 // render, RPC requests per block refresh) are printed; the screenshot is kept in test-artifacts/.
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { Page, Request } from "playwright-core";
-import type { AddressBook } from "../../scripts/lib/addressBook.ts";
+import { type AddressBook, writeAddressBook } from "../../scripts/lib/addressBook.ts";
 import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
-import { devPrivateKey, freePort } from "../../scripts/lib/localChain.ts";
+import { devPrivateKey, freePort, startProcess, stopProcess } from "../../scripts/lib/localChain.ts";
 import { startDashboard } from "../../dashboard/server.ts";
 import { CHROMIUM, injectedWallet, launchBrowser } from "../helpers/dashboardBrowser.ts";
 import { runDemo, serveRpc } from "../helpers/dashboardStandIn.ts";
@@ -143,6 +145,20 @@ describe("dashboard (headless Chromium against the demo chain)", function () {
           // The crash moved positions in the queue: some still-open position shows other lights than at the start.
           const moved = Object.keys(seen.settled).filter((id) => id in seen.opened && seen.opened[id] !== seen.settled[id]);
           expect(moved.length, `lights before ${JSON.stringify(seen.opened)}, after ${JSON.stringify(seen.settled)}`).to.be.greaterThan(0);
+          // The lookup: a position liquidated in full is gone; an open one is found by its account.
+          const closed = liquidations.find((l) => l.args.closedSize !== 0n && !(l.args.positionId.toString() in seen.settled))!;
+          await page.fill("#lookup-input", closed.args.positionId.toString());
+          await page.click("#lookup-form button");
+          await page.waitForSelector("#lookup-result [data-empty]");
+          expect(await page.textContent("#lookup-result")).to.contain(`Position #${closed.args.positionId} is not open`);
+          const [openId] = Object.keys(seen.settled);
+          const holder = (await engine.position(BigInt(openId))).account;
+          await page.fill("#lookup-input", holder);
+          await page.click("#lookup-form button");
+          await page.waitForSelector(`#lookup-result tr[data-position='${openId}']`);
+          expect(await page.getAttribute(`#lookup-result tr[data-position='${openId}']`, "data-lights")).to.equal(
+            String(seen.settled[openId]),
+          );
           await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
 
           // One block refresh: mine an empty block and count the page's RPC traffic until it has rendered it.
@@ -220,7 +236,7 @@ describe("dashboard (headless Chromium against the demo chain)", function () {
     await page.waitForSelector(`#trader-orders tr[data-order='${orderId}']`, { state: "detached" });
   });
 
-  it("shows a banner when the node is unreachable, and the CLI refuses bad input in one line", async () => {
+  it("serves through the CLI, shows a banner when the node is unreachable, and the CLI refuses bad input in one line", async () => {
     const deadPort = await freePort();
     const offline = await startDashboard({ rpcUrl: `http://127.0.0.1:${deadPort}`, addressBook: book });
     try {
@@ -231,6 +247,24 @@ describe("dashboard (headless Chromium against the demo chain)", function () {
     } finally {
       await offline.close();
     }
+    // The CLI's happy path: it checks the book against the node, then serves the page.
+    const bookFile = join(await mkdtemp(join(tmpdir(), "dashboard-book-")), "book.json");
+    await writeAddressBook(bookFile, book);
+    const served = startProcess(
+      process.execPath,
+      ["dashboard/cli.ts", "--rpc", rpc.url, "--addresses", bookFile, "--port", "0"],
+      /Dashboard on \S+/,
+    );
+    try {
+      await served.done;
+      const url = served.output().match(/Dashboard on (\S+)/)![1];
+      const config = await (await fetch(new URL("config.json", url))).json();
+      expect(config).to.deep.include({ rpcUrl: rpc.url, rpcPath: "/rpc" });
+      expect(config.addressBook.engine).to.equal(book.engine);
+    } finally {
+      stopProcess(served.child);
+    }
+
     const cli = (args: string[]) =>
       promisify(execFile)(process.execPath, ["dashboard/cli.ts", ...args]).then(
         () => expect.fail("the CLI should have failed"),
