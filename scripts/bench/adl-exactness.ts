@@ -12,6 +12,7 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { Log } from "ethers";
 import { type RankedPosition, rankSide } from "../../client/adl.ts";
+import { Rng } from "../../backtest/random.ts";
 import type { EngineBench } from "../../types/ethers-contracts/index.ts";
 import { deployProtocol } from "../lib/deployProtocol.ts";
 import { depositThroughRequest } from "../lib/lpRequests.ts";
@@ -30,20 +31,9 @@ export interface ExactnessResult {
   transactions: number;
 }
 
-/** mulberry32: a small seeded PRNG, so every run sees the same books and price path. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function measureExactness(ethers: HardhatEthers, targetFills: number, seed = 20261130): Promise<ExactnessResult> {
-  const rand = prng(seed);
+  const rng = new Rng(seed);
+  const rand = () => rng.next();
   const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
   const deployed = await deployProtocol(ethers, {
     engineContract: "EngineBench",

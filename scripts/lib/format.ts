@@ -7,11 +7,11 @@ export const fmtWad = (wad: bigint, digits = 2) =>
   Number(formatUnits(wad, 18)).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Prints rows as an aligned text table. */
-export function printTable(rows: Record<string, string | number>[]): void {
+export function printTable(rows: Record<string, string | number>[], print: (line: string) => void = console.log): void {
   if (rows.length === 0) return;
   const headers = Object.keys(rows[0]);
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join("  ");
-  console.log(line(headers));
-  for (const row of rows) console.log(line(headers.map((h) => String(row[h]))));
+  print(line(headers));
+  for (const row of rows) print(line(headers.map((h) => String(row[h]))));
 }

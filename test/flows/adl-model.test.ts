@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import type { HDNodeWallet } from "ethers";
 import { adlScore, bucketOf, keyOf, rankSide, ranksBefore, type RankedPosition } from "../../client/adl.ts";
+import { Rng } from "../../backtest/random.ts";
 import { predictTrade } from "../../client/predict.ts";
 import { DIVISOR, fundedTraders } from "../helpers/adl.ts";
 import { ETH, MAX_PRICE, answer, ethers, networkHelpers, protocolFixture, size, usd } from "../helpers/fixture.ts";
@@ -16,18 +17,6 @@ import { depositThroughRequest } from "../../scripts/lib/lpRequests.ts";
 const SEED = Number(process.env.ADL_MODEL_SEED ?? 20261125);
 const TRADERS = Number(process.env.ADL_MODEL_TRADERS ?? 220);
 const STEPS = Number(process.env.ADL_MODEL_STEPS ?? 240);
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed with ADL_MODEL_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BENIGN_REVERTS = [
   "BelowInitialMargin",
@@ -45,7 +34,8 @@ describe("ADL queue against a brute-force model (randomized)", function () {
   this.timeout(900_000);
 
   it(`keeps the exact published order and deleverages exactly the brute-force top (seed ${SEED})`, async () => {
-    const rand = prng(SEED);
+    const rng = new Rng(SEED);
+    const rand = () => rng.next();
     const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
     const between = (lo: number, hi: number) => lo + rand() * (hi - lo);
 
