@@ -63,6 +63,7 @@ export async function startDashboard(options: DashboardOptions): Promise<{ url: 
   const shared = {
     root: ROOT,
     configFile: false as const,
+    logLevel: "warn" as const,
     customLogger: dashboardLogger(options.rpcUrl),
     build: { outDir, emptyOutDir: true },
   };

@@ -17,7 +17,12 @@ import { embeddedKeeper } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey, freePort, startProcess, stopProcess } from "../../scripts/lib/localChain.ts";
 import { startDashboard } from "../../dashboard/server.ts";
 import { CHROMIUM, injectedWallet, launchBrowser } from "../helpers/dashboardBrowser.ts";
-import { runDemo, serveRpc } from "../helpers/dashboardStandIn.ts";
+import { FEED_ROWS } from "../../dashboard/src/eventsFeed.ts";
+import * as fmt from "../../dashboard/src/format.ts";
+import { QUEUE_ROWS } from "../../dashboard/src/queuePanel.ts";
+import { runDemo } from "../../scripts/demo/run.ts";
+import { serveRpc } from "../../scripts/lib/rpcBridge.ts";
+import type { PerpEngine, PerpLens } from "../../types/ethers-contracts/index.ts";
 
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 /** The dev account the injected wallet holds: none of the demo's own accounts. */
@@ -34,12 +39,6 @@ const { ethers, provider } = connection;
 const renderedBlock = (page: Page, block: number) =>
   page.waitForFunction((b) => Number(document.body.dataset.block ?? -1) >= b, block, { timeout: 30_000 });
 const chainBlock = async () => Number(await provider.request({ method: "eth_blockNumber" }));
-
-/** positionId -> lights as the queue panel shows them. */
-const queueLights = (page: Page) =>
-  page.$$eval("#queues tr[data-position]", (rows) =>
-    Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.position!, Number((r as HTMLElement).dataset.lights)])),
-  );
 
 /** JSON-RPC traffic of the page: HTTP POSTs to /rpc and the calls they carry, polls counted apart. */
 function rpcCounter(page: Page) {
@@ -58,6 +57,80 @@ function rpcCounter(page: Page) {
     counts,
     reset: () => Object.assign(counts, { polls: 0, requests: 0, calls: 0 }),
   };
+}
+
+/** Each side's rows in the queue panel are the lens's ranking, with its ranks and lights; returns id -> lights. */
+async function expectQueuesAsLens(page: Page, lens: PerpLens): Promise<Record<string, number>> {
+  const lights: Record<string, number> = {};
+  for (const side of ["long", "short"]) {
+    const rows = await page.$$eval(`#queues [data-side='${side}'] tr[data-position]`, (trs) =>
+      trs.map((tr) => ({
+        id: (tr as HTMLElement).dataset.position!,
+        lights: Number((tr as HTMLElement).dataset.lights),
+        rank: tr.firstChild!.textContent,
+      })),
+    );
+    const [ids] = await lens.adlRanking(0, side === "long", QUEUE_ROWS);
+    expect(
+      rows.map((r) => r.id),
+      `${side} queue`,
+    ).to.deep.equal(ids.map(String));
+    for (const row of rows) {
+      const adl = await lens.positionAdl(BigInt(row.id));
+      expect([row.rank, row.lights], `rank and lights of #${row.id}`).to.deep.equal([adl.rank.toString(), Number(adl.quantile)]);
+      lights[row.id] = row.lights;
+    }
+  }
+  return lights;
+}
+
+/** [event name, position id] of every Liquidated and AdlFill since `fromBlock`, newest first. */
+async function riskEventsOnChain(engine: PerpEngine, fromBlock: number): Promise<string[][]> {
+  const logs = [
+    ...(await engine.queryFilter(engine.filters.Liquidated(), fromBlock)),
+    ...(await engine.queryFilter(engine.filters.AdlFill(), fromBlock)),
+  ];
+  return logs
+    .sort((a, b) => b.blockNumber - a.blockNumber || b.index - a.index)
+    .map((e) => [e.fragment.name, e.args.positionId.toString()]);
+}
+
+/** The ids of every open position (the demo's crowd: well under 1,000 accounts). */
+async function openPositionIds(lens: PerpLens): Promise<bigint[]> {
+  const [ids, positions] = await lens.accountPositions(1, 1_000);
+  return [...ids].filter((_, i) => positions[i].size !== 0n);
+}
+
+/** id -> the lens's five-light quantile, for every open position. */
+async function allLights(lens: PerpLens): Promise<Record<string, number>> {
+  const ids = await openPositionIds(lens);
+  const adl = await Promise.all(ids.map((id) => lens.positionAdl(id)));
+  return Object.fromEntries(ids.map((id, i) => [id.toString(), Number(adl[i].quantile)]));
+}
+
+/** The first open position that is bankrupt at the current price. */
+async function firstBankrupt(lens: PerpLens): Promise<bigint> {
+  const health = await lens.positionHealthBatch(await openPositionIds(lens));
+  const found = health.find((h) => h.bankrupt);
+  if (!found) throw new Error("no bankrupt position after the crash");
+  return found.positionId;
+}
+
+async function lookUp(page: Page, query: string, shows: string) {
+  await page.fill("#lookup-input", query);
+  await page.click("#lookup-form button");
+  await page.waitForSelector(shows);
+}
+
+/** Mines an empty block and counts the page's RPC traffic until it has rendered it. */
+async function measureRefresh(page: Page, traffic: ReturnType<typeof rpcCounter>): Promise<string> {
+  await renderedBlock(page, await chainBlock());
+  traffic.reset();
+  await provider.request({ method: "evm_mine" });
+  await renderedBlock(page, await chainBlock());
+  const { polls, requests, calls } = traffic.counts;
+  expect(requests).to.be.within(1, 12);
+  return `${requests} HTTP requests carrying ${calls} JSON-RPC calls (+${polls} eth_blockNumber polls)`;
 }
 
 describe("dashboard (headless Chromium against the demo chain)", function () {
@@ -83,7 +156,7 @@ describe("dashboard (headless Chromium against the demo chain)", function () {
     const started = performance.now();
     let page!: Page;
     let traffic!: ReturnType<typeof rpcCounter>;
-    const seen: Record<string, Record<string, number>> = {};
+    let lightsAtOpen: Record<string, number> = {};
     await runDemo(connection, {
       onPhase: async (phase, { addressBook }) => {
         const engine = await ethers.getContractAt("PerpEngine", addressBook.engine);
@@ -103,73 +176,58 @@ describe("dashboard (headless Chromium against the demo chain)", function () {
 
         const [price] = await (await ethers.getContractAt("ChainlinkPriceOracle", addressBook.markets[0].oracle)).valuationPrice();
         expect(await page.getAttribute("#markets [data-market='0'] .price", "data-price")).to.equal(price.toString());
-        // Every position in the queue panel shows the lens's rank and lights at this block.
-        seen[phase] = await queueLights(page);
-        const shown = Object.keys(seen[phase]);
-        expect(shown.length).to.be.greaterThan(0);
-        for (const id of shown) {
-          const adl = await lens.positionAdl(BigInt(id));
-          expect(seen[phase][id], `lights of #${id} at ${phase}`).to.equal(Number(adl.quantile));
-          const rank = await page.textContent(`#queues tr[data-position='${id}'] td:first-child`);
-          expect(rank, `rank of #${id}`).to.equal(adl.rank.toString());
-        }
+        const queueLights = await expectQueuesAsLens(page, lens);
+        const events = await riskEventsOnChain(engine, addressBook.deploymentBlock);
+
         if (phase === "opened") {
-          // All eight demo positions are open and shown, longs and shorts.
           const state = await engine.marketState(0);
-          expect(shown).to.have.length(8);
-          expect(await page.$$("#queues [data-side='long'] tr[data-position]")).to.have.length(5);
-          expect(state.longSize).to.equal(82n * WAD);
-          expect(await page.textContent("#markets [data-side='long']")).to.contain("82 ETH");
+          const openInterest = await page.textContent("#markets [data-side='long']");
+          expect(openInterest).to.contain(fmt.size(state.longSize, "ETH"));
+          expect(await page.textContent("#markets [data-side='short']")).to.contain(fmt.size(state.shortSize, "ETH"));
+          expect(Object.keys(queueLights)).to.have.length(2 * QUEUE_ROWS);
+          lightsAtOpen = await allLights(lens);
+          expect(events).to.deep.equal([]);
           expect(await page.$$("#events tr[data-event]")).to.have.length(0);
+          console.log(`      one block refresh: ${await measureRefresh(page, traffic)}`);
         }
         if (phase === "crashed") {
-          // The gap has not been acted on: underwater positions show as such, nothing is liquidated yet.
-          const flagged = await page.$$eval("#queues [data-health]", (bars) =>
-            bars.map((b) => (b as HTMLElement).dataset.health).filter((h) => h === "liquidatable" || h === "bankrupt"),
+          // The gap has not been acted on yet: a bankrupt position looked up shows as bankrupt.
+          const bankrupt = await firstBankrupt(lens);
+          await lookUp(page, bankrupt.toString(), `#lookup-result tr[data-position='${bankrupt}']`);
+          expect(await page.getAttribute(`#lookup-result tr[data-position='${bankrupt}'] [data-health]`, "data-health")).to.equal(
+            "bankrupt",
           );
-          expect(flagged).to.include("bankrupt");
-          expect(await page.$$("#events tr[data-event]")).to.have.length(0);
+          expect(events).to.deep.equal([]);
         }
         if (phase === "settled") {
-          const liquidations = await engine.queryFilter(engine.filters.Liquidated(), addressBook.deploymentBlock);
-          const fills = await engine.queryFilter(engine.filters.AdlFill(), addressBook.deploymentBlock);
-          expect(fills.length).to.be.greaterThan(0);
-          expect(await page.$$("#events tr[data-event='Liquidated']")).to.have.length(liquidations.length);
-          expect(await page.$$("#events tr[data-event='AdlFill']")).to.have.length(fills.length);
-          const firstFill = fills[0].args;
-          expect(await page.textContent(`#events tr[data-event='AdlFill'][data-position='${firstFill.positionId}']`)).to.contain(`haircut`);
+          // The feed: the newest liquidations and ADL fills, as on chain, bankruptcy and pool-protection fills among them.
+          expect(events.filter(([name]) => name === "AdlFill").length).to.be.greaterThan(0);
+          const rows = await page.$$eval("#events tr[data-event]", (trs) =>
+            trs.map((tr) => [(tr as HTMLElement).dataset.event!, (tr as HTMLElement).dataset.position!]),
+          );
+          expect(rows).to.deep.equal(events.slice(0, FEED_ROWS));
+          expect(rows.some(([name]) => name === "AdlFill")).to.equal(true);
           // ADL debt paid off: the market shows none owed on either side.
-          expect(
-            await page.$$eval("#markets [data-adl-debt]", (cells) => cells.map((c) => (c as HTMLElement).dataset.adlDebt)),
-          ).to.deep.equal(["0", "0"]);
-          // The crash moved positions in the queue: some still-open position shows other lights than at the start.
-          const moved = Object.keys(seen.settled).filter((id) => id in seen.opened && seen.opened[id] !== seen.settled[id]);
-          expect(moved.length, `lights before ${JSON.stringify(seen.opened)}, after ${JSON.stringify(seen.settled)}`).to.be.greaterThan(0);
-          // The lookup: a position liquidated in full is gone; an open one is found by its account.
-          const closed = liquidations.find((l) => l.args.closedSize !== 0n && !(l.args.positionId.toString() in seen.settled))!;
-          await page.fill("#lookup-input", closed.args.positionId.toString());
-          await page.click("#lookup-form button");
-          await page.waitForSelector("#lookup-result [data-empty]");
-          expect(await page.textContent("#lookup-result")).to.contain(`Position #${closed.args.positionId} is not open`);
-          const [openId] = Object.keys(seen.settled);
-          const holder = (await engine.position(BigInt(openId))).account;
-          await page.fill("#lookup-input", holder);
-          await page.click("#lookup-form button");
-          await page.waitForSelector(`#lookup-result tr[data-position='${openId}']`);
-          expect(await page.getAttribute(`#lookup-result tr[data-position='${openId}']`, "data-lights")).to.equal(
-            String(seen.settled[openId]),
-          );
-          await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+          const debts = await page.$$eval("#markets [data-adl-debt]", (cells) => cells.map((c) => (c as HTMLElement).dataset.adlDebt));
+          expect(debts).to.deep.equal(["0", "0"]);
+          // The crash, the fills and the rebound moved positions in the ranking: one whose lights
+          // changed since the positions opened, looked up by its account, shows the new lights.
+          const lightsNow = await allLights(lens);
+          const moved = Object.keys(lightsNow).filter((id) => id in lightsAtOpen && lightsAtOpen[id] !== lightsNow[id]);
+          expect(moved.length).to.be.greaterThan(0);
+          const holder = (await engine.position(BigInt(moved[0]))).account;
+          await lookUp(page, holder, `#lookup-result tr[data-position='${moved[0]}']`);
+          const lights = Number(await page.getAttribute(`#lookup-result tr[data-position='${moved[0]}']`, "data-lights"));
+          expect([lights, lights !== lightsAtOpen[moved[0]]]).to.deep.equal([lightsNow[moved[0]], true]);
 
-          // One block refresh: mine an empty block and count the page's RPC traffic until it has rendered it.
-          traffic.reset();
-          await provider.request({ method: "evm_mine" });
-          await renderedBlock(page, await chainBlock());
-          const { polls, requests, calls } = traffic.counts;
-          console.log(
-            `      one block refresh: ${requests} HTTP requests carrying ${calls} JSON-RPC calls (+${polls} eth_blockNumber polls)`,
-          );
-          expect(requests).to.be.within(1, 12);
+          // A position liquidated in full is gone.
+          const liquidated = [...new Set(events.filter(([name]) => name === "Liquidated").map(([, id]) => id))];
+          const sizes = await Promise.all(liquidated.map(async (id) => (await engine.position(BigInt(id))).size));
+          const closed = liquidated[sizes.indexOf(0n)];
+          await lookUp(page, closed, "#lookup-result [data-empty]");
+          expect(await page.textContent("#lookup-result")).to.contain(`Position #${closed} is not open`);
+          await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+          console.log(`      one block refresh with a lookup open: ${await measureRefresh(page, traffic)}`);
         }
       },
     });
