@@ -9,3 +9,6 @@ export function describeError(error: unknown): string {
   if (error instanceof BaseError) return error.shortMessage;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The protocol error's name, for a data-error attribute (styling, tests), or "" for any other failure. */
+export const protocolErrorName = (error: unknown) => decodeProtocolError(error)?.errorName ?? "";

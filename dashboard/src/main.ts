@@ -1,6 +1,6 @@
 // The dashboard page: connects to the node through the server's proxy, builds the panels and
 // starts the block-driven refresh. Sets body data-block after each full render (tests wait on it).
-import { connect, loadConfig } from "./chain.ts";
+import { connect, isUnreachable, loadConfig } from "./chain.ts";
 import { byId, h, render } from "./dom.ts";
 import { describeError } from "./errors.ts";
 import { eventsFeed } from "./eventsFeed.ts";
@@ -31,7 +31,9 @@ async function start() {
     chain = await connect(config);
   } catch (error) {
     banner.hidden = false;
-    render(banner, `RPC unreachable (${config.rpcUrl}): ${describeError(error)}. Reload once the node is up.`);
+    // A node that answers but is not the book's chain is a wrong deployment, not an outage.
+    const why = isUnreachable(error) ? `RPC unreachable (${config.rpcUrl})` : `Cannot show this deployment on ${config.rpcUrl}`;
+    render(banner, `${why}: ${describeError(error)}. Reload once that is fixed.`);
     return;
   }
   let loop: { refreshNow(): Promise<void> } | undefined;

@@ -6,7 +6,7 @@ import { parseEventLogs, zeroAddress, type Address, type Hash } from "viem";
 import { perpEngineAbi, send, type TxRequest } from "../../sdk/dist/index.js";
 import type { Chain } from "./chain.ts";
 import { byId, h, render, table } from "./dom.ts";
-import { describeError } from "./errors.ts";
+import { describeError, protocolErrorName } from "./errors.ts";
 import * as fmt from "./format.ts";
 import { parseSize, parseUsd } from "./amounts.ts";
 import { POSITION_HEADERS, positionCells, positionRowAttributes } from "./positionRow.ts";
@@ -39,12 +39,11 @@ export function traderPanel(chain: Chain, refreshNow: () => Promise<void>): Pane
   const marketId = () => Number(els.market.value);
 
   function showResult(message: string, error?: unknown) {
-    const decoded = error === undefined ? null : describeError(error);
     render(
       els.result,
-      decoded === null
+      error === undefined
         ? h("p", { class: "ok" }, message)
-        : h("p", { class: "error", "data-error": decoded.split("(")[0] }, `${message}: ${decoded}`),
+        : h("p", { class: "error", "data-error": protocolErrorName(error) }, `${message}: ${describeError(error)}`),
     );
   }
 
@@ -148,7 +147,7 @@ export function traderPanel(chain: Chain, refreshNow: () => Promise<void>): Pane
       const preview = await chain.reader.previewTrade(account(), marketId(), sizeDelta, marginIn);
       render(els.preview, previewView(preview, chain.marketName(marketId())));
     } catch (error) {
-      render(els.preview, h("p", { class: "error", "data-error": describeError(error).split("(")[0] }, `Preview: ${describeError(error)}`));
+      render(els.preview, h("p", { class: "error", "data-error": protocolErrorName(error) }, `Preview: ${describeError(error)}`));
     }
   }
 
