@@ -2,16 +2,17 @@
 # Run: docker run -v $PWD/deployments:/deployments:ro -e KEEPER_PRIVATE_KEY=0x... \
 #        -e KEEPER_RPC_URLS=https://... -e KEEPER_CHAIN_ID=... -e KEEPER_ADDRESS_BOOK=/deployments/<id>.json perps-keeper
 
-# Build stage: every dependency, the contracts compiled, then the keeper's runtime file set copied
-# out by the same script that CI checks (scripts/keeper-runtime.ts).
+# Build stage: every dependency, the contracts compiled and their ABIs generated (sdk/src/abis.ts,
+# which the keeper imports), then the keeper's runtime file set copied out by the same script that
+# CI checks (scripts/keeper-runtime.ts).
 FROM node:22-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx hardhat compile --quiet && node scripts/keeper-runtime.ts --out /runtime
+RUN npm run sdk:abis && node scripts/keeper-runtime.ts --out /runtime
 
-# Runtime stage: Node, the keeper's source, the ABIs it reads and its production packages only
+# Runtime stage: Node, the keeper's source, the generated ABIs it imports and its production packages only
 # (no Hardhat, no solc, no test tools), run as the unprivileged `node` user.
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \

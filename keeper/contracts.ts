@@ -1,63 +1,36 @@
-// ABIs from the Hardhat build artifacts (never retyped by hand) and the deployment address book.
+// The protocol's contracts as the keeper reads and calls them, through the ABIs the SDK generates
+// `as const` from the build artifacts (sdk/src/abis.ts, written by scripts/generate-sdk-abis.ts): tsc
+// checks every function name and argument against the contracts and infers every return type, so
+// no view is retyped by hand here. Also the deployment address book.
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Abi, PublicClient } from "viem";
-import { KEEPER_ARTIFACTS } from "./artifacts.ts";
+import { type Abi, type ContractFunctionName, type ContractFunctionParameters, type PublicClient, getContract } from "viem";
+import { chainlinkPriceOracleAbi, perpEngineAbi, perpLensAbi } from "../sdk/src/abis.ts";
 import { ConfigError } from "./config.ts";
+import type { ContractCall } from "./sender.ts";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-function artifactAbi(path: string): Abi {
-  try {
-    return JSON.parse(readFileSync(join(root, "artifacts/contracts", path), "utf8")).abi as Abi;
-  } catch {
-    throw new ConfigError(`missing build artifact ${path}: run \`npm run compile\` first`);
-  }
-}
-
-export const oracleAbi = artifactAbi(KEEPER_ARTIFACTS.oracle);
-export const pythOracleAbi = artifactAbi(KEEPER_ARTIFACTS.pythOracle);
-const oracleErrors = oracleAbi.filter((item) => item.type === "error");
-/** The engine's and the lens's ABIs plus the oracle's errors, so reverts from a price read decode too. */
-export const engineAbi = [...artifactAbi(KEEPER_ARTIFACTS.engine), ...oracleErrors] as Abi;
-export const lensAbi = [...artifactAbi(KEEPER_ARTIFACTS.lens), ...oracleErrors] as Abi;
-/** The vault's ABI with the engine's errors, which a refused redemption reverts with. */
-export const vaultAbi = [...artifactAbi(KEEPER_ARTIFACTS.vault), ...engineAbi.filter((item) => item.type === "error")] as Abi;
-
-/** Typed reads of the protocol's views (at `blockNumber`, or the latest block). */
+/** Typed reads of the engine's and the lens's views (`{ blockNumber }` as the last argument reads at that block). */
 export function protocolReader(client: PublicClient, book: Pick<AddressBook, "engine" | "lens">) {
-  const read =
-    (address: `0x${string}`, abi: Abi) =>
-    <T>(functionName: string, args: readonly unknown[] = [], blockNumber?: bigint) =>
-      client.readContract({ address, abi, functionName, args, blockNumber }) as Promise<T>;
   return {
-    engine: read(book.engine, engineAbi),
-    lens: read(book.lens, lensAbi),
-    oraclePrice: (oracle: `0x${string}`) => read(oracle, oracleAbi)<bigint>("price"),
+    engine: getContract({ address: book.engine, abi: perpEngineAbi, client }).read,
+    lens: getContract({ address: book.lens, abi: perpLensAbi, client }).read,
+    // price() is IPriceOracle's, so Chainlink and Pyth adapters both answer it.
+    oraclePrice: (oracle: `0x${string}`) => client.readContract({ address: oracle, abi: chainlinkPriceOracleAbi, functionName: "price" }),
   };
 }
 export type ProtocolReader = ReturnType<typeof protocolReader>;
 
-/** PerpLens.positionHealth, the fields the keeper reads. */
-export interface PositionHealthView {
-  positionId: bigint;
-  size: bigint;
-  equity: bigint;
-  marginRatio: bigint;
-  liquidatable: boolean;
-}
+type WriteName<abi extends Abi> = ContractFunctionName<abi, "nonpayable" | "payable">;
 
-/** PerpLens.marketAdlState. */
-export interface MarketAdlStateView {
-  insuranceFund: bigint;
-  insuranceCoverage: bigint;
-  longAdlDebt: bigint;
-  shortAdlDebt: bigint;
-  longPnlFactor: bigint;
-  shortPnlFactor: bigint;
-  maxPnlFactor: bigint;
+/**
+ * A transaction for the sender, its function name and arguments checked against `abi` by tsc (the
+ * sender itself takes any call). `value`: native currency sent along, for a payable function.
+ */
+export function contractCall<const abi extends Abi, functionName extends WriteName<abi>>(
+  call: ContractFunctionParameters<abi, "nonpayable" | "payable", functionName> & { value?: bigint },
+): ContractCall {
+  // A function without inputs may leave its args out; the sender's call always carries them.
+  return { ...call, args: Array.isArray(call.args) ? call.args : [] };
 }
 
 export function loadAddressBook(path: string, chainId: number): AddressBook {

@@ -8,21 +8,20 @@
 // index rebuilt, never mixed with it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { type AbiEvent, BlockNotFoundError, type Log, type PublicClient, getAddress, parseAbiItem, parseEventLogs } from "viem";
+import { BlockNotFoundError, type Log, type PublicClient, getAbiItem, getAddress, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
-import { engineAbi, protocolReader } from "./contracts.ts";
+import { perpEngineAbi } from "../sdk/src/abis.ts";
+import { protocolReader } from "./contracts.ts";
 import { logsInRange } from "./logRanges.ts";
 import { type TrackedPosition, track } from "./risk.ts";
 
-const positionUpdated = parseAbiItem(
-  "event PositionUpdated(uint256 indexed positionId, address indexed account, uint32 indexed marketId, int256 size, uint256 margin, uint256 entryPrice, int256 fundingSnapshot, int256 sizeDelta, uint256 fillPrice, uint256 fee)",
-);
-
-/** Listing or reconfiguring a market: the keeper re-reads that market's constants, and only then. */
-const marketEvents = engineAbi.filter(
-  (item): item is AbiEvent => item.type === "event" && (item.name === "MarketListed" || item.name === "MarketConfigUpdated"),
-);
-const indexedEvents = [positionUpdated, ...marketEvents];
+/** A position's changes, and listing or reconfiguring a market: the keeper re-reads that market's
+ * constants then, and only then. */
+const indexedEvents = [
+  getAbiItem({ abi: perpEngineAbi, name: "PositionUpdated" }),
+  getAbiItem({ abi: perpEngineAbi, name: "MarketListed" }),
+  getAbiItem({ abi: perpEngineAbi, name: "MarketConfigUpdated" }),
+];
 /** Accounts per resync call: each brings one stored position per listed market. */
 const RESYNC_ACCOUNTS = 500n;
 
@@ -155,19 +154,12 @@ export class PositionIndexer {
   private decode(logs: Log[], marketsChanged: Set<number>): Change[] {
     const changes: Change[] = [];
     for (const log of parseEventLogs({ abi: indexedEvents, logs })) {
-      const args = log.args as Record<string, unknown>;
       if (log.eventName !== "PositionUpdated") {
-        marketsChanged.add(Number(args.marketId));
+        marketsChanged.add(log.args.marketId);
         continue;
       }
-      changes.push({
-        id: args.positionId as bigint,
-        marketId: Number(args.marketId),
-        size: args.size as bigint,
-        margin: args.margin as bigint,
-        entryPrice: args.entryPrice as bigint,
-        fundingSnapshot: args.fundingSnapshot as bigint,
-      });
+      const { positionId, marketId, size, margin, entryPrice, fundingSnapshot } = log.args;
+      changes.push({ id: positionId, marketId, size, margin, entryPrice, fundingSnapshot });
     }
     return changes;
   }
@@ -198,15 +190,11 @@ export class PositionIndexer {
       return;
     }
     const read = protocolReader(client, { engine, lens });
-    const accounts = BigInt(await read.engine<number>("accountCount", [], safe));
+    const accounts = BigInt(await read.engine.accountCount({ blockNumber: safe }));
     for (let first = 1n; first <= accounts; first += RESYNC_ACCOUNTS) {
-      const [ids, positions] = await read.lens<readonly [readonly bigint[], readonly StoredPosition[]]>(
-        "accountPositions",
-        [first, RESYNC_ACCOUNTS],
-        safe,
-      );
+      const [ids, positions] = await read.lens.accountPositions([first, RESYNC_ACCOUNTS], { blockNumber: safe });
       positions.forEach(({ marketId, size, margin, entryPrice, fundingSnapshot }, i) => {
-        if (size !== 0n) this.remember(ids[i], { marketId: Number(marketId), size, margin, entryPrice, fundingSnapshot });
+        if (size !== 0n) this.remember(ids[i], { marketId, size, margin, entryPrice, fundingSnapshot });
       });
     }
     await this.advanceTo(safe);

@@ -7,9 +7,10 @@
 // can settle now comes from the chain (an eth_call of settleRequest), never from a copy of the rules.
 import type { Logger } from "pino";
 import { Counter, Gauge } from "prom-client";
-import { type PublicClient, parseEventLogs } from "viem";
+import { type PublicClient, parseEventLogs, zeroAddress } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
-import { vaultAbi } from "./contracts.ts";
+import { liquidityVaultAbi } from "../sdk/src/abis.ts";
+import { contractCall } from "./contracts.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { SendOutcome, TransactionSender } from "./sender.ts";
 
@@ -54,7 +55,8 @@ export class LpRequestSettler {
 
   /** Adds the requests made since the last call that are still pending: one read when there are none. */
   async refresh(): Promise<void> {
-    const next = await this.readVault<bigint>("nextRequestId", []);
+    const { client, book } = this.deps;
+    const next = await client.readContract({ address: book.vault, abi: liquidityVaultAbi, functionName: "nextRequestId" });
     for (let from = this.nextId; from < next; from += READ_CHUNK) {
       const ids = Array.from({ length: Number(next - from < READ_CHUNK ? next - from : READ_CHUNK) }, (_, i) => from + BigInt(i));
       const live = await Promise.all(ids.map((id) => this.isPending(id)));
@@ -68,12 +70,9 @@ export class LpRequestSettler {
     const due = await this.due();
     for (let i = 0; i < due.length; i += SETTLE_CHUNK) {
       const ids = due.slice(i, i + SETTLE_CHUNK);
-      const outcome = await this.deps.sender.send({
-        address: this.deps.book.vault,
-        abi: vaultAbi,
-        functionName: "settleRequests",
-        args: [ids],
-      });
+      const outcome = await this.deps.sender.send(
+        contractCall({ address: this.deps.book.vault, abi: liquidityVaultAbi, functionName: "settleRequests", args: [ids] }),
+      );
       this.record(outcome, ids);
     }
     this.pendingGauge.set(this.pending.size);
@@ -84,14 +83,11 @@ export class LpRequestSettler {
     return [...this.pending].sort((a, b) => (a < b ? -1 : 1));
   }
 
-  private readVault<T>(functionName: string, args: readonly unknown[]) {
-    return this.deps.client.readContract({ address: this.deps.book.vault, abi: vaultAbi, functionName, args }) as Promise<T>;
-  }
-
   /** A settled or cancelled request reads as all zero. */
   private async isPending(id: bigint) {
-    const [owner] = await this.readVault<readonly [`0x${string}`, ...unknown[]]>("requests", [id]);
-    return !/^0x0{40}$/.test(owner);
+    const { client, book } = this.deps;
+    const [owner] = await client.readContract({ address: book.vault, abi: liquidityVaultAbi, functionName: "requests", args: [id] });
+    return owner !== zeroAddress;
   }
 
   /** Pending ids whose settlement would go through now; ids gone from the vault are forgotten. */
@@ -102,7 +98,13 @@ export class LpRequestSettler {
       ids.map(async (id) => {
         if (!(await this.isPending(id))) return "gone";
         return client
-          .simulateContract({ address: book.vault, abi: vaultAbi, functionName: "settleRequest", args: [id], account: sender.address })
+          .simulateContract({
+            address: book.vault,
+            abi: liquidityVaultAbi,
+            functionName: "settleRequest",
+            args: [id],
+            account: sender.address,
+          })
           .then(
             () => "due",
             () => "waiting",
@@ -119,8 +121,8 @@ export class LpRequestSettler {
       this.deps.log.warn({ ids: ids.map(String), outcome }, "LP request settlement not confirmed");
       return;
     }
-    const done = parseEventLogs({ abi: vaultAbi, logs: outcome.logs, eventName: ["DepositSettled", "RedeemSettled"] });
-    for (const event of done) this.pending.delete((event.args as { id: bigint }).id);
+    const done = parseEventLogs({ abi: liquidityVaultAbi, logs: outcome.logs, eventName: ["DepositSettled", "RedeemSettled"] });
+    for (const event of done) this.pending.delete(event.args.id);
     this.settled.inc(done.length);
     this.deps.log.info({ ids: ids.map(String), settled: done.length, gasUsed: String(outcome.gasUsed) }, "LP requests settled");
   }

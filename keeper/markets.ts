@@ -6,21 +6,12 @@
 // never counted as an RPC error, and the other markets go on.
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
-import type { RefTier } from "../client/math.ts";
-import { type MarketFundingState, fundingIndexAt } from "../client/predict.ts";
+import { fundingIndexAt } from "../client/predict.ts";
+import type { MarketConfig } from "../sdk/src/types.ts";
 import type { ProtocolReader } from "./contracts.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import type { MarketSnapshot } from "./risk.ts";
 import { revertName } from "./sender.ts";
-
-export interface MarketConfigView {
-  oracle: `0x${string}`;
-  tradingFeeRate: bigint;
-  maxFundingRatePerSecond: bigint;
-  skewScale: bigint;
-  tierCount: number;
-  tiers: readonly RefTier[];
-}
 
 export interface MarketWatchDeps {
   client: PublicClient;
@@ -31,7 +22,7 @@ export interface MarketWatchDeps {
 
 export class MarketWatch {
   private valueDivisor: bigint | undefined;
-  private readonly configs = new Map<number, MarketConfigView>();
+  private readonly configs = new Map<number, MarketConfig>();
   /** The revert each failing read of a market gave last (by "marketId:what"), to log a change of state once. */
   private readonly failing = new Map<string, string>();
   private loaded = false;
@@ -45,14 +36,11 @@ export class MarketWatch {
   /** Re-reads the listed markets' constants: all of them (first use, after a reorg) or the changed ones. */
   async refresh(changed: Iterable<number> | "all" = "all"): Promise<void> {
     const { read } = this.deps;
-    const [count, valueDivisor] = await Promise.all([
-      read.engine<number>("marketCount"),
-      this.valueDivisor ?? read.engine<bigint>("valueDivisor"),
-    ]);
+    const [count, valueDivisor] = await Promise.all([read.engine.marketCount(), this.valueDivisor ?? read.engine.valueDivisor()]);
     this.valueDivisor = valueDivisor;
     const ids = Array.from({ length: Number(count) }, (_, id) => id);
     const wanted = changed === "all" ? ids : ids.filter((id) => !this.configs.has(id) || [...changed].includes(id));
-    const configs = await Promise.all(wanted.map((id) => read.engine<MarketConfigView>("marketConfig", [id])));
+    const configs = await Promise.all(wanted.map((id) => read.engine.marketConfig([id])));
     wanted.forEach((id, i) => this.configs.set(id, configs[i]));
     this.loaded = true;
   }
@@ -76,7 +64,7 @@ export class MarketWatch {
     const [block, ...reads] = await Promise.all([
       client.getBlock(),
       ...this.ids().map((id) =>
-        Promise.all([read.engine<MarketFundingState>("marketState", [id]), read.oraclePrice(this.configs.get(id)!.oracle)]).then(
+        Promise.all([read.engine.marketState([id]), read.oraclePrice(this.configs.get(id)!.oracle)]).then(
           (value) => ({ id, value }),
           (error: unknown) => ({ id, error }),
         ),

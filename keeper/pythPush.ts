@@ -6,7 +6,8 @@
 import type { Logger } from "pino";
 import { type Hex, type PublicClient, decodeAbiParameters } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
-import { engineAbi, pythOracleAbi } from "./contracts.ts";
+import { perpEngineAbi, pythPriceOracleAbi } from "../sdk/src/abis.ts";
+import { contractCall } from "./contracts.ts";
 import type { KeeperMetrics } from "./metrics.ts";
 import { PythPriceFetcher } from "./prices/pythPrices.ts";
 import type { TransactionSender } from "./sender.ts";
@@ -53,23 +54,19 @@ export class PythPricePusher {
     const market = await this.market(marketId);
     const [latest, stored] = await Promise.all([
       market.hermes.latestProof(market.priceId),
-      this.client.readContract({ address: market.oracle, abi: pythOracleAbi, functionName: "latestPublishTime" }) as Promise<bigint>,
+      this.client.readContract({ address: market.oracle, abi: pythPriceOracleAbi, functionName: "latestPublishTime" }),
     ]);
     if (BigInt(latest.publishTime) <= stored) return;
     const [updates] = decodeAbiParameters([{ type: "bytes[]" }], latest.priceData);
-    const fee = (await this.client.readContract({
+    const fee = await this.client.readContract({
       address: market.oracle,
-      abi: pythOracleAbi,
+      abi: pythPriceOracleAbi,
       functionName: "updateFee",
       args: [latest.priceData],
-    })) as bigint;
-    const outcome = await this.sender.send({
-      address: market.oracle,
-      abi: pythOracleAbi,
-      functionName: "updatePrice",
-      args: [updates],
-      value: fee,
     });
+    const outcome = await this.sender.send(
+      contractCall({ address: market.oracle, abi: pythPriceOracleAbi, functionName: "updatePrice", args: [updates], value: fee }),
+    );
     this.metrics.pythUpdatesPushed.inc({ outcome: outcome.status });
     this.log.info({ marketId, publishTime: latest.publishTime, outcome: outcome.status }, "pyth price update pushed");
   }
@@ -77,13 +74,13 @@ export class PythPricePusher {
   private async market(marketId: number): Promise<PythMarket> {
     const known = this.markets.get(marketId);
     if (known) return known;
-    const { oracle } = (await this.client.readContract({
+    const { oracle } = await this.client.readContract({
       address: this.book.engine,
-      abi: engineAbi,
+      abi: perpEngineAbi,
       functionName: "marketConfig",
       args: [marketId],
-    })) as { oracle: `0x${string}` };
-    const priceId = (await this.client.readContract({ address: oracle, abi: pythOracleAbi, functionName: "priceId" })) as Hex;
+    });
+    const priceId = await this.client.readContract({ address: oracle, abi: pythPriceOracleAbi, functionName: "priceId" });
     const market = { marketId, oracle, priceId, hermes: new PythPriceFetcher({ endpoint: this.hermesEndpoints[String(marketId)] }) };
     this.markets.set(marketId, market);
     return market;

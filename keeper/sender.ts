@@ -21,6 +21,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { KeeperConfig } from "./config.ts";
 import { type Fees, cappedFees, replacementFees } from "./fees.ts";
+import { protocolErrorName } from "./protocolErrors.ts";
 
 /** `value`: native currency sent along (a Pyth update fee for executeOrders); none by default. */
 export type ContractCall = { address: `0x${string}`; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint };
@@ -69,10 +70,13 @@ export type SendOutcome =
   /** Shutdown came while the transaction was unmined: it may still land; a restart re-checks. */
   | { status: "pending"; hash: `0x${string}` };
 
+/** The revert's custom error, decoded with every protocol error: an oracle's or a module's error
+ * reverts through the engine's or the lens's address, whose own ABI does not declare it. */
 export function revertName(error: unknown): string | undefined {
   if (!(error instanceof BaseError)) return undefined;
   const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  return revert instanceof ContractFunctionRevertedError ? (revert.data?.errorName ?? revert.reason ?? "unknown revert") : undefined;
+  if (!(revert instanceof ContractFunctionRevertedError)) return undefined;
+  return revert.data?.errorName ?? protocolErrorName(revert.raw) ?? revert.reason ?? "unknown revert";
 }
 
 export interface SenderOptions {

@@ -7,7 +7,9 @@ import type { Counter } from "prom-client";
 import { type PublicClient, formatEther, isAddressEqual, parseEther, parseEventLogs } from "viem";
 import type { AddressBook } from "../scripts/lib/addressBook.ts";
 import type { KeeperConfig } from "./config.ts";
-import { type MarketAdlStateView, type PositionHealthView, type ProtocolReader, engineAbi, protocolReader } from "./contracts.ts";
+import { perpEngineAbi } from "../sdk/src/abis.ts";
+import type { LiquidationPreview } from "../sdk/src/types.ts";
+import { type ProtocolReader, contractCall, protocolReader } from "./contracts.ts";
 import { scanAtRisk } from "./risk.ts";
 import type { PositionIndexer } from "./indexer.ts";
 import { MarketWatch } from "./markets.ts";
@@ -18,16 +20,9 @@ import { LpRequestSettler } from "./lpRequests.ts";
 import { PythPricePusher } from "./pythPush.ts";
 import { OrderExecutor } from "./orders/executor.ts";
 
-interface Preview {
-  liquidatable: boolean;
-  full: boolean;
-  uncovered: bigint;
-  hint: number;
-}
-
 /** What an entry will cost, from its preview: a partial cut walks its new bucket for the hint, a
  * deficit beyond the insurance fund runs ADL fills inline. */
-const kindOf = (p: Preview): EntryKind => (!p.full ? "partial" : p.uncovered > 0n ? "adl" : "plain");
+const kindOf = (p: LiquidationPreview): EntryKind => (!p.full ? "partial" : p.uncovered > 0n ? "adl" : "plain");
 
 export interface StrategyDeps {
   client: PublicClient;
@@ -124,21 +119,21 @@ export class KeeperStrategy {
     const gas = this.batcher.gasLimit(this.markets.blockGasLimit);
     const batches = this.batcher.split(due, this.markets.blockGasLimit);
     const requests = batches.map((batch) => ({
-      request: {
+      request: contractCall({
         address: this.book.engine,
-        abi: engineAbi,
+        abi: perpEngineAbi,
         functionName: "liquidateBatch",
         args: [batch.map((d) => d.id), batch.map((d) => d.hint)],
-      },
+      }),
       gas,
     }));
     const outcomes = await this.sender.sendPipelined(requests);
     outcomes.forEach((outcome, b) => {
       if (outcome.status === "confirmed") {
         const kinds = new Map(batches[b].map((d) => [d.id, d.kind]));
-        const liquidated = parseEventLogs({ abi: engineAbi, logs: outcome.logs, eventName: "Liquidated" });
+        const liquidated = parseEventLogs({ abi: perpEngineAbi, logs: outcome.logs, eventName: "Liquidated" });
         this.batcher.observe(
-          liquidated.map((e) => kinds.get((e.args as { positionId: bigint }).positionId) ?? "plain"),
+          liquidated.map((e) => kinds.get(e.args.positionId) ?? "plain"),
           outcome.gasUsed,
         );
       } else if (outcome.status === "failed") this.batcher.failed();
@@ -170,8 +165,8 @@ export class KeeperStrategy {
       await Promise.all(
         chunks.slice(c, c + LENS_PARALLEL).map(async (chunk) => {
           const [health, previews] = await Promise.all([
-            this.read.lens<PositionHealthView[]>("positionHealthBatch", [chunk]),
-            this.read.lens<Preview[]>("previewLiquidationBatch", [chunk]),
+            this.read.lens.positionHealthBatch([chunk]),
+            this.read.lens.previewLiquidationBatch([chunk]),
           ]);
           health.forEach((h, j) => {
             if (h.size === 0n) this.indexer.forget(chunk[j]);
@@ -185,7 +180,7 @@ export class KeeperStrategy {
   }
 
   private async deleverageMarket(marketId: number) {
-    const state = await this.read.lens<MarketAdlStateView>("marketAdlState", [marketId]);
+    const state = await this.read.lens.marketAdlState([marketId]);
     for (const isLong of [true, false]) {
       const debt = isLong ? state.longAdlDebt : state.shortAdlDebt;
       const factor = isLong ? state.longPnlFactor : state.shortPnlFactor;
@@ -193,12 +188,14 @@ export class KeeperStrategy {
       if (debt === 0n && factor <= state.maxPnlFactor) continue;
       // The engine picks every counterparty itself, from the top of the queue: nothing to name, so
       // nothing a front-runner can make stale. With none profitable left it hands the debt to the vault.
-      const outcome = await this.sender.send({
-        address: this.book.engine,
-        abi: engineAbi,
-        functionName: "deleverage",
-        args: [marketId, isLong, MAX_FILLS_PER_DELEVERAGE, 0n, 0],
-      });
+      const outcome = await this.sender.send(
+        contractCall({
+          address: this.book.engine,
+          abi: perpEngineAbi,
+          functionName: "deleverage",
+          args: [marketId, isLong, MAX_FILLS_PER_DELEVERAGE, 0n, 0],
+        }),
+      );
       this.record(this.metrics.deleverages, outcome, { marketId, isLong, debt: String(debt), factor: String(factor) }, "deleverage");
     }
   }
@@ -218,11 +215,11 @@ export class KeeperStrategy {
   private record(counter: Counter<"outcome">, outcome: SendOutcome, context: Record<string, unknown>, message: string) {
     counter.inc({ outcome: outcome.status });
     const { logs, gasCostWei, ...summary } = { logs: [], gasCostWei: 0n, ...outcome };
-    const adlFills = parseEventLogs({ abi: engineAbi, logs, eventName: "AdlFill" }).length;
+    const adlFills = parseEventLogs({ abi: perpEngineAbi, logs, eventName: "AdlFill" }).length;
     this.metrics.adlFills.inc(adlFills);
-    const reward = parseEventLogs({ abi: engineAbi, logs, eventName: "Liquidated" })
-      .filter((e) => isAddressEqual((e.args as { keeper: `0x${string}` }).keeper, this.sender.address))
-      .reduce((sum, e) => sum + (e.args as { keeperReward: bigint }).keeperReward, 0n);
+    const reward = parseEventLogs({ abi: perpEngineAbi, logs, eventName: "Liquidated" })
+      .filter((e) => isAddressEqual(e.args.keeper, this.sender.address))
+      .reduce((sum, e) => sum + e.args.keeperReward, 0n);
     this.metrics.gasSpent.inc(Number(formatEther(gasCostWei)));
     this.metrics.rewardsEarned.inc(Number(reward));
     this.log.info({ ...context, ...summary, adlFills, gasCostWei: String(gasCostWei), reward: String(reward) }, message);

@@ -1,7 +1,8 @@
 // The files the keeper needs at run time, and nothing else: its source (followed from keeper/cli.ts
-// through its runtime imports), the ABIs it reads, and the installed packages it imports with their
-// own dependencies (resolved through package-lock.json). The Dockerfile's runtime stage is exactly
-// this set, so Hardhat, solc and the test tools never reach the image.
+// through its runtime imports, so including the ABIs it imports from sdk/src/abis.ts, which `npm run
+// sdk:abis` generates first), and the installed packages it imports with their own dependencies
+// (resolved through package-lock.json). The Dockerfile's runtime stage is exactly this set, so
+// Hardhat, solc, the build artifacts and the test tools never reach the image.
 //
 //   node scripts/keeper-runtime.ts --list       prints the set, one path per line
 //   node scripts/keeper-runtime.ts --out DIR    copies it to DIR (with a package.json), ready to run
@@ -10,7 +11,6 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node
 import { builtinModules } from "node:module";
 import { dirname, join, normalize, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KEEPER_ARTIFACTS } from "../keeper/artifacts.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ENTRY = "keeper/cli.ts";
@@ -30,6 +30,10 @@ const packageName = (specifier: string) =>
     .join("/");
 const isBuiltin = (specifier: string) => specifier.startsWith("node:") || builtinModules.includes(specifier.split("/")[0]);
 
+/** The generated ABI module is the one source a fresh clone lacks. */
+const missing = (path: string) =>
+  new Error(`keeper-runtime: ${path} is missing (run \`npm run sdk:abis\` first: it generates sdk/src/abis.ts)`);
+
 /** The keeper's source files and the packages they import by name. */
 function sourcesAndPackages() {
   const sources = new Set<string>();
@@ -39,6 +43,7 @@ function sourcesAndPackages() {
     const file = pending.pop()!;
     if (sources.has(file)) continue;
     sources.add(file);
+    if (!existsSync(join(root, file))) throw missing(file);
     for (const specifier of runtimeImports(readFileSync(join(root, file), "utf8"))) {
       if (specifier.startsWith(".")) pending.push(normalize(join(dirname(file), specifier)));
       else if (!isBuiltin(specifier)) packages.add(packageName(specifier));
@@ -90,13 +95,12 @@ function packageClosure(names: Set<string>): string[] {
 
 export function keeperRuntimeFiles(): string[] {
   const { sources, packages } = sourcesAndPackages();
-  const artifacts = Object.values(KEEPER_ARTIFACTS).map((path) => `artifacts/contracts/${path}`);
-  return [...sources, ...artifacts, ...packageClosure(packages)];
+  return [...sources, ...packageClosure(packages)];
 }
 
 function copyTo(out: string) {
   for (const path of keeperRuntimeFiles()) {
-    if (!existsSync(join(root, path))) throw new Error(`keeper-runtime: ${path} is missing (run \`npm run compile\` first)`);
+    if (!existsSync(join(root, path))) throw missing(path);
     mkdirSync(dirname(join(out, path)), { recursive: true });
     cpSync(join(root, path), join(out, path), { recursive: true });
   }

@@ -7,14 +7,15 @@ import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 import type { AddressBook } from "../../scripts/lib/addressBook.ts";
 import type { KeeperConfig } from "../config.ts";
-import { engineAbi } from "../contracts.ts";
+import { perpEngineAbi } from "../../sdk/src/abis.ts";
+import { contractCall } from "../contracts.ts";
 import type { KeeperMetrics } from "../metrics.ts";
 import { type SendOutcome, type TransactionSender, revertName } from "../sender.ts";
 import { type Batch, gasBatches, usableGas } from "./batches.ts";
 import { HintFinder, NO_HINT } from "./hints.ts";
 import { OrderBook, type PendingOrder } from "./orderBook.ts";
 import { orderOutcomes } from "./outcomes.ts";
-import { type OrderPlan, type OrderTiming, planOrder } from "./plan.ts";
+import { type OrderPlan, planOrder } from "./plan.ts";
 import { OrderPriceSources, priceSourceFailure } from "./priceSources.ts";
 
 /** Simulations in flight at once (viem batches them into few HTTP requests). */
@@ -78,7 +79,7 @@ export class OrderExecutor {
     for (const id of this.waiting.keys()) if (!ids.has(id)) this.waiting.delete(id);
     if (pending.length === 0) return;
     const [settings, block, sources] = await Promise.all([
-      client.readContract({ address: book.engine, abi: engineAbi, functionName: "orderSettings" }) as Promise<OrderTiming>,
+      client.readContract({ address: book.engine, abi: perpEngineAbi, functionName: "orderSettings" }),
       client.getBlock(),
       this.prices.refreshed(
         pending.map((o) => o.marketId),
@@ -132,7 +133,7 @@ export class OrderExecutor {
           client
             .estimateContractGas({
               address: book.engine,
-              abi: engineAbi,
+              abi: perpEngineAbi,
               functionName: "executeOrder",
               args: [e.order.id, e.priceData, e.hint],
               value: e.updateFee,
@@ -160,13 +161,13 @@ export class OrderExecutor {
 
   private async send({ entries: batch, gas }: Batch<Executable>, blockGasLimit: bigint) {
     const { book, sender, metrics, log } = this.deps;
-    const call = {
+    const call = contractCall({
       address: book.engine,
-      abi: engineAbi,
+      abi: perpEngineAbi,
       functionName: "executeOrders",
       args: [batch.map((e) => e.order.id), batch.map((e) => e.priceData), batch.map((e) => e.hint)],
       value: batch.reduce((sum, e) => sum + e.updateFee, 0n),
-    };
+    });
     // A batch whose entries run short of gas skips them instead of failing, so its own estimate
     // can be low: the entries' estimates set the floor.
     const outcome = await sender.send(call, { maxGas: usableGas(blockGasLimit), minGas: gas });

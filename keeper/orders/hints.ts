@@ -6,44 +6,32 @@
 import type { PublicClient } from "viem";
 import { bucketOf } from "../../client/adl.ts";
 import * as math from "../../client/math.ts";
-import { type MarketFundingState, type PositionState, predictTrade } from "../../client/predict.ts";
-import { engineAbi, lensAbi } from "../contracts.ts";
+import { predictTrade } from "../../client/predict.ts";
+import type { MarketConfig, MarketState } from "../../sdk/src/types.ts";
+import { type ProtocolReader, protocolReader } from "../contracts.ts";
 import type { PendingOrder } from "./orderBook.ts";
-
-/** What a trade's fill depends on, of the market's config. */
-interface FillParams {
-  tradingFeeRate: bigint;
-  maxFundingRatePerSecond: bigint;
-  skewScale: bigint;
-  impactSkewScale: bigint;
-}
 
 export const NO_HINT = 0;
 
 export class HintFinder {
-  private readonly client: PublicClient;
-  private readonly engine: `0x${string}`;
-  private readonly lens: `0x${string}`;
+  private readonly read: ProtocolReader;
   private valueDivisor: bigint | undefined;
 
   constructor(client: PublicClient, engine: `0x${string}`, lens: `0x${string}`) {
-    this.client = client;
-    this.engine = engine;
-    this.lens = lens;
+    this.read = protocolReader(client, { engine, lens });
   }
 
   /** The hint for `order` filled at `priceWad` in a block at `timestamp`; NO_HINT when the fill closes the position. */
   async hint(order: PendingOrder, priceWad: bigint, timestamp: bigint): Promise<number> {
-    const read = <T>(address: `0x${string}`, abi: typeof engineAbi, functionName: string, args: readonly unknown[] = []) =>
-      this.client.readContract({ address, abi, functionName, args }) as Promise<T>;
-    this.valueDivisor ??= await read<bigint>(this.engine, engineAbi, "valueDivisor");
-    const positionId = await read<bigint>(this.engine, engineAbi, "positionIdFor", [order.account, order.marketId]);
+    const { engine, lens } = this.read;
+    this.valueDivisor ??= await engine.valueDivisor();
+    const positionId = await engine.positionIdFor([order.account, order.marketId]);
     // An account that never deposited has no position id; its fill reverts anyway.
     if (positionId === 0n) return NO_HINT;
     const [position, market, config] = await Promise.all([
-      read<PositionState>(this.engine, engineAbi, "position", [positionId]),
-      read<MarketFundingState & { impactPool: bigint }>(this.engine, engineAbi, "marketState", [order.marketId]),
-      read<FillParams>(this.engine, engineAbi, "marketConfig", [order.marketId]),
+      engine.position([positionId]),
+      engine.marketState([order.marketId]),
+      engine.marketConfig([order.marketId]),
     ]);
     let sizeDelta = order.sizeDelta;
     // A reduce-only order closes at most the position (OrderModule._reduceOnlyDelta).
@@ -60,17 +48,12 @@ export class HintFinder {
     );
     const margin = after.margin - this.impact(market, config, sizeDelta, priceWad);
     const bucket = bucketOf(math.abs(after.size), margin < 0n ? 0n : margin, this.valueDivisor);
-    return Number(await read<number>(this.lens, lensAbi, "adlInsertHint", [order.marketId, after.size > 0n, bucket, after.k, positionId]));
+    return lens.adlInsertHint([order.marketId, after.size > 0n, bucket, after.k, positionId]);
   }
 
   /** The price impact the fill pays (positive) or is rebated (negative), exactly as the engine
    * computes it (client/math.ts priceImpact): it moves the margin, hence possibly the bucket. */
-  private impact(
-    market: { longSize: bigint; shortSize: bigint; impactPool: bigint },
-    config: FillParams,
-    sizeDelta: bigint,
-    price: bigint,
-  ) {
+  private impact(market: MarketState, config: MarketConfig, sizeDelta: bigint, price: bigint) {
     const skew = market.longSize - market.shortSize;
     return math.priceImpact(skew, sizeDelta, price, config.impactSkewScale, this.valueDivisor!, market.impactPool);
   }

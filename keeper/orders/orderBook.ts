@@ -3,31 +3,19 @@
 // blocks up to the confirmation depth are indexed once, the newer ones re-read into an overlay on
 // every sync, as keeper/indexer.ts does for positions. A reorg deeper than the confirmation depth
 // (the last indexed block's hash changed) re-reads the whole history: the chain decides again.
-import { type AbiEvent, BlockNotFoundError, type Log, type PublicClient, parseEventLogs } from "viem";
-import { engineAbi } from "../contracts.ts";
+import { BlockNotFoundError, type Log, type PublicClient, getAbiItem, parseEventLogs } from "viem";
+import { perpEngineAbi } from "../../sdk/src/abis.ts";
+import type { Order } from "../../sdk/src/types.ts";
 import { logsInRange } from "../logRanges.ts";
 
 /** The Order struct (contracts/types/PerpTypes.sol) of a pending order, with its id. */
-export interface PendingOrder {
-  id: bigint;
-  account: `0x${string}`;
-  marketId: number;
-  kind: number;
-  reduceOnly: boolean;
-  createdAt: number;
-  sizeDelta: bigint;
-  marginIn: bigint;
-  marginOut: bigint;
-  executionFee: bigint;
-  expiresAt: number;
-  acceptablePrice: bigint;
-  triggerPrice: bigint;
-}
+export type PendingOrder = Order & { id: bigint };
 
-const orderEvents = engineAbi.filter(
-  (item): item is AbiEvent =>
-    item.type === "event" && (item.name === "OrderCreated" || item.name === "OrderExecuted" || item.name === "OrderCancelled"),
-);
+const orderEvents = [
+  getAbiItem({ abi: perpEngineAbi, name: "OrderCreated" }),
+  getAbiItem({ abi: perpEngineAbi, name: "OrderExecuted" }),
+  getAbiItem({ abi: perpEngineAbi, name: "OrderCancelled" }),
+];
 
 export interface OrderBookOptions {
   client: PublicClient;
@@ -90,14 +78,10 @@ export class OrderBook {
   /** Applies events in log order: to the confirmed set (a gone order is deleted) or the overlay (marked null). */
   private apply(logs: Log[], into: Map<bigint, PendingOrder | null>) {
     for (const log of parseEventLogs({ abi: orderEvents, logs })) {
-      const args = log.args as {
-        orderId: bigint;
-        order?: Omit<PendingOrder, "id" | "createdAt" | "expiresAt"> & { createdAt: number; expiresAt: number };
-      };
-      if (log.eventName === "OrderCreated")
-        into.set(args.orderId, { id: args.orderId, ...args.order!, marketId: Number(args.order!.marketId) });
-      else if (into === this.confirmed) into.delete(args.orderId);
-      else into.set(args.orderId, null);
+      const { orderId } = log.args;
+      if (log.eventName === "OrderCreated") into.set(orderId, { id: orderId, ...log.args.order });
+      else if (into === this.confirmed) into.delete(orderId);
+      else into.set(orderId, null);
     }
   }
 

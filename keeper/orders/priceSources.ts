@@ -2,14 +2,12 @@
 // endpoint (config.hermesEndpoints), Pyth through that endpoint and the adapter's priceId;
 // otherwise the Chainlink feed behind its ChainlinkPriceOracle. Sources are kept per oracle
 // address, so a market whose oracle the owner replaces gets a new one.
-import { BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, type Hex, type PublicClient, erc20Abi } from "viem";
-import { engineAbi, oracleAbi } from "../contracts.ts";
+import { BaseError, ContractFunctionRevertedError, ContractFunctionZeroDataError, type PublicClient, erc20Abi } from "viem";
+import { chainlinkPriceOracleAbi, perpEngineAbi, pythPriceOracleAbi } from "../../sdk/src/abis.ts";
 import { PythPriceError, PythPriceFetcher } from "../prices/pythPrices.ts";
 import { ChainlinkOrderPrices } from "./chainlinkPrices.ts";
 import type { OrderPriceSource } from "./priceSource.ts";
 import { PythOrderPrices } from "./pythOrderPrices.ts";
-
-const pythOracleAbi = [{ type: "function", name: "priceId", stateMutability: "view", inputs: [], outputs: [{ type: "bytes32" }] }] as const;
 
 /** A market-level failure: its contracts revert or answer nothing, or its Hermes endpoint fails. Not the RPC's fault. */
 export const priceSourceFailure = (error: unknown): string | undefined => {
@@ -63,21 +61,21 @@ export class OrderPriceSources {
   }
 
   private async sourceOf(marketId: number): Promise<OrderPriceSource> {
-    const { oracle } = (await this.client.readContract({
+    const { oracle } = await this.client.readContract({
       address: this.engine,
-      abi: engineAbi,
+      abi: perpEngineAbi,
       functionName: "marketConfig",
       args: [marketId],
-    })) as { oracle: `0x${string}` };
+    });
     const known = this.byOracle.get(oracle);
     if (known) return known;
     const hermes = this.hermes.get(String(marketId));
     let source: OrderPriceSource;
     if (hermes) {
-      const priceId = (await this.client.readContract({ address: oracle, abi: pythOracleAbi, functionName: "priceId" })) as Hex;
+      const priceId = await this.client.readContract({ address: oracle, abi: pythPriceOracleAbi, functionName: "priceId" });
       source = new PythOrderPrices(this.client, oracle, priceId, hermes);
     } else {
-      const feed = (await this.client.readContract({ address: oracle, abi: oracleAbi, functionName: "feed" })) as `0x${string}`;
+      const feed = await this.client.readContract({ address: oracle, abi: chainlinkPriceOracleAbi, functionName: "feed" });
       // AggregatorV3Interface.decimals has the same signature as ERC-20's.
       const decimals = await this.client.readContract({ address: feed, abi: erc20Abi, functionName: "decimals" });
       source = new ChainlinkOrderPrices(this.client, feed, decimals);

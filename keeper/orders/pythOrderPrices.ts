@@ -4,7 +4,7 @@
 // history to scan, so a stop's trigger is looked for in the latest update only (a crossing that
 // reverted between two ticks is missed; Chainlink markets scan every round since the request).
 import type { Hex, PublicClient } from "viem";
-import { oracleAbi } from "../contracts.ts";
+import { pythPriceOracleAbi } from "../../sdk/src/abis.ts";
 import type { PriceProof } from "../prices/priceProof.ts";
 import type { PythPriceFetcher } from "../prices/pythPrices.ts";
 import type { OrderPriceSource, ProvablePrice } from "./priceSource.ts";
@@ -53,12 +53,12 @@ export class PythOrderPrices implements OrderPriceSource {
 
   /** The proof with the fee the adapter charges for it (Pyth's, per update). */
   private async provable(proof: PriceProof): Promise<ProvablePrice> {
-    const updateFee = (await this.client.readContract({
+    const updateFee = await this.client.readContract({
       address: this.oracle,
-      abi: oracleAbi,
+      abi: pythPriceOracleAbi,
       functionName: "updateFee",
       args: [proof.priceData],
-    })) as bigint;
+    });
     return { ...proof, updateFee };
   }
 }

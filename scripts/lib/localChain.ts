@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Contract, HDNodeWallet, JsonRpcProvider, MaxUint256, Mnemonic, type Signer, Wallet, ZeroAddress, parseUnits } from "ethers";
+import { liquidityVaultAbi, perpEngineAbi, testTokenAbi } from "../../sdk/src/abis.ts";
 import { type AddressBook, readAddressBook } from "./addressBook.ts";
 import { type RequestVault, type SettableFeed, depositThroughRequest } from "./lpRequests.ts";
 import { chainlinkProof, createdOrderId, marketOrder } from "./orders.ts";
@@ -27,8 +28,11 @@ export async function fundedRandomWallet(provider: JsonRpcProvider) {
 }
 export const devPrivateKey = (i: number) => HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`).privateKey as `0x${string}`;
 
-export const artifactAbi = (path: string) =>
-  import(join(process.cwd(), "artifacts/contracts", path), { with: { type: "json" } }).then((m) => m.default.abi);
+/** The settable Chainlink feed of local chains: a mock, so not among the SDK's generated ABIs. */
+const settableFeedAbi = () =>
+  import(join(process.cwd(), "artifacts/contracts/oracle/SettableAggregator.sol/SettableAggregator.json"), { with: { type: "json" } }).then(
+    (m) => m.default.abi,
+  );
 
 /** No response cache: back-to-back transactions must see fresh nonces and state. */
 export const freshProvider = (rpcUrl: string) => new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
@@ -134,11 +138,11 @@ export async function protocolAt(bookPath: string, signer: Signer) {
   const book: AddressBook = await readAddressBook(bookPath);
   return {
     book,
-    token: new Contract(book.collateralToken, await artifactAbi("mocks/TestToken.sol/TestToken.json"), signer),
+    token: new Contract(book.collateralToken, testTokenAbi, signer),
     // Untyped, except for the view the ADL checks read back.
-    engine: new Contract(book.engine, await artifactAbi("core/PerpEngine.sol/PerpEngine.json"), signer) as Contract & PositionSource,
-    vault: new Contract(book.vault, await artifactAbi("vault/LiquidityVault.sol/LiquidityVault.json"), signer),
-    feed: new Contract(book.markets[0].feed, await artifactAbi("oracle/SettableAggregator.sol/SettableAggregator.json"), signer),
+    engine: new Contract(book.engine, perpEngineAbi, signer) as Contract & PositionSource,
+    vault: new Contract(book.vault, liquidityVaultAbi, signer),
+    feed: new Contract(book.markets[0].feed, await settableFeedAbi(), signer),
   };
 }
 
@@ -193,7 +197,7 @@ export async function seedVault(bookPath: string, lp: Signer, amountUsd: string)
   const amount = parseUnits(amountUsd, 6);
   await (await token.mint(await lp.getAddress(), amount)).wait();
   await (await token.approve(await vault.getAddress(), MaxUint256)).wait();
-  const feedAbi = await artifactAbi("oracle/SettableAggregator.sol/SettableAggregator.json");
+  const feedAbi = await settableFeedAbi();
   const feeds = book.markets.map((m) => new Contract(m.feed, feedAbi, lp) as unknown as SettableFeed);
   const chain = lp.provider as JsonRpcProvider;
   await depositThroughRequest(chain, vault as unknown as RequestVault, feeds, amount, await lp.getAddress(), "wait");

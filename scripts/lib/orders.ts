@@ -1,23 +1,13 @@
 // Two-step trading from scripts and tests (ethers): build an order request, prove the first price
 // round published after it, and execute it. The keeper does the same with viem (keeper/orders.ts).
 import { AbiCoder, type ContractTransactionResponse } from "ethers";
+import type { OrderRequest } from "../../sdk/src/types.ts";
+
+/** The struct createOrder takes (contracts/types/PerpTypes.sol OrderRequest), typed from the SDK's ABI. */
+export type { OrderRequest };
 
 export const OrderKind = { Market: 0, Limit: 1, StopLoss: 2, TakeProfit: 3 } as const;
 export type OrderKind = (typeof OrderKind)[keyof typeof OrderKind];
-
-/** The struct createOrder takes (contracts/types/PerpTypes.sol OrderRequest). */
-export interface OrderRequest {
-  marketId: number;
-  kind: OrderKind;
-  reduceOnly: boolean;
-  sizeDelta: bigint;
-  marginIn: bigint;
-  marginOut: bigint;
-  acceptablePrice: bigint;
-  triggerPrice: bigint;
-  executionFee: bigint;
-  expiresAt: bigint;
-}
 
 const MAX_PRICE = 2n ** 128n - 1n;
 

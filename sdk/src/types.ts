@@ -14,6 +14,8 @@ export type PositionHealth = LensView<"positionHealth">;
 export type AdlPosition = LensView<"positionAdl">;
 /** PerpLens.marketAdlState: insurance, ADL debts and pnl factors. */
 export type MarketAdlState = LensView<"marketAdlState">;
+/** PerpLens.previewLiquidation: whether a liquidation goes through now, what it takes and its queue hint. */
+export type LiquidationPreview = LensView<"previewLiquidation">;
 /** PerpLens.previewTrade: the one read before a trade. */
 export type TradePreview = LensView<"previewTrade">;
 /** PerpEngine.position: the stored position. */

@@ -3,9 +3,10 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { pino } from "pino";
-import type { Abi } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { contractCall } from "../../keeper/contracts.ts";
 import { TransactionSender, receiptPollMs } from "../../keeper/sender.ts";
+import { testTokenAbi } from "../../sdk/src/abis.ts";
 import { inProcessClient, inProcessKeeperConfig } from "../../scripts/lib/embeddedKeeper.ts";
 
 const { ethers, provider } = await network.create();
@@ -34,12 +35,12 @@ function makeSender(overrides: Record<string, unknown>, signal?: AbortSignal) {
 /** A `mint` of the test token, as the sender takes it. */
 async function mintCall(to: string, amount: bigint) {
   const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
-  const call = {
+  const call = contractCall({
     address: (await token.getAddress()) as `0x${string}`,
-    abi: JSON.parse(token.interface.formatJson()) as Abi,
+    abi: testTokenAbi,
     functionName: "mint",
-    args: [to, amount],
-  };
+    args: [to as `0x${string}`, amount],
+  });
   return { token, call };
 }
 
@@ -151,12 +152,14 @@ describe("keeper transaction sender", () => {
     const token = await ethers.deployContract("TestToken", ["Test", "T", 6]);
     const { sender, lines } = makeSender({});
     const before = await ethers.provider.getTransactionCount(new ethers.Wallet(KEY).address);
-    const outcome = await sender.send({
-      address: (await token.getAddress()) as `0x${string}`,
-      abi: JSON.parse(token.interface.formatJson()) as Abi,
-      functionName: "transfer",
-      args: [ethers.ZeroAddress, 1n],
-    });
+    const outcome = await sender.send(
+      contractCall({
+        address: (await token.getAddress()) as `0x${string}`,
+        abi: testTokenAbi,
+        functionName: "transfer",
+        args: [ethers.ZeroAddress as `0x${string}`, 1n],
+      }),
+    );
     expect(outcome).to.deep.equal({ status: "failed", reason: "ERC20InvalidReceiver" });
     expect(count(lines, "transaction sent")).to.equal(0);
     expect(await ethers.provider.getTransactionCount(new ethers.Wallet(KEY).address)).to.equal(before);

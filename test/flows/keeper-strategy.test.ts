@@ -7,9 +7,10 @@ import { privateKeyToAccount } from "viem/accounts";
 import { rankSide } from "../../client/adl.ts";
 import { embeddedKeeper, inProcessClient, inProcessKeeperConfig } from "../../scripts/lib/embeddedKeeper.ts";
 import { devPrivateKey } from "../../scripts/lib/localChain.ts";
-import { engineAbi } from "../../keeper/contracts.ts";
+import { contractCall } from "../../keeper/contracts.ts";
 import { TransactionSender } from "../../keeper/sender.ts";
 import { openPositionsOf } from "../../scripts/lib/positions.ts";
+import { perpEngineAbi } from "../../sdk/src/abis.ts";
 import { deployMarket } from "../helpers/inProcessMarket.ts";
 
 const { ethers, provider } = await network.create();
@@ -74,7 +75,8 @@ describe("keeper strategy", () => {
     const sent: string[] = [];
     const log = pino({}, { write: (line: string) => sent.push(JSON.parse(line).msg) });
     const keepers = [7, 8].map((i) => new TransactionSender({ client, account: privateKeyToAccount(devPrivateKey(i)), config, log }));
-    const call = { address: (await engine.getAddress()) as `0x${string}`, abi: engineAbi, functionName: "liquidate", args: [id, hint] };
+    const address = (await engine.getAddress()) as `0x${string}`;
+    const call = contractCall({ address, abi: perpEngineAbi, functionName: "liquidate", args: [id, Number(hint)] });
     await provider.request({ method: "evm_setAutomine", params: [false] });
     try {
       // Both simulate against the same state and both broadcast; one block then holds both.
