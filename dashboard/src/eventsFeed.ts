@@ -1,5 +1,6 @@
 // Recent liquidations and ADL fills (the engine's Liquidated and AdlFill events), newest first.
-// Each refresh reads only the blocks since the last one; the first reads from the deployment.
+// Each refresh reads only the blocks since the last one; the first reads at most FEED_LOOKBACK_BLOCKS
+// back (from the deployment on a young chain such as the demo's).
 import type { RiskEvent } from "../../sdk/dist/index.js";
 import type { Chain } from "./chain.ts";
 import { h, render, table } from "./dom.ts";
@@ -8,6 +9,8 @@ import type { Panel } from "./refreshLoop.ts";
 
 /** Rows kept on the page: a storm can liquidate thousands; the newest are the ones to watch. */
 export const FEED_ROWS = 50;
+/** How far back the first read goes: one eth_getLogs range that public RPCs' range limits accept. */
+export const FEED_LOOKBACK_BLOCKS = 2_000n;
 
 function describe(chain: Chain, e: RiskEvent) {
   const a = e.args;
@@ -26,17 +29,24 @@ function describe(chain: Chain, e: RiskEvent) {
 
 export function eventsFeed(chain: Chain, root: HTMLElement): Panel {
   let events: RiskEvent[] = [];
-  let readUpTo = BigInt(chain.addresses.deploymentBlock) - 1n;
+  let readUpTo: bigint | null = null;
+  let since = 0n;
 
   return {
     async refresh(block) {
-      if (block > readUpTo) {
-        const fresh = await chain.reader.riskEvents(readUpTo + 1n, block);
+      if (readUpTo === null) {
+        const deployed = BigInt(chain.addresses.deploymentBlock);
+        const earliest = block + 1n - FEED_LOOKBACK_BLOCKS;
+        since = earliest > deployed ? earliest : deployed;
+      }
+      const from = readUpTo === null ? since : readUpTo + 1n;
+      if (from <= block) {
+        const fresh = await chain.reader.riskEvents(from, block);
         events = [...fresh.reverse(), ...events].slice(0, FEED_ROWS);
         readUpTo = block;
       }
       if (events.length === 0) {
-        render(root, h("p", { class: "muted" }, "No liquidations or ADL fills yet."));
+        render(root, h("p", { class: "muted" }, `No liquidations or ADL fills since block ${since}.`));
         return;
       }
       render(
