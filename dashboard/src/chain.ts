@@ -14,7 +14,6 @@ export interface DashboardConfig {
 }
 
 export interface Chain {
-  config: DashboardConfig;
   client: PublicClient;
   addresses: ProtocolAddresses;
   reader: Reader;
@@ -40,7 +39,7 @@ export async function connect(config: DashboardConfig): Promise<Chain> {
   const reader = createReader(client, addresses);
   const writer = createWriter(client, addresses, reader);
   const marketName = (marketId: number) => addresses.markets.find((m) => m.marketId === marketId)?.name ?? `market ${marketId}`;
-  return { config, client, addresses, reader, writer, marketName };
+  return { client, addresses, reader, writer, marketName };
 }
 
 /** True when `error` means the node did not answer (down, proxy error, timeout), not a revert. */

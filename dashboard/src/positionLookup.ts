@@ -9,7 +9,7 @@ import type { Panel } from "./refreshLoop.ts";
 type Query = { positionId: bigint } | { account: Address };
 
 /** A position id (digits) or an account address; a message for anything else. */
-export function parseQuery(text: string): Query | string {
+function parseQuery(text: string): Query | string {
   const trimmed = text.trim();
   if (/^\d+$/.test(trimmed)) return { positionId: BigInt(trimmed) };
   if (isAddress(trimmed, { strict: false })) return { account: trimmed };
