@@ -20,6 +20,7 @@ export {
   type PendingOrder,
   type PositionView,
   type Reader,
+  type RiskEvent,
 } from "./reads.js";
 export {
   DEFAULT_GAS_HEADROOM_PERCENT,

@@ -1,10 +1,21 @@
 // Typed reads of the protocol for a frontend: balances, positions with health and ADL lights,
 // market state, ADL queue tops and pending orders. Every call goes through a viem client.
-import { erc20Abi, type Address, type Client } from "viem";
-import { getContractEvents, readContract } from "viem/actions";
+import { erc20Abi, getAbiItem, type Address, type Client } from "viem";
+import { getContractEvents, getLogs, readContract } from "viem/actions";
 import { chainlinkPriceOracleAbi, liquidityVaultAbi, perpEngineAbi, perpLensAbi } from "./abis.js";
 import type { ProtocolAddresses } from "./addresses.js";
-import type { AdlPosition, MarketAdlState, MarketConfig, MarketState, Order, Position, PositionHealth, TradePreview } from "./types.js";
+import type {
+  AdlFillArgs,
+  AdlPosition,
+  LiquidatedArgs,
+  MarketAdlState,
+  MarketConfig,
+  MarketState,
+  Order,
+  Position,
+  PositionHealth,
+  TradePreview,
+} from "./types.js";
 
 export interface Balances {
   /** Collateral in the trader's wallet, token atoms. */
@@ -39,6 +50,16 @@ export interface MarketView {
   /** Insurance fund / open notional of all markets (WAD). */
   insuranceCoverage: bigint;
 }
+
+/** One entry of the engine's risk feed: a liquidation or an ADL fill, with where it happened. */
+export type RiskEvent = {
+  blockNumber: bigint;
+  logIndex: number;
+  transactionHash: `0x${string}`;
+} & ({ eventName: "Liquidated"; args: LiquidatedArgs } | { eventName: "AdlFill"; args: AdlFillArgs });
+
+const liquidatedEvent = getAbiItem({ abi: perpEngineAbi, name: "Liquidated" });
+const adlFillEvent = getAbiItem({ abi: perpEngineAbi, name: "AdlFill" });
 
 export interface PendingOrder {
   orderId: bigint;
@@ -80,16 +101,24 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
     return { wallet, allowance, free, vaultShares, vaultAssets };
   }
 
+  /**
+   * Position `positionId` with its health and ADL place, or null when it is not open (closed,
+   * fully liquidated or deleveraged, or never opened): the lens has no ADL place for those.
+   */
+  async function positionById(positionId: bigint): Promise<PositionView | null> {
+    const [stored, health] = await Promise.all([
+      readContract(client, { ...engine, functionName: "position", args: [positionId] }),
+      readContract(client, { ...lens, functionName: "positionHealth", args: [positionId] }),
+    ]);
+    if (stored.size === 0n) return null;
+    const adl = await readContract(client, { ...lens, functionName: "positionAdl", args: [positionId] });
+    return { positionId, marketId: stored.marketId, position: stored, health, adl };
+  }
+
   /** The account's open position in `marketId` with its health and ADL place, or null when none is open. */
   async function position(account: Address, marketId: number): Promise<PositionView | null> {
     const positionId = await readContract(client, { ...engine, functionName: "positionIdOf", args: [account, marketId] });
-    if (positionId === 0n) return null;
-    const [stored, health, adl] = await Promise.all([
-      readContract(client, { ...engine, functionName: "position", args: [positionId] }),
-      readContract(client, { ...lens, functionName: "positionHealth", args: [positionId] }),
-      readContract(client, { ...lens, functionName: "positionAdl", args: [positionId] }),
-    ]);
-    return { positionId, marketId, position: stored, health, adl };
+    return positionId === 0n ? null : positionById(positionId);
   }
 
   /** Every open position of the account, one per market at most (margin is isolated per market). */
@@ -132,6 +161,43 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
   }
 
   /**
+   * The first `limit` positions ADL would hit on one side, best-ranked first, each with its health
+   * and ADL place (rank, score, the five-light quantile): what a queue display shows.
+   */
+  async function adlQueue(marketId: number, isLong: boolean, limit = 5): Promise<PositionView[]> {
+    const top = await adlQueueTop(marketId, isLong, limit);
+    const views = await Promise.all(top.map((entry) => positionById(entry.positionId)));
+    // A position closed between the two reads drops out rather than failing the whole queue.
+    return views.filter((v): v is PositionView => v !== null);
+  }
+
+  /**
+   * The engine's liquidations and ADL fills in [fromBlock, toBlock], oldest first, in one eth_getLogs.
+   * An RPC that limits log ranges needs the caller to page through them.
+   */
+  async function riskEvents(fromBlock: bigint, toBlock: bigint): Promise<RiskEvent[]> {
+    const logs = await getLogs(client, {
+      address: addresses.engine,
+      events: [liquidatedEvent, adlFillEvent],
+      fromBlock,
+      toBlock,
+      strict: true,
+    });
+    return logs
+      .map(
+        (log) =>
+          ({
+            blockNumber: log.blockNumber,
+            logIndex: log.logIndex,
+            transactionHash: log.transactionHash,
+            eventName: log.eventName,
+            args: log.args,
+          }) as RiskEvent,
+      )
+      .sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+  }
+
+  /**
    * The account's orders still pending: those it created (OrderCreated, scanned from the deployment
    * block) that are neither executed nor cancelled yet. An RPC that limits eth_getLogs ranges needs
    * a later `fromBlock`, e.g. the block of the account's first deposit.
@@ -154,7 +220,19 @@ export function createReader(client: Client, addresses: ProtocolAddresses) {
 
   const orderSettings = () => readContract(client, { ...engine, functionName: "orderSettings" });
 
-  return { balances, position, positions, market, adlQueueTop, pendingOrders, previewTrade, orderSettings };
+  return {
+    balances,
+    position,
+    positionById,
+    positions,
+    market,
+    adlQueueTop,
+    adlQueue,
+    riskEvents,
+    pendingOrders,
+    previewTrade,
+    orderSettings,
+  };
 }
 
 export type Reader = ReturnType<typeof createReader>;

@@ -1,6 +1,6 @@
 // The protocol's view and argument types, derived from the generated ABIs (never written by hand),
 // so a contract change changes them at the next build.
-import type { ContractFunctionArgs, ContractFunctionReturnType } from "viem";
+import type { ContractFunctionArgs, ContractFunctionReturnType, GetEventArgs } from "viem";
 import type { perpEngineAbi, perpLensAbi } from "./abis.js";
 
 type LensViewName = Extract<(typeof perpLensAbi)[number], { type: "function"; stateMutability: "view" }>["name"];
@@ -27,3 +27,9 @@ export type Order = EngineView<"order">;
 export type OrderSettings = EngineView<"orderSettings">;
 /** The struct createOrder takes. */
 export type OrderRequest = ContractFunctionArgs<typeof perpEngineAbi, "nonpayable", "createOrder">[0];
+
+type EventFields<E extends string> = GetEventArgs<typeof perpEngineAbi, E, { EnableUnion: false; IndexedOnly: false; Required: true }>;
+/** PerpEngine's Liquidated event: what a liquidation closed, its reward, penalty and deficit. */
+export type LiquidatedArgs = EventFields<"Liquidated">;
+/** PerpEngine's AdlFill event: one deleveraged counterparty, its fill price, pnl and haircut. */
+export type AdlFillArgs = EventFields<"AdlFill">;

@@ -307,6 +307,50 @@ describe("sdk (built package against a local chain)", function () {
     expect(await reader.position(trader, 1)).to.equal(null);
   });
 
+  it("reads a position by id, each ADL queue entry with its place, and the liquidations and ADL fills of a block range", async () => {
+    const { reader, engine, lens, trader, bob, carol, keeper, publish, publicClient } = await networkHelpers.loadFixture(longFixture);
+    const [aliceId, bobId, carolId] = await Promise.all([trader, bob.address, carol.address].map((a) => engine.positionIdOf(a, ETH)));
+    expect(await reader.positionById(aliceId)).to.deep.equal(await reader.position(trader, ETH));
+    expect(await reader.positionById(9_999n)).to.equal(null);
+
+    // The queue display: best-ranked first, each entry the lens's health and ADL place.
+    const longs = await reader.adlQueue(ETH, true);
+    expect(longs.map((p) => [p.positionId, p.adl.rank, p.adl.sideCount])).to.deep.equal([
+      [bobId, 1n, 2n],
+      [aliceId, 2n, 2n],
+    ]);
+    for (const entry of longs) {
+      const [adl, health] = await Promise.all([lens.positionAdl(entry.positionId), lens.positionHealth(entry.positionId)]);
+      expect([entry.adl.score, entry.adl.quantile]).to.deep.equal([adl.score, Number(adl.quantile)]);
+      expect([entry.health.equity, entry.health.liquidationPrice]).to.deep.equal([health.equity, health.liquidationPrice]);
+    }
+    expect((await reader.adlQueueTop(ETH, true)).map((t) => t.score)).to.deep.equal(longs.map((p) => p.adl.score));
+
+    // At $500 both longs are bankrupt beyond the insurance fund: liquidations, then carol deleveraged.
+    const fromBlock = BigInt((await ethers.provider.getBlockNumber()) + 1);
+    await publish(500_00000000n);
+    for (const id of [bobId, aliceId]) await engine.connect(keeper).liquidate(id, 0);
+    if ((await engine.marketState(ETH)).shortAdlDebt > 0n) await engine.connect(keeper).deleverage(ETH, false, 10, 0, 0);
+    const toBlock = await publicClient.getBlockNumber();
+    const events = await reader.riskEvents(fromBlock, toBlock);
+    const liquidated = await engine.queryFilter(engine.filters.Liquidated(), Number(fromBlock));
+    const fills = await engine.queryFilter(engine.filters.AdlFill(), Number(fromBlock));
+    expect(fills.length).to.be.greaterThan(0);
+    const chainOrder = [...liquidated, ...fills]
+      .sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index)
+      .map((e) => [e.fragment.name, e.args.positionId]);
+    expect(events.map((e) => [e.eventName, e.args.positionId])).to.deep.equal(chainOrder);
+    const fill = events.find((e) => e.eventName === "AdlFill")!;
+    expect(fill.args).to.deep.include({ positionId: carolId, isLong: false, marketId: ETH, haircut: fills[0].args.haircut });
+    expect(events.filter((e) => e.eventName === "Liquidated").map((e) => e.args.deficit)).to.deep.equal(
+      liquidated.map((l) => l.args.deficit),
+    );
+    expect(await reader.riskEvents(fromBlock - 1n, fromBlock - 1n)).to.deep.equal([]);
+    // Closed in full: no longer a position, and out of the queue.
+    expect(await reader.positionById(bobId)).to.equal(null);
+    expect(await reader.adlQueue(ETH, true)).to.deep.equal([]);
+  });
+
   it("decodes reverts through the combined error ABI: an oracle's, the engine's, the lens's", async () => {
     const { reader, writer, wallet, trader, keeper, publicClient, addresses, markets, sendAll } =
       await networkHelpers.loadFixture(longFixture);
