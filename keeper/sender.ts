@@ -96,6 +96,10 @@ export class TransactionSender {
   private readonly log: Logger;
   private readonly signal: AbortSignal | undefined;
   private pollMs: number | undefined;
+  /** The nonce after the last one this sender broadcast: a node that lost sight of transactions
+   * still in flight (dropped from its pool, or another node behind a fallback) answers a lower
+   * "pending" count, and a nonce taken from it would replace a batch in flight. */
+  private nextNonce = 0;
 
   constructor(options: SenderOptions) {
     ({ client: this.client, account: this.account, config: this.config, log: this.log, signal: this.signal } = options);
@@ -117,6 +121,7 @@ export class TransactionSender {
         this.client.estimateFeesPerGas(),
         this.client.getTransactionCount({ address, blockTag: "pending" }),
       ]);
+      nonce = Math.max(nonce, this.nextNonce);
     } catch (error) {
       const name = revertName(error);
       if (name === undefined) throw error; // an RPC fault: retryable by the next tick, never a revert
@@ -162,10 +167,11 @@ export class TransactionSender {
     if (calls.length === 0) return [];
     if (this.config.dryRun) return calls.map((c) => Promise.resolve({ status: "dry-run", reason: c.request.functionName }));
     const address = this.account.address;
-    const [estimate, nonce] = await Promise.all([
+    const [estimate, pendingNonce] = await Promise.all([
       this.client.estimateFeesPerGas(),
       this.client.getTransactionCount({ address, blockTag: "pending" }),
     ]);
+    const nonce = Math.max(pendingNonce, this.nextNonce);
     const cap = {
       maxFeePerGas: parseGwei(String(this.config.maxFeePerGasGwei)),
       maxPriorityFeePerGas: parseGwei(String(this.config.maxPriorityFeePerGasGwei)),
@@ -220,7 +226,18 @@ export class TransactionSender {
   private async watch(request: ContractCall, first: PreparedTransaction, hashes: `0x${string}`[], cap: Fees): Promise<SendOutcome> {
     let current = first;
     for (;;) {
-      const receipt = await this.receiptOf(hashes);
+      let receipt = await this.receiptOf(hashes);
+      if (!receipt && !this.signal?.aborted && (await this.nonceTaken(current.nonce))) {
+        // Mined between the last poll and the count, or replaced by another transaction of this
+        // account (a second keeper process on the same key, a node that lost it and a later nonce
+        // reuse): then no receipt of ours will ever come, and waiting would hold up everything
+        // queued behind this call.
+        receipt = await this.receiptNow(hashes);
+        if (!receipt) {
+          this.log.warn({ hashes, nonce: current.nonce }, "transaction's nonce used by another transaction");
+          return { status: "failed", reason: `${request.functionName}: nonce ${current.nonce} was used by another transaction` };
+        }
+      }
       if (receipt) {
         if (receipt.status !== "success") return this.explainRevert(request, receipt.transactionHash, receipt.gasUsed, current.gas);
         return {
@@ -238,6 +255,8 @@ export class TransactionSender {
       const estimate = await this.client.estimateFeesPerGas().catch(() => current);
       const next = replacementFees(current, estimate, cap, this.config.feeBumpPercent);
       if (!next) {
+        // The same transaction again: a node that dropped it from its pool takes it back.
+        await this.broadcast(current).catch(() => undefined);
         this.log.warn({ hash: hashes.at(-1), nonce: current.nonce }, "transaction stuck at the fee cap; waiting");
         continue;
       }
@@ -271,7 +290,9 @@ export class TransactionSender {
 
   private async broadcast(transaction: PreparedTransaction) {
     const serializedTransaction = await this.account.signTransaction({ ...transaction, type: "eip1559" });
-    return this.client.sendRawTransaction({ serializedTransaction });
+    const hash = await this.client.sendRawTransaction({ serializedTransaction });
+    this.nextNonce = Math.max(this.nextNonce, transaction.nonce + 1);
+    return hash;
   }
 
   /** The average block time of the last blocks, measured once, sets the receipt poll interval. */
@@ -294,14 +315,27 @@ export class TransactionSender {
     const pollMs = await this.receiptPollInterval();
     const deadline = Date.now() + this.config.replaceAfterMs;
     for (;;) {
-      for (const hash of hashes) {
-        // A failed lookup is RPC weather, not an answer: the next poll asks again.
-        const receipt = await this.client.getTransactionReceipt({ hash }).catch(() => undefined);
-        if (receipt) return receipt;
-      }
+      const receipt = await this.receiptNow(hashes);
+      if (receipt) return receipt;
       if (Date.now() >= deadline || this.signal?.aborted) return undefined;
       // Shutdown cuts the wait short: a 2 s poll must not hold up SIGTERM.
       await sleep(Math.min(pollMs, deadline - Date.now()), undefined, { signal: this.signal }).catch(() => undefined);
     }
+  }
+
+  /** The receipt of any of `hashes`, asked once each. */
+  private async receiptNow(hashes: `0x${string}`[]) {
+    for (const hash of hashes) {
+      // A failed lookup is RPC weather, not an answer: the next poll asks again.
+      const receipt = await this.client.getTransactionReceipt({ hash }).catch(() => undefined);
+      if (receipt) return receipt;
+    }
+    return undefined;
+  }
+
+  /** Whether the chain has mined a transaction of this account at `nonce` (ours or another). */
+  private async nonceTaken(nonce: number): Promise<boolean> {
+    const mined = await this.client.getTransactionCount({ address: this.account.address, blockTag: "latest" }).catch(() => 0);
+    return mined > nonce;
   }
 }

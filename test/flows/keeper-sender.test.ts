@@ -113,6 +113,43 @@ describe("keeper transaction sender", () => {
     expect(minted).to.equal(123n);
   });
 
+  it("gives up on a transaction whose nonce another transaction of the account took, instead of waiting forever", async () => {
+    const recipient = ethers.Wallet.createRandom().address;
+    const { token, call } = await mintCall(recipient, 5n);
+    const { sender, lines } = makeSender({ replaceAfterMs: 200 });
+    const { pending } = await withAutomineOff(async () => {
+      const pending = sender.send(call);
+      await untilLogged(lines, (l) => count(l, "transaction sent") === 1);
+      // The same key elsewhere (a second keeper, a lost transaction's nonce reused) outbids it.
+      const wallet = new ethers.Wallet(KEY, ethers.provider);
+      const nonce = lines.find((l) => l.msg === "transaction sent")!.nonce!;
+      const dear = ethers.parseUnits("5000", "gwei");
+      await wallet.sendTransaction({ to: wallet.address, nonce, maxFeePerGas: dear, maxPriorityFeePerGas: dear });
+      return { pending };
+    });
+    const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve("still waiting"), 10_000))]);
+    expect(outcome).to.deep.include({ status: "failed" });
+    expect((outcome as { reason: string }).reason).to.match(/^mint: nonce \d+ was used by another transaction$/);
+    expect(await token.balanceOf(recipient)).to.equal(0n);
+  });
+
+  it("broadcasts a transaction again at the fee cap, so one the node dropped from its pool still lands", async () => {
+    const tipGwei = Number((await provider.request({ method: "eth_maxPriorityFeePerGas", params: [] })) as string) / 1e9;
+    const recipient = ethers.Wallet.createRandom().address;
+    const { token, call } = await mintCall(recipient, 7n);
+    const { sender, lines } = makeSender({ replaceAfterMs: 200, maxPriorityFeePerGasGwei: tipGwei });
+    const { pending } = await withAutomineOff(async () => {
+      const pending = sender.send(call);
+      await untilLogged(lines, (l) => count(l, "transaction sent") === 1);
+      const hash = lines.find((l) => l.msg === "transaction sent")!.hash!;
+      await provider.request({ method: "hardhat_dropTransaction", params: [hash] });
+      await untilLogged(lines, (l) => count(l, "transaction stuck at the fee cap; waiting") >= 1);
+      return { pending };
+    });
+    expect((await pending).status).to.equal("confirmed");
+    expect(await token.balanceOf(recipient)).to.equal(7n);
+  });
+
   it("stops waiting on a pending transaction at shutdown, and reports it as pending", async () => {
     const { call } = await mintCall(ethers.Wallet.createRandom().address, 1n);
     const shutdown = new AbortController();
@@ -149,6 +186,30 @@ describe("keeper transaction sender", () => {
     expect(mined.map((t) => t.nonce)).to.deep.equal([first, first + 1, first + 2]);
     expect(new Set(mined.map((t) => t.blockNumber)).size).to.equal(1);
     expect(mined.map((t) => t.gas)).to.deep.equal([100_000n, 100_001n, 100_002n]);
+    expect(await Promise.all(recipients.map((r) => token.balanceOf(r)))).to.deep.equal([1n, 2n, 3n]);
+  });
+
+  it("never reuses the nonce of a transaction in flight that the node lost, so the batch behind it is not replaced", async () => {
+    const recipients = [1, 2, 3].map(() => ethers.Wallet.createRandom().address);
+    const { token, call } = await mintCall(recipients[0], 1n);
+    const { sender, lines } = makeSender({ replaceAfterMs: 200 });
+    const address = new ethers.Wallet(KEY).address;
+    const first = await ethers.provider.getTransactionCount(address);
+    const landing = await withAutomineOff(async () => {
+      const pipelined = await sender.sendPipelined(
+        recipients.slice(0, 2).map((to, i) => ({ request: { ...call, args: [to, BigInt(i + 1)] }, gas: 100_000n })),
+      );
+      // The node loses the second: its "pending" count falls back to first + 1.
+      await provider.request({ method: "hardhat_dropTransaction", params: [lines.filter((l) => l.msg === "transaction sent")[1].hash] });
+      expect(await ethers.provider.getTransactionCount(address, "pending")).to.equal(first + 1);
+      const single = sender.send({ ...call, args: [recipients[2] as `0x${string}`, 3n] });
+      await untilLogged(lines, (l) => count(l, "transaction sent") === 3);
+      return [...pipelined, single];
+    });
+    expect(lines.filter((l) => l.msg === "transaction sent").map((l) => l.nonce)).to.deep.equal([first, first + 1, first + 2]);
+    await provider.request({ method: "evm_mine", params: [] }); // the lost one, sent again, and the one behind it
+    const outcomes = await Promise.all(landing);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(["confirmed", "confirmed", "confirmed"]);
     expect(await Promise.all(recipients.map((r) => token.balanceOf(r)))).to.deep.equal([1n, 2n, 3n]);
   });
 
