@@ -34,6 +34,9 @@ export const keeperConfigSchema = z
     replaceAfterMs: z.number().int().min(200).max(600_000).default(15_000),
     feeBumpPercent: z.number().int().min(10).max(100).default(15),
     lowBalanceEth: z.number().min(0).default(0.05),
+    /** ADL waits behind liquidation batches in flight (their bankrupt entries pay the debt inline
+     * first), but never longer than this: a stream of liquidations must not hold ADL off. */
+    maxAdlDeferralMs: z.number().int().min(0).max(600_000).default(30_000),
     /** 127.0.0.1 keeps metrics private; 0.0.0.0 lets a container's Prometheus scrape them. */
     metricsHost: z.string().min(1).default("127.0.0.1"),
     metricsPort: z.number().int().min(0).max(65_535).default(9464),

@@ -94,6 +94,8 @@ export class KeeperStrategy {
   private gasInFlight = 0n;
   /** The markets whose price read at the last tick. */
   private readableMarkets: number[] = [];
+  /** When ADL was first put off behind batches in flight, while it still is. */
+  private adlDeferredSince: number | undefined;
 
   constructor(deps: StrategyDeps) {
     ({ client: this.client, book: this.book, indexer: this.indexer, sender: this.sender } = deps);
@@ -148,8 +150,13 @@ export class KeeperStrategy {
     await this.sendLiquidations(due);
     // ADL debt waits while batches are in flight: their bankrupt entries run fills inline, which
     // pay it first, and a deleverage would be mined behind them (by nonce) to find little left.
+    // Bounded: a stream of liquidations (or one stuck batch) must not hold ADL off.
     this.readableMarkets = [...markets.keys()];
-    if (this.inFlight.size === 0) await this.deleverageDue();
+    const now = Date.now();
+    if (this.inFlight.size === 0 || now - (this.adlDeferredSince ?? now) >= this.config.maxAdlDeferralMs) {
+      this.adlDeferredSince = undefined;
+      await this.deleverageDue();
+    } else this.adlDeferredSince ??= now;
     await this.orders?.tick(this.markets.blockGasLimit);
     // Last: liquidations and ADL come first when a crash makes everything due at once.
     await this.lpRequests.settleDue();

@@ -96,6 +96,42 @@ describe("keeper strategy", () => {
     expect(await strategy.settled()).to.equal(false); // nothing left in flight
   });
 
+  it("puts ADL off behind liquidation batches in flight, but never longer than maxAdlDeferralMs", async () => {
+    const { engine, feed, addressBook, signers, open } = await market();
+    const shorts: [number, number][] = [
+      [6, 4_000],
+      [4, 1_500],
+      [5, 6_000],
+      [3, 900],
+    ];
+    for (const [i, [size, margin]] of shorts.entries()) await open(signers[2 + i], -eth(size), usd(margin));
+    const long = await open(signers[7], eth(1), usd(850)); // at $2,200: liquidatable (a partial cut), not bankrupt
+    await feed.setAnswer(2200_00000000n); // and the shorts' profit is over the pnl-factor cap
+    const config = await engine.marketConfig(0);
+    expect((await engine.pnlFactor(0, false)) > config.maxPnlFactor).to.equal(true);
+    const keeper = signers[8];
+    const { strategy } = await embeddedKeeper(provider, addressBook, devPrivateKey(signers.indexOf(keeper)), { maxAdlDeferralMs: 300 });
+    const nonce = await ethers.provider.getTransactionCount(keeper.address);
+    const pending = () => ethers.provider.getTransactionCount(keeper.address, "pending");
+    await provider.request({ method: "evm_setAutomine", params: [false] });
+    try {
+      await strategy.tick(); // the liquidation goes out and stays in flight
+      await strategy.tick(); // within the bound: no deleverage yet
+      expect(await pending()).to.equal(nonce + 1);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      const third = strategy.tick(); // past the bound: the deleverage goes out behind the batch
+      for (let i = 0; i < 200 && (await pending()) < nonce + 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(await pending()).to.equal(nonce + 2);
+      await provider.request({ method: "evm_mine", params: [] });
+      await third;
+      await strategy.settled();
+    } finally {
+      await provider.request({ method: "evm_setAutomine", params: [true] });
+    }
+    expect((await engine.position(long)).size < eth(1)).to.equal(true); // cut back by the batch in flight
+    expect((await engine.pnlFactor(0, false)) <= config.maxPnlFactor).to.equal(true);
+  });
+
   it("reports a liquidation that lost a same-block race on-chain as benign, not failed", async () => {
     const { engine, feed, lens, signers, open } = await market();
     const id = await open(signers[2], eth(10), usd(1_600));
