@@ -181,7 +181,7 @@ const sections: Record<string, (r: BenchResults) => string | undefined> = {
       (r.storm.failures?.length ? `\n\nNot solvent in time:\n\n${r.storm.failures.map((f) => `- ${f}`).join("\n")}` : ""),
   meta: (r) =>
     `Measured ${r.meta.date} at commit \`${r.meta.commit}\` (${r.meta.options}), ${r.meta.cpus} CPU cores, in ${r.meta.seconds} s` +
-    (r.meta.later?.length ? `; then ${r.meta.later.map((l) => `\`${l}\``).join(", ")}` : "") +
+    (r.meta.later?.length ? `; then ${r.meta.later.join(", ")}` : "") +
     ". Every figure below comes from `bench/results.json`." +
     (r.meta.failed?.length ? `\n\nParts that failed in that run:\n\n${r.meta.failed.map((f) => `- ${f}`).join("\n")}` : ""),
 };

@@ -192,7 +192,7 @@ if (values.only && previous.meta) {
   const { options, seconds } = results.meta;
   merged.meta = {
     ...previous.meta,
-    later: [...(previous.meta.later ?? []), `${options} at commit ${results.meta.commit} in ${seconds} s`],
+    later: [...(previous.meta.later ?? []), `\`${options}\` at commit \`${results.meta.commit}\` in ${seconds} s`],
   };
 }
 writeFileSync(out, JSON.stringify(merged, null, 2) + "\n");
