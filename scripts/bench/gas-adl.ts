@@ -14,11 +14,11 @@ import type { EngineBench } from "../../types/ethers-contracts/index.ts";
 import { deployProtocol } from "../lib/deployProtocol.ts";
 import { depositThroughRequest } from "../lib/lpRequests.ts";
 import { chainlinkProof, createdOrderId, marketOrder, type OrderRequest } from "../lib/orders.ts";
+import { ENGINE_BENCH_MARKET, gasOf } from "./engineBenchMarket.ts";
 
 // Positions seeded per transaction, within the block gas limit.
 const QUEUE_SEED_CHUNK = 150;
 const SEED_CHUNK = 75;
-const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => Number((await (await tx).wait())!.gasUsed);
 
 /** The library call's own gas (logged by the harness) and the whole transaction's. */
 export interface QueueOpGas {
@@ -62,20 +62,7 @@ export async function measureEngineGas(ethers: HardhatEthers, n: number) {
     markets,
   } = await deployProtocol(ethers, {
     engineContract: "EngineBench",
-    markets: [
-      {
-        name: "ETH",
-        initialAnswer: 3000_00000000n,
-        configure: (config) => ({
-          ...config,
-          maxShortSize: 100_000n * 10n ** 18n,
-          maxLongSize: 100_000n * 10n ** 18n,
-          maxPnlFactor: 10n ** 12n, // pool-protection ADL is always due, so fills can be measured
-          targetPnlFactor: 5n * 10n ** 11n,
-          impactSkewScale: 0n, // the hint below is predicted at the oracle price plus the fee
-        }),
-      },
-    ],
+    markets: [ENGINE_BENCH_MARKET],
   });
   const engine = deployed as unknown as EngineBench;
   const config = await engine.marketConfig(0);

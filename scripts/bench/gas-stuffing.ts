@@ -15,10 +15,10 @@ import { predictTrade } from "../../client/predict.ts";
 import type { EngineBench } from "../../types/ethers-contracts/index.ts";
 import { deployProtocol } from "../lib/deployProtocol.ts";
 import { depositThroughRequest } from "../lib/lpRequests.ts";
+import { ENGINE_BENCH_MARKET, gasOf } from "./engineBenchMarket.ts";
 
 const SEED_CHUNK = 75;
 const DIVISOR = 10n ** 30n;
-const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => Number((await (await tx).wait())!.gasUsed);
 
 export interface StuffingRow {
   positions: number;
@@ -32,22 +32,7 @@ async function measureStuffed(ethers: HardhatEthers, n: number): Promise<Stuffin
   const [owner, trader] = await ethers.getSigners();
   const deployed = await deployProtocol(ethers, {
     engineContract: "EngineBench",
-    markets: [
-      {
-        name: "ETH",
-        initialAnswer: 3000_00000000n,
-        configure: (config) => ({
-          ...config,
-          maxShortSize: 100_000n * 10n ** 18n,
-          maxLongSize: 100_000n * 10n ** 18n,
-          maxPnlFactor: 10n ** 12n, // pool-protection ADL is always due, so a fill can be measured
-          targetPnlFactor: 5n * 10n ** 11n,
-          // No price impact: on a book of 10,000 stuffed shorts it takes ~$30 from the newcomer's
-          // margin, which moves it out of the stuffed bucket, and the attack's walk is not measured.
-          impactSkewScale: 0n,
-        }),
-      },
-    ],
+    markets: [ENGINE_BENCH_MARKET],
   });
   const { token, vault, lens, markets } = deployed;
   const engine = deployed.engine as unknown as EngineBench;
