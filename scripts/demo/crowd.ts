@@ -20,7 +20,7 @@ export interface OpenedTrader {
 }
 
 /** The margin (token atoms) that gives `intent` its leverage at `price` dollars. */
-export const marginFor = (intent: TraderIntent, price: number) =>
+const marginFor = (intent: TraderIntent, price: number) =>
   (BigInt(intent.sizeMilliEth) * BigInt(price) * USD * 10n) / (1000n * BigInt(intent.leverageTenths));
 
 /** Requests one market order per intent, from a fresh account per trader derived from `seed`. */

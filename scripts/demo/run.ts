@@ -11,7 +11,7 @@ import { devPrivateKey } from "../lib/localChain.ts";
 import { depositThroughRequest } from "../lib/lpRequests.ts";
 import { auditRankOrder } from "./adlAudit.ts";
 import { requestCrowdOrders } from "./crowd.ts";
-import { population } from "./population.ts";
+import { countByLeverageBand, population } from "./population.ts";
 import type { DemoReport, StepReport } from "./report.ts";
 import { type PriceStep, scenarioNamed } from "./scenarios.ts";
 import { solvencyOf } from "./solvency.ts";
@@ -124,8 +124,7 @@ export async function runDemo(connection: NetworkConnection, options: DemoOption
     }
     const toBlock = await ethers.provider.getBlockNumber();
     const events = await stepEvents(engine, fromBlock, toBlock);
-    const fills = [...events.bankruptcyFills, ...events.poolProtectionFills].sort((a, b) => a.blockNumber - b.blockNumber);
-    const audit = await auditRankOrder(engine, oracle, ETH, openIds, fills);
+    const audit = await auditRankOrder(engine, oracle, ETH, openIds, events.adlFills);
     const adl = await marketAdl();
     const kinds = (kind: string) => events.liquidations.filter((l) => l.kind === kind).length;
     const report: StepReport = {
@@ -183,7 +182,6 @@ export async function runDemo(connection: NetworkConnection, options: DemoOption
     poolProtectionAdl: total((s) => s.adl.poolProtectionFills) > 0,
   };
   const side = (isLong: boolean) => intents.filter((i) => i.isLong === isLong);
-  const band = (low: number, high: number) => intents.filter((i) => i.leverageTenths >= low * 10 && i.leverageTenths < high * 10).length;
   const oiEth = (isLong: boolean) => side(isLong).reduce((n, i) => n + i.sizeMilliEth, 0) / 1000;
   return {
     seed,
@@ -192,7 +190,7 @@ export async function runDemo(connection: NetworkConnection, options: DemoOption
     crowd: {
       longs: side(true).length,
       shorts: side(false).length,
-      byLeverage: { "1-5x": band(0, 5), "5-12x": band(5, 12), "12-20x": band(12, 21) },
+      byLeverage: countByLeverageBand(intents),
       openInterestEth: { long: oiEth(true), short: oiEth(false) },
     },
     orders: { requested: traders.length, executed: await executed(), executionFeesUsd: usd(executionFees) },

@@ -17,7 +17,9 @@ export interface StepEvents {
   insuranceDrawn: bigint;
   deficitToAdl: bigint;
   borneByVault: bigint;
-  /** Bankruptcy ADL takes a haircut of the profit; pool protection closes at the oracle price, none. */
+  /** Every ADL fill, in log order; of them, bankruptcy ADL takes a haircut of the profit, and pool
+   * protection closes at the oracle price with none. */
+  adlFills: AdlFillRecord[];
   bankruptcyFills: AdlFillRecord[];
   poolProtectionFills: AdlFillRecord[];
 }
@@ -55,6 +57,7 @@ export async function stepEvents(engine: PerpEngine, fromBlock: number, toBlock:
     insuranceDrawn: sum(drawn.map((e) => e.args.amount)),
     deficitToAdl: sum(uncovered.map((e) => e.args.amount)),
     borneByVault: sum(borne.map((e) => e.args.amount)),
+    adlFills,
     bankruptcyFills: adlFills.filter((f) => f.haircut > 0n),
     poolProtectionFills: adlFills.filter((f) => f.haircut === 0n),
   };
